@@ -1,0 +1,31 @@
+// Synthesizes one top module with yosys (the @yowasp/yosys WebAssembly build, which reads
+// the multi-dimensional packed ports Debian's yosys 0.23 rejects) and prints its report.
+// Usage: node yosys_synth.mjs TOP OUT_DIR FILE.sv... ; exits non-zero on any yosys warning,
+// because a warning (an implicitly declared net, a resized port) means the netlist is wrong.
+import { runYosys } from '@yowasp/yosys';
+import fs from 'fs';
+import path from 'path';
+
+const [top, outDir, ...sources] = process.argv.slice(2);
+const files = {};
+for (const f of sources) files[path.basename(f)] = fs.readFileSync(f, 'utf8');
+const script = [
+  `read_verilog -sv -DSYNTHESIS ${Object.keys(files).join(' ')}`,
+  `synth -top ${top}`,
+  `tee -q -o stat.txt stat -top ${top}`,
+].join('; ');
+let log = '';
+const out = await runYosys(['-p', script], files, {
+  stdout: (b) => { if (b) log += new TextDecoder().decode(b); },
+  stderr: (b) => { if (b) log += new TextDecoder().decode(b); },
+});
+fs.mkdirSync(outDir, { recursive: true });
+fs.writeFileSync(path.join(outDir, `${top}.yosys.log`), log);
+const stat = typeof out['stat.txt'] === 'string' ? out['stat.txt']
+                                                  : new TextDecoder().decode(out['stat.txt']);
+fs.writeFileSync(path.join(outDir, `${top}.stat.txt`), stat);
+const warnings = log.split('\n').filter((l) => /^Warning:|: Warning:/.test(l));
+const total = stat.match(/design hierarchy ===[\s\S]*?Number of cells:\s+(\d+)/);
+console.log(`${top}: ${total ? total[1] : '?'} cells, ${warnings.length} yosys warnings`);
+for (const w of warnings.slice(0, 20)) console.log(`  ${w}`);
+process.exit(warnings.length === 0 && total ? 0 : 1);

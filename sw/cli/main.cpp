@@ -1,0 +1,36 @@
+// wafersim: one binary, one subcommand per job. Errors are one line and a non-zero exit.
+#include <exception>
+#include <functional>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "cli/demo_command.h"
+#include "cli/noc_command.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"wafersim: a cycle-accurate co-simulator of a wafer-scale SRAM fabric and an HBM GPU"};
+  app.require_subcommand(1);
+  std::function<int()> run;
+  wafersim::cli::AddNocCommand(app, run);
+  wafersim::cli::AddDemoCommand(app, run);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    fmt::print(stderr, "wafersim: error: {}\n", e.what());
+    return 2;
+  }
+  try {
+    return run ? run() : 0;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "wafersim: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "wafersim: error: {}\n", e.what());
+    return 1;
+  }
+}

@@ -1,0 +1,13 @@
+// `wafersim noc`: synthetic traffic on a mesh of RTL routers.
+#pragma once
+
+#include <functional>
+
+#include <CLI/CLI.hpp>
+
+namespace wafersim::cli {
+
+/// Adds the subcommand; `run` is set to what executing it does (returns the exit code).
+void AddNocCommand(CLI::App& app, std::function<int()>& run);
+
+}  // namespace wafersim::cli

@@ -21,11 +21,12 @@ module mesh_router #(
 ) (
   input  logic                                          clk_i,
   input  logic                                          rst_ni,
-  /// This router's mesh coordinates (x grows East, y grows South).
+  /// This router's mesh coordinates (x grows East, y grows South); straps sampled in reset.
   input  mesh_pkg::coord_t                              x_i,
   input  mesh_pkg::coord_t                              y_i,
   /// Credits per color each output may hold outstanding: the downstream buffer depth in
-  /// use, at most BufDepth (tied to BufDepth in silicon; lowered by the simulator).
+  /// use, at most BufDepth (tied to BufDepth in silicon; lowered by the simulator). A strap
+  /// sampled in reset.
   input  logic [CntW-1:0]                               credit_limit_i,
   /// One wavelet per port per cycle in, indexed by mesh_pkg::dir_e.
   input  logic [mesh_pkg::NumPorts-1:0][mesh_pkg::FlitW-1:0] flit_i,
@@ -80,6 +81,9 @@ module mesh_router #(
   logic [NP-1:0][mesh_pkg::FlitW-1:0]                     flit_q, flit_d;
   logic [NP-1:0]                                          valid_q, valid_d;
   logic [mesh_pkg::NumErrs-1:0]                           err_q, err_d;
+  // Straps, sampled while in reset so that routing depends on registers only.
+  mesh_pkg::coord_t                                       x_q, y_q;
+  cnt_t                                                   limit_q;
 
   // ---------------------------------------------------------------- input buffers
   logic [NP-1:0][NumColors-1:0]                           push, pop, head_vld, buf_full;
@@ -122,20 +126,27 @@ module mesh_router #(
 
   // Wavelet fields, copied through a plain variable so no logic selects a member of an
   // array of structs (which yosys mis-reads). Only the fields routing needs are read.
+  // Arriving wavelets and buffered heads use separate blocks, so that the routing logic
+  // depends on registers only (it then evaluates once per clock in Verilator).
   /* verilator lint_off UNUSEDSIGNAL */
-  mesh_pkg::flit_t field_view;  // one wavelet at a time
+  mesh_pkg::flit_t in_view, head_view;
   /* verilator lint_on UNUSEDSIGNAL */
   always_comb begin
     for (int unsigned p = 0; p < NP; p++) begin
-      field_view  = flit_i[p];
-      in_color[p] = field_view.color;
+      in_view     = flit_i[p];
+      in_color[p] = in_view.color;
+    end
+  end
+
+  always_comb begin
+    for (int unsigned p = 0; p < NP; p++) begin
       for (int unsigned c = 0; c < NumColors; c++) begin
-        field_view       = head_flit[p][c];
-        head_head[p][c]  = field_view.head;
-        head_tail[p][c]  = field_view.tail;
-        head_ctrl[p][c]  = field_view.ctrl;
-        head_dst_x[p][c] = field_view.data[mesh_pkg::CoordW-1:0];
-        head_dst_y[p][c] = field_view.data[2*mesh_pkg::CoordW-1:mesh_pkg::CoordW];
+        head_view        = head_flit[p][c];
+        head_head[p][c]  = head_view.head;
+        head_tail[p][c]  = head_view.tail;
+        head_ctrl[p][c]  = head_view.ctrl;
+        head_dst_x[p][c] = head_view.data[mesh_pkg::CoordW-1:0];
+        head_dst_y[p][c] = head_view.data[2*mesh_pkg::CoordW-1:mesh_pkg::CoordW];
       end
     end
   end
@@ -174,7 +185,7 @@ module mesh_router #(
         tx  = tx_q[c][pos_q[c]];
         dir = '0;
         if (dyn_q[c]) begin
-          dir = head_head[p][c] ? xy_route(head_dst_x[p][c], head_dst_y[p][c], x_i, y_i)
+          dir = head_head[p][c] ? xy_route(head_dst_x[p][c], head_dst_y[p][c], x_q, y_q)
                                 : route_q[p][c];
           head_route[p][c] = dir;
           if (head_vld[p][c]) begin
@@ -201,7 +212,7 @@ module mesh_router #(
         for (int unsigned c = 0; c < NumColors; c++) begin
           lock_ok = !dyn_q[c] ||
                     (head_head[p][c] ? !lock_q[o][c] : (lock_q[o][c] && (owner_q[o][c] == 3'(p))));
-          req[o][p*NumColors + c] = want[p][c][o] && (used_q[o][c] < credit_limit_i) && lock_ok;
+          req[o][p*NumColors + c] = want[p][c][o] && (used_q[o][c] < limit_q) && lock_ok;
         end
       end
     end
@@ -267,25 +278,31 @@ module mesh_router #(
     end
   end
 
-  // Output registers and credit counters.
+  // Output registers. This block reads registers only; credits coming back are counted in
+  // the next one, so the wide output multiplexer does not re-evaluate when inputs change.
+  logic [NP-1:0][NumColors-1:0] sent_color;  // a wavelet leaves on (output, color)
   always_comb begin
-    logic [NumColors-1:0] sent_color;
-    flit_d  = flit_q;  // hold the last wavelet when idle: fewer toggles, and idle is a no-op
-    valid_d = '0;
-    used_d  = used_q;
+    flit_d     = flit_q;  // hold the last wavelet when idle: fewer toggles, idle is a no-op
+    valid_d    = '0;
+    sent_color = '0;
     for (int unsigned o = 0; o < NP; o++) begin
-      sent_color = '0;
       for (int unsigned p = 0; p < NP; p++) begin
         for (int unsigned c = 0; c < NumColors; c++) begin
           if (gnt[o][p*NumColors + c]) begin
-            flit_d[o]     = head_flit[p][c];
-            valid_d[o]    = 1'b1;
-            sent_color[c] = 1'b1;
+            flit_d[o]        = head_flit[p][c];
+            valid_d[o]       = 1'b1;
+            sent_color[o][c] = 1'b1;
           end
         end
       end
+    end
+  end
+
+  // Credit counters: up for each wavelet sent, down for each credit returned.
+  always_comb begin
+    for (int unsigned o = 0; o < NP; o++) begin
       for (int unsigned c = 0; c < NumColors; c++) begin
-        used_d[o][c] = used_q[o][c] + cnt_t'(sent_color[c]) - cnt_t'(credit_i[o][c]);
+        used_d[o][c] = used_q[o][c] + cnt_t'(sent_color[o][c]) - cnt_t'(credit_i[o][c]);
       end
     end
   end
@@ -351,6 +368,9 @@ module mesh_router #(
       flit_q     <= '0;
       valid_q    <= '0;
       err_q      <= '0;
+      x_q        <= x_i;
+      y_q        <= y_i;
+      limit_q    <= credit_limit_i;
     end else begin
       dyn_q      <= dyn_d;
       last_pos_q <= last_pos_d;
@@ -388,7 +408,7 @@ module mesh_router #(
     if (rst_ni) begin
       // Constant for some depths (a counter that cannot exceed BufDepth), hence lint_off.
       /* verilator lint_off CMPCONST */
-      assert (credit_limit_i != '0 && 32'(credit_limit_i) <= BufDepth)
+      assert (limit_q != '0 && 32'(limit_q) <= BufDepth)
         else $error("mesh_router: credit_limit_i must be 1..BufDepth");
       /* verilator lint_on CMPCONST */
       // Outputs known after reset (meaningful on 4-state simulators).
@@ -404,7 +424,7 @@ module mesh_router #(
       // Illegal route configurations are flagged (and latched in err_o).
       if (cfg_valid_i && err_d[mesh_pkg::ErrBadConfig] && !err_q[mesh_pkg::ErrBadConfig]) begin
         $warning("mesh_router (%0d,%0d): illegal route write color %0d sel %0d data %b",
-                 x_i, y_i, cfg_color_i, cfg_sel_i, cfg_data_i);
+                 x_q, y_q, cfg_color_i, cfg_sel_i, cfg_data_i);
       end
     end
   end

@@ -65,6 +65,7 @@ void Terminal::SetAccepting(bool accepting) {
 }
 
 void Terminal::Reset(int depth) {
+  accepting_ = true;
   pending_.reset();
   received_.reset();
   credits_.fill(0);
@@ -88,10 +89,12 @@ struct RouterMesh::Node {
 };
 
 RouterMesh::RouterMesh(const RouterMeshConfig& config) : config_(config) {
-  if (config.width < 1 || config.height < 1 || config.width > kMaxCoord + 1 ||
-      config.height > kMaxCoord + 1) {
-    throw std::invalid_argument(fmt::format("mesh {}x{} is impossible: each side must be 1..{}",
-                                            config.width, config.height, kMaxCoord + 1));
+  if (config.width < 1 || config.height < 1 || config.origin_x < 0 || config.origin_y < 0 ||
+      config.origin_x + config.width > kMaxCoord + 1 ||
+      config.origin_y + config.height > kMaxCoord + 1) {
+    throw std::invalid_argument(
+        fmt::format("mesh {}x{} at ({},{}) is impossible: coordinates must stay within 0..{}",
+                    config.width, config.height, config.origin_x, config.origin_y, kMaxCoord));
   }
   if (config.buffer_depth < 1 || config.buffer_depth > kMaxBuf) {
     throw std::invalid_argument(fmt::format("buffer depth {} is out of range 1..{}",
@@ -108,8 +111,8 @@ RouterMesh::RouterMesh(const RouterMeshConfig& config) : config_(config) {
       n->y = y;
       const std::string scope = fmt::format("R_{}_{}", x, y);
       n->rtl = std::make_unique<Vmesh_router>(context_.get(), scope.c_str());
-      n->rtl->x_i = static_cast<uint16_t>(x);
-      n->rtl->y_i = static_cast<uint16_t>(y);
+      n->rtl->x_i = static_cast<uint16_t>(config.origin_x + x);
+      n->rtl->y_i = static_cast<uint16_t>(config.origin_y + y);
       n->rtl->credit_limit_i = static_cast<uint8_t>(config.buffer_depth);
       nodes_.push_back(std::move(n));
     }

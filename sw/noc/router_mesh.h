@@ -25,6 +25,9 @@ struct RouterMeshConfig {
   int width = 4;         ///< routers along x (East)
   int height = 4;        ///< routers along y (South)
   int buffer_depth = 4;  ///< wavelets per input buffer per color, 1..CompiledMaxBufferDepth()
+  /// Coordinates of the router at index (0, 0): a mesh can stand for a region of a larger one.
+  int origin_x = 0;
+  int origin_y = 0;
   /// Allow wavelets to leave through the mesh edge (single-router testbenches); when false,
   /// a wavelet sent off the mesh is an error naming the router, port and color.
   bool open_edges = false;
@@ -44,6 +47,9 @@ class Terminal {
   /// When not accepting, received wavelets keep their slot: the router stalls on credits.
   void SetAccepting(bool accepting);
   int Credits(int color) const { return credits_[color]; }
+  /// Fault injection for testbenches: returns a credit the router never gave, which the
+  /// RTL's assertions must catch as an overflow.
+  void InjectBogusCredit(int color) { ++owed_[color]; }
 
  private:
   friend class RouterMesh;
@@ -88,7 +94,8 @@ class RouterMesh {
   void FlushConfig();
   bool ConfigPending() const;
 
-  /// Holds every router in reset for `cycles` cycles and empties the terminals.
+  /// Holds every router in reset for `cycles` cycles and empties the terminals (which then
+  /// accept again).
   void Reset(int cycles = 2);
   /// One clock cycle: every router samples its inputs, then all outputs update together.
   void Step();

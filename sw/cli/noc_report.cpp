@@ -26,7 +26,7 @@ void PrintNocResult(const noc::NocConfig& c, const noc::NocResult& r) {
   fmt::print("  p99 latency       {:.0f} cycles (max {:.0f})\n", r.p99_latency_cycles, r.max_latency_cycles);
   fmt::print("  avg hops          {:.3f}\n", r.avg_hops);
   fmt::print("  packets           {} delivered of {} measured{}\n", r.packets, r.packets_measured,
-             r.stable ? "" : "  UNSTABLE: past saturation, measured packets still queued");
+             r.stable ? "" : "  UNSTABLE: past saturation (accepted < offered or packets still queued)");
   fmt::print("  simulated         {} cycles in {:.2f} s ({:.0f} cycles/s, {:.0f} router-cycles/s)\n",
              r.cycles_simulated, r.wall_seconds, r.cycles_simulated / r.wall_seconds,
              router_cycles / r.wall_seconds);

@@ -41,7 +41,9 @@ struct NocResult {
   double avg_hops = 0;
   uint64_t packets = 0;          ///< measured packets delivered
   uint64_t packets_measured = 0;  ///< packets created in the measured window
-  bool stable = true;            ///< every measured packet delivered within the drain time
+  /// Below saturation: every measured packet delivered within the drain time, and the mesh
+  /// accepted what was offered (within 3%).
+  bool stable = true;
   uint64_t cycles_simulated = 0;
   double wall_seconds = 0;
   double skipped_eval_fraction = 0;  ///< router evaluations skipped as idle

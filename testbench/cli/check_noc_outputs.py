@@ -50,11 +50,13 @@ assert times and max(times) - min(times) <= 50 * 1000, "trace window not respect
 gtkw = os.path.join(work, "noc_trace.gtkw")
 text = open(gtkw).read()
 assert '[dumpfile] "noc_trace.fst"' in text, "save file must name the dump relative to itself"
-signals = [l for l in text.splitlines() if l.startswith("R_")]
+signals = [l.split("} ", 1)[1] if l.startswith("+{") else l
+           for l in text.splitlines() if l.startswith("R_") or l.startswith("+{")]
 assert len(signals) >= 4 * 8, signals
 missing = [s for s in signals if s not in names]
 assert not missing, f"save file names signals absent from the trace: {missing[:5]}"
 assert "-R(1,0)" in text and "-inputs" in text and "-credits" in text
+assert "+{East out} R_1_0.flit_o[1][39:0]" in text, "outputs are named per port"
 
 # A sweep writes one entry per rate.
 sweep_json = os.path.join(work, "sweep.json")

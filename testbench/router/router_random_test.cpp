@@ -58,23 +58,28 @@ void RunSeed(uint64_t seed, int cycles) {
   REQUIRE(s.delivered > 0);
 }
 
-uint64_t SeedCount(uint64_t fallback) {
+// Seeds first..first+N-1 (N from WAFERSIM_SEEDS, default `fallback`), or only WAFERSIM_SEED.
+std::vector<uint64_t> Seeds(uint64_t first, uint64_t fallback) {
+  if (const char* one = std::getenv("WAFERSIM_SEED")) return {std::strtoull(one, nullptr, 10)};
   const char* env = std::getenv("WAFERSIM_SEEDS");
-  return env ? std::strtoull(env, nullptr, 10) : fallback;
+  const uint64_t n = env ? std::strtoull(env, nullptr, 10) : fallback;
+  std::vector<uint64_t> seeds;
+  for (uint64_t s = first; s < first + n; ++s) seeds.push_back(s);
+  return seeds;
 }
 
 }  // namespace
 
-TEST_CASE("random traffic through one router: 300 seeds", "[router][random]") {
-  for (uint64_t seed = 1; seed <= SeedCount(300); ++seed) {
-    INFO("seed " << seed << " (reproduce: router_tests \"random traffic*\" with this seed first)");
+TEST_CASE("random traffic through one router: 1000 seeds", "[router][random]") {
+  for (uint64_t seed : Seeds(1, 1000)) {
+    INFO("seed " << seed << " (reproduce: WAFERSIM_SEED=" << seed << " router_tests \"random traffic*\")");
     REQUIRE_NOTHROW(RunSeed(seed, 300));
   }
 }
 
 TEST_CASE("random traffic through one router: soak", "[.soak][router]") {
-  for (uint64_t seed = 1000; seed < 1000 + SeedCount(5000); ++seed) {
-    INFO("seed " << seed);
+  for (uint64_t seed : Seeds(1000, 5000)) {
+    INFO("seed " << seed << " (reproduce: WAFERSIM_SEED=" << seed << ")");
     REQUIRE_NOTHROW(RunSeed(seed, 2000));
   }
 }

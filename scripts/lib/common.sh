@@ -50,6 +50,12 @@ YOWASP_VERSION="0.55.944"
 YOWASP_DIR="${WAFERSIM_YOWASP_DIR:-$ROOT/.cache/yowasp}"
 
 install_yosys_wasm() {
+  local major
+  major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+  if [ "$major" -lt 20 ]; then
+    echo "wafersim: yosys (WebAssembly) needs Node.js 20 or later, found ${major}; synthesis checks skipped"
+    return 1
+  fi
   [ -d "$YOWASP_DIR/node_modules/@yowasp/yosys" ] && return 0
   echo "wafersim: installing @yowasp/yosys into $YOWASP_DIR"
   mkdir -p "$YOWASP_DIR"

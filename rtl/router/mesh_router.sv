@@ -173,16 +173,28 @@ module mesh_router #(
   logic [NP-1:0][NumColors-1:0]                 bad_frame;  // dynamic framing error at the head
   logic [NP-1:0][NumReq-1:0]                    req, gnt;
 
+  // Per color, the current switch position's masks; per (output, color), a free credit.
+  mesh_pkg::port_mask_t [NumColors-1:0] cur_rx, cur_tx;
+  logic [NP-1:0][NumColors-1:0]         credit_ok;
   always_comb begin
-    mesh_pkg::port_mask_t rx, tx;
-    logic [2:0]           dir;
+    for (int unsigned c = 0; c < NumColors; c++) begin
+      cur_rx[c] = rx_q[c][pos_q[c]];
+      cur_tx[c] = tx_q[c][pos_q[c]];
+    end
+    for (int unsigned o = 0; o < NP; o++) begin
+      for (int unsigned c = 0; c < NumColors; c++) begin
+        credit_ok[o][c] = used_q[o][c] < limit_q;
+      end
+    end
+  end
+
+  always_comb begin
+    logic [2:0] dir;
     want       = '0;
     head_route = '0;
     bad_frame  = '0;
     for (int unsigned p = 0; p < NP; p++) begin
       for (int unsigned c = 0; c < NumColors; c++) begin
-        rx  = rx_q[c][pos_q[c]];
-        tx  = tx_q[c][pos_q[c]];
         dir = '0;
         if (dyn_q[c]) begin
           dir = head_head[p][c] ? xy_route(head_dst_x[p][c], head_dst_y[p][c], x_q, y_q)
@@ -195,8 +207,8 @@ module mesh_router #(
               want[p][c] = mesh_pkg::port_mask_t'(1) << dir;
             end
           end
-        end else if (head_vld[p][c] && rx[p]) begin
-          want[p][c] = tx & ~sent_q[p][c];
+        end else if (head_vld[p][c] && cur_rx[c][p]) begin
+          want[p][c] = cur_tx[c] & ~sent_q[p][c];
         end
       end
     end
@@ -212,7 +224,7 @@ module mesh_router #(
         for (int unsigned c = 0; c < NumColors; c++) begin
           lock_ok = !dyn_q[c] ||
                     (head_head[p][c] ? !lock_q[o][c] : (lock_q[o][c] && (owner_q[o][c] == 3'(p))));
-          req[o][p*NumColors + c] = want[p][c][o] && (used_q[o][c] < limit_q) && lock_ok;
+          req[o][p*NumColors + c] = want[p][c][o] && credit_ok[o][c] && lock_ok;
         end
       end
     end
@@ -229,7 +241,7 @@ module mesh_router #(
 
   // ---------------------------------------------------------------- grants, pops, next state
   always_comb begin
-    mesh_pkg::port_mask_t granted, tx;
+    mesh_pkg::port_mask_t granted;
     logic [NumColors-1:0] ctrl_passed;
     sent_d      = sent_q;
     route_d     = route_q;
@@ -241,7 +253,6 @@ module mesh_router #(
     ctrl_passed = '0;
     for (int unsigned p = 0; p < NP; p++) begin
       for (int unsigned c = 0; c < NumColors; c++) begin
-        tx = tx_q[c][pos_q[c]];
         for (int unsigned o = 0; o < NP; o++) begin
           granted[o] = gnt[o][p*NumColors + c];
         end
@@ -262,7 +273,7 @@ module mesh_router #(
           end
         end else begin
           // A multicast wavelet leaves its buffer once every tx port has taken it.
-          pop[p][c]    = (granted != '0) && (((sent_q[p][c] | granted) & tx) == tx);
+          pop[p][c]    = (granted != '0) && (((sent_q[p][c] | granted) & cur_tx[c]) == cur_tx[c]);
           sent_d[p][c] = pop[p][c] ? '0 : (sent_q[p][c] | granted);
           if (pop[p][c] && head_ctrl[p][c]) begin
             ctrl_passed[c] = 1'b1;
@@ -280,20 +291,29 @@ module mesh_router #(
 
   // Output registers. This block reads registers only; credits coming back are counted in
   // the next one, so the wide output multiplexer does not re-evaluate when inputs change.
-  logic [NP-1:0][NumColors-1:0] sent_color;  // a wavelet leaves on (output, color)
+  // The winner's flat index (input * NumColors + color) selects its head wavelet.
+  localparam int unsigned ReqIdxW = $clog2(NumReq);
+  logic [NumReq-1:0][mesh_pkg::FlitW-1:0] head_flat;
+  logic [NP-1:0][ReqIdxW-1:0]             winner;
+  logic [NP-1:0][NumColors-1:0]           sent_color;  // a wavelet leaves on (output, color)
+  assign head_flat = head_flit;
   always_comb begin
     flit_d     = flit_q;  // hold the last wavelet when idle: fewer toggles, idle is a no-op
     valid_d    = '0;
+    winner     = '0;
     sent_color = '0;
     for (int unsigned o = 0; o < NP; o++) begin
-      for (int unsigned p = 0; p < NP; p++) begin
-        for (int unsigned c = 0; c < NumColors; c++) begin
-          if (gnt[o][p*NumColors + c]) begin
-            flit_d[o]        = head_flit[p][c];
-            valid_d[o]       = 1'b1;
-            sent_color[o][c] = 1'b1;
-          end
+      for (int unsigned r = 0; r < NumReq; r++) begin
+        if (gnt[o][r]) begin
+          winner[o] = ReqIdxW'(r);
         end
+      end
+      for (int unsigned p = 0; p < NP; p++) begin
+        sent_color[o] = sent_color[o] | gnt[o][p*NumColors +: NumColors];
+      end
+      valid_d[o] = gnt[o] != '0;
+      if (valid_d[o]) begin
+        flit_d[o] = head_flat[winner[o]];
       end
     end
   end

@@ -41,7 +41,11 @@ configure_and_build() {
       || { cat "$BUILD_DIR/configure.log"; echo "wafersim: cmake configure failed"; exit 1; }
   fi
   local log="$BUILD_DIR/build.log"
-  cmake --build "$BUILD_DIR" -j2 >"$log" 2>&1 || { tail -n 60 "$log"; echo "wafersim: build failed"; exit 1; }
+  # Verilator names its output files by content hash and CMake learns the new list only on
+  # its next run, so after an RTL change the first build can trip on stale files; the
+  # second one (CMake has re-run by then) is the real verdict.
+  cmake --build "$BUILD_DIR" -j2 >"$log" 2>&1 || cmake --build "$BUILD_DIR" -j2 >"$log" 2>&1 \
+    || { tail -n 60 "$log"; echo "wafersim: build failed"; exit 1; }
 }
 
 # yosys for the area reports: the @yowasp/yosys WebAssembly build from npm (Debian's 0.23

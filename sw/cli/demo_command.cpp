@@ -34,8 +34,14 @@ void AddDemoCommand(CLI::App& app, std::function<int()>& run) {
       const int jobs = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
       const auto results = noc::RunNocSweep(points, jobs);
       PrintNocSweep(base, results);
+      // References from theory (docs/router.md): mean distance between distinct nodes of a
+      // k x k mesh, 2 cycles per hop + 1 + (flits - 1), and the bisection bound.
+      const double k = 8, n = k * k;
+      const double hops = 2 * (k * k - 1) / (3 * k) * n / (n - 1);
+      fmt::print("  zero-load latency from theory: 2 x {:.3f} hops + 1 + {} = {:.2f} cycles\n", hops,
+                 base.packet_flits - 1, 2 * hops + base.packet_flits);
       fmt::print("  uniform-traffic bound of the 8x8 mesh (bisection): {:.3f} flits/node/cycle\n",
-                 4.0 * 63 / (8.0 * 64));
+                 4 * (n - 1) / (k * n));
       if (!json->empty()) {
         nlohmann::json j;
         j["config"] = NocConfigJson(base);

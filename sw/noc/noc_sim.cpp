@@ -317,6 +317,14 @@ void ValidateNocConfig(const NocConfig& c) {
   if (c.width < 1 || c.height < 1 || c.width > kMaxCoord + 1 || c.height > kMaxCoord + 1) {
     fail(fmt::format("--mesh {}x{}: each side must be 1..{}", c.width, c.height, kMaxCoord + 1));
   }
+  // Each Verilated router takes about 27 KB and each node 4 KB of packet tags: beyond this
+  // the run would need gigabytes and hours. Whole wafers are for the fast tile model.
+  constexpr int64_t kMaxRouters = 65536;
+  if (static_cast<int64_t>(c.width) * c.height > kMaxRouters) {
+    fail(fmt::format("--mesh {}x{}: {} RTL routers would need about {:.1f} GB; at most {} (256x256) "
+                     "are simulated in RTL", c.width, c.height, int64_t{c.width} * c.height,
+                     int64_t{c.width} * c.height * 31e3 / 1e9, kMaxRouters));
+  }
   if (!(c.rate >= 0.0 && c.rate <= 1.0)) fail(fmt::format("--rate {}: must be in [0,1]", c.rate));
   if (c.packet_flits < 1 || c.packet_flits > 1024) {
     fail(fmt::format("--packet-flits {}: must be 1..1024", c.packet_flits));

@@ -8,6 +8,7 @@
 #include <random>
 
 #include "common/random_traffic.h"
+#include "common/seeds.h"
 
 using namespace wafersim;
 using namespace wafersim::tb;
@@ -83,15 +84,6 @@ void RunMesh(int w, int h, uint64_t seed, int cycles) {
   REQUIRE(s.delivered > 0);
 }
 
-// Seeds 1..N (N from WAFERSIM_SEEDS, default `fallback`), or only WAFERSIM_SEED to reproduce.
-std::vector<uint64_t> Seeds(uint64_t first, uint64_t fallback) {
-  if (const char* one = std::getenv("WAFERSIM_SEED")) return {std::strtoull(one, nullptr, 10)};
-  const char* env = std::getenv("WAFERSIM_SEEDS");
-  const uint64_t n = env ? std::strtoull(env, nullptr, 10) : fallback;
-  std::vector<uint64_t> seeds;
-  for (uint64_t s = first; s < first + n; ++s) seeds.push_back(s);
-  return seeds;
-}
 
 void RunSeeds(int w, int h, int cycles) {
   for (uint64_t seed : Seeds(1, 10)) {

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "common/random_traffic.h"
+#include "common/seeds.h"
 #include "common/single_router.h"
 
 using namespace wafersim;
@@ -58,15 +59,6 @@ void RunSeed(uint64_t seed, int cycles) {
   REQUIRE(s.delivered > 0);
 }
 
-// Seeds first..first+N-1 (N from WAFERSIM_SEEDS, default `fallback`), or only WAFERSIM_SEED.
-std::vector<uint64_t> Seeds(uint64_t first, uint64_t fallback) {
-  if (const char* one = std::getenv("WAFERSIM_SEED")) return {std::strtoull(one, nullptr, 10)};
-  const char* env = std::getenv("WAFERSIM_SEEDS");
-  const uint64_t n = env ? std::strtoull(env, nullptr, 10) : fallback;
-  std::vector<uint64_t> seeds;
-  for (uint64_t s = first; s < first + n; ++s) seeds.push_back(s);
-  return seeds;
-}
 
 }  // namespace
 

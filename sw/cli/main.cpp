@@ -5,6 +5,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "asm/assembler.h"
+#include "cli/asm_command.h"
 #include "cli/demo_command.h"
 #include "cli/noc_command.h"
 
@@ -14,6 +16,7 @@ int main(int argc, char** argv) {
   std::function<int()> run;
   wafersim::cli::AddNocCommand(app, run);
   wafersim::cli::AddDemoCommand(app, run);
+  wafersim::cli::AddAsmCommands(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -26,6 +29,9 @@ int main(int argc, char** argv) {
   }
   try {
     return run ? run() : 0;
+  } catch (const wafersim::assembler::AsmError& e) {
+    fmt::print(stderr, "{}\n", e.what());  // already file:line:column: error: ...
+    return 1;
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "wafersim: error: {}\n", e.what());
     return 2;

@@ -1,0 +1,171 @@
+// The assembler and disassembler: every instruction round-trips, expressions and
+// directives mean what docs/isa.md says, and errors name file:line:column.
+#include <catch2/catch.hpp>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "asm/assembler.h"
+#include "isa/fp.h"
+#include "isa/isa.h"
+
+using namespace wafersim;
+using assembler::AsmError;
+using assembler::AssembleText;
+
+namespace {
+uint32_t One(const std::string& line) {
+  const auto p = AssembleText(line + "\n");
+  REQUIRE(p.code.size() == 1);
+  return p.code[0];
+}
+std::string ErrorOf(const std::string& text) {
+  try {
+    AssembleText(text, "t.s");
+  } catch (const AsmError& e) {
+    return e.what();
+  }
+  return "no error";
+}
+}  // namespace
+
+TEST_CASE("every instruction's disassembly assembles back to the same word", "[asm]") {
+  const char* lines[] = {
+      "halt", "add r1, r2, r3", "sub r15, r0, r14", "and r1, r2, r3", "or r1, r2, r3",
+      "xor r1, r2, r3", "sll r1, r2, r3", "srl r1, r2, r3", "sra r1, r2, r3", "slt r1, r2, r3",
+      "sltu r1, r2, r3", "mul r1, r2, r3", "addi r1, r2, -131072", "andi r1, r2, 131071",
+      "ori r1, r2, 5", "xori r1, r2, 5", "slli r1, r2, 31", "srli r1, r2, 1", "srai r1, r2, 2",
+      "slti r1, r2, -1", "lui r3, 0x3fffff", "jalr r15, r3, 4", "lw r1, -8(r2)", "sw r1, 12(r2)",
+      "lhu r1, 2(r2)", "sh r1, 6(r2)", "fadd r1, r2, r3", "fsub r1, r2, r3", "fmul r1, r2, r3",
+      "fmax r1, r2, r3", "fmin r1, r2, r3", "flt r1, r2, r3", "fle r1, r2, r3", "feq r1, r2, r3",
+      "fcvt.s.w r1, r2", "fcvt.w.s r1, r2", "fcvt.s.h r1, r2", "fcvt.h.s r1, r2",
+      "ffma r1, r2, r3, r4", "dmem d7, r1, r2, r3, f16", "dmem d0, r1, r2, r3, f32",
+      "dfab d2, 31, r4, out, f16", "dfab d3, 0, r4, in, f32", "dadd d1, r5",
+      "tfmac d1, d2, d3, r4", "tfadd d1, d2, d3", "tfmul d1, d2, d3", "tfmuls d1, d2, r9",
+      "tfadds d1, d2, r9", "tfmax d1, d2, d3", "tfmov d1, d2", "tfdot r1, d2, d3", "tfsum r1, d2",
+      "tfmaxr r1, d2", "tact t15", "tblock t1", "tunblock t2", "tdone", "send r3, 7",
+      "send r3, 7, ctrl", "recv r4, 31", "csrr r1, taskdata", "rcfg r1, 4, r2"};
+  for (const char* line : lines) {
+    INFO(line);
+    const uint32_t w = One(line);
+    CHECK(isa::Disassemble(w) == line);
+    CHECK(One(isa::Disassemble(w)) == w);
+    CHECK(isa::MnemonicOf(w) != nullptr);
+  }
+}
+
+TEST_CASE("fields land where the encoding table says", "[asm]") {
+  CHECK(One("add r1, r2, r3") == ((0x01u << 26) | (1u << 22) | (2u << 18) | (3u << 14) | 0));
+  CHECK(One("addi r1, r2, -1") == ((0x02u << 26) | (1u << 22) | (2u << 18) | 0x3ffffu));
+  CHECK(One("tfmac d1, d2, d3, r4") == ((0x1Cu << 26) | (1u << 23) | (2u << 20) | (3u << 17) | (4u << 13)));
+  CHECK(One("tbind t3, 5, 17, control") == ((0x1Du << 26) | (1u << 25) | (3u << 21) | (5u << 16) | 17u));
+  CHECK(One("halt") == 0u);
+  CHECK(isa::MnemonicOf(0x00000001u) == nullptr);           // halt with stray bits
+  CHECK(isa::MnemonicOf((0x01u << 26) | 11u) == nullptr);   // ALU fn 11
+  CHECK(isa::MnemonicOf(0x3Fu << 26) == nullptr);           // unknown op
+}
+
+TEST_CASE("labels, expressions, constants and pseudo-instructions", "[asm]") {
+  const auto p = AssembleText(R"(
+        .equ  N, 3 * (2 + 5) - 1      # 20
+        .equ  M, N << 2 | 1           # 81
+start:  li    r1, N
+        li    r2, 0x12345678
+        li    r3, buf                 # forward data label: two words
+        lif   r4, -2.5
+        mv    r5, r1
+        nop
+loop:   addi  r1, r1, -1
+        bne   r1, r0, loop
+        j     start
+        call  fn
+fn:     ret
+        .data
+        .space 6
+        .align 4
+buf:    .word M, -1
+        .half 0xbeef
+        .f16  1.0
+        .float 0.1
+)");
+  CHECK(p.Address("N") == 20);
+  CHECK(p.Address("M") == 81);
+  CHECK(p.Address("buf") == 8);
+  CHECK(p.Address("loop") == 9);  // li N: 1 word, li 0x12345678: 2, li buf: 2, lif: 2, mv, nop
+  CHECK(isa::Disassemble(p.code[0]) == "addi r1, r0, 20");
+  CHECK(isa::Disassemble(p.code[1]) == "lui r2, 0x48d15");
+  CHECK(isa::Disassemble(p.code[2]) == "ori r2, r2, 632");
+  CHECK(isa::Disassemble(p.code[10], 10) == "bne r1, r0, 9");
+  CHECK(isa::Disassemble(p.code[11], 11) == "jal r0, 0");
+  CHECK(isa::Disassemble(p.code[12], 12) == "jal r15, 13");
+  CHECK(isa::Disassemble(p.code[13]) == "jalr r0, r15, 0");
+  REQUIRE(p.data.size() == 1);
+  const auto& d = p.data[0].bytes;
+  REQUIRE(p.data[0].addr == 0);
+  REQUIRE(d.size() == 24);
+  CHECK(d[8] == 81);
+  CHECK(d[12] == 0xff);
+  CHECK((d[16] | d[17] << 8) == 0xbeef);
+  CHECK((d[18] | d[19] << 8) == 0x3c00);  // 1.0 in binary16
+  uint32_t f = 0;
+  for (int i = 0; i < 4; ++i) f |= static_cast<uint32_t>(d[20 + i]) << (8 * i);
+  CHECK(f == isa::AsBits(0.1f));
+}
+
+TEST_CASE("errors name the file, line and column, and what is wrong", "[asm]") {
+  CHECK(ErrorOf("  addi r1, r2\n") == "t.s:1:3: error: 'addi' takes 3 operands");
+  CHECK(ErrorOf("\n  frob r1\n") == "t.s:2:3: error: unknown instruction 'frob'");
+  CHECK(ErrorOf("  li r1, nowhere\n") == "t.s:1:10: error: undefined symbol 'nowhere'");
+  CHECK(ErrorOf("  addi r1, r2, 200000\n") == "t.s:1:16: error: immediate 200000 is out of range -131072..131071");
+  CHECK(ErrorOf("  add r1, r2, r16\n") == "t.s:1:15: error: expected a register (r0..r15)");
+  CHECK(ErrorOf("x: nop\nx: nop\n") == "t.s:2:1: error: 'x' is already defined");
+  CHECK(ErrorOf("  .data\n  .word 1\n  .half 2\n  .word 3\n") == "t.s:4:9: error: data of 4 bytes at byte 6 is misaligned (use .align)");
+  CHECK(ErrorOf("  .data\n  add r1, r2, r3\n") == "t.s:2:3: error: instructions belong in .text");
+  CHECK(ErrorOf("  .bogus 1\n") == "t.s:1:3: error: unknown directive '.bogus'");
+  CHECK(ErrorOf("  lw r1, 4\n") == "t.s:1:10: error: expected a memory operand imm(rN)");
+  CHECK(ErrorOf("  addi r1, r1, 4 / 0\n") == "t.s:1:18: error: division by zero");
+  CHECK(ErrorOf("  .data\n  .org 8\n  .word 1\n  .org 8\n  .word 2\n") == "t.s:5:9: error: data overlaps earlier data at byte 8");
+  CHECK(ErrorOf("  dfab d1, 32, r2, in, f32\n") == "t.s:1:12: error: color 32 is out of range 0..31");
+  CHECK(ErrorOf("  send r1, 2, loud\n") == "t.s:1:15: error: expected ctrl");
+  CHECK(ErrorOf("r3: nop\n") == "t.s:1:1: error: 'r3' is a register name and cannot be a symbol");
+}
+
+TEST_CASE("memory limits are enforced with the sizes named", "[asm]") {
+  assembler::AsmOptions small;
+  small.imem_words = 2;
+  CHECK_THROWS_WITH(AssembleText("nop\nnop\nnop\n", "t.s", small),
+                    "t.s:3:1: error: program needs more than the 2 words of instruction memory");
+  small.sram_bytes = 8;
+  CHECK_THROWS_WITH(AssembleText(".data\n.word 1, 2, 3\n", "t.s", small),
+                    "t.s:2:13: error: data at byte 8 is beyond the 8-byte SRAM");
+}
+
+TEST_CASE("includes resolve beside the including file and report errors in the included one",
+          "[asm]") {
+  const auto dir = std::filesystem::temp_directory_path() / "wafersim_asm_test";
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "main.s") << "  .include \"lib.s\"\n  li r1, K\n  halt\n";
+  std::ofstream(dir / "lib.s") << "  .equ K, 42\n";
+  const auto p = assembler::AssembleFile((dir / "main.s").string());
+  CHECK(p.Address("K") == 42);
+  CHECK(p.code.size() == 2);
+  std::ofstream(dir / "lib.s") << "  .equ K, 42\n  oops\n";
+  CHECK_THROWS_WITH(assembler::AssembleFile((dir / "main.s").string()),
+                    Catch::EndsWith("lib.s:2:3: error: unknown instruction 'oops'"));
+  std::ofstream(dir / "lib.s") << "  .include \"main.s\"\n";
+  CHECK_THROWS_WITH(assembler::AssembleFile((dir / "main.s").string()), Catch::Contains("include cycle"));
+}
+
+TEST_CASE("program files round-trip and reject garbage", "[asm]") {
+  const auto p = AssembleText("main: li r1, v\n halt\n .data\nv: .float 2.5\n");
+  const auto path = (std::filesystem::temp_directory_path() / "wafersim_prog.bin").string();
+  isa::SaveProgram(p, path);
+  const auto q = isa::LoadProgram(path);
+  CHECK(q.code == p.code);
+  REQUIRE(q.data.size() == 1);
+  CHECK(q.data[0].bytes == p.data[0].bytes);
+  CHECK(q.Address("v") == p.Address("v"));
+  std::ofstream(path) << "not a program";
+  CHECK_THROWS_WITH(isa::LoadProgram(path), Catch::Contains("not a wafersim PE program"));
+}

@@ -1,6 +1,6 @@
 // Conversions (docs/isa.md): signed integer to binary32 (nearest even), binary32 to signed
 // integer (toward zero, saturating, NaN to 0x7fffffff), and binary16 to and from binary32
-// (nearest even, subnormals kept, canonical NaNs).
+// (fp16_to_fp32, fp32_to_fp16).
 module fp_convert (
   input  logic [31:0] a_i,
   /// fcvt.s.w: a_i as a signed integer.
@@ -62,71 +62,10 @@ module fp_convert (
     end
   end
 
-  // ------------------------------------------------------------ half to float
-  logic [4:0]  he;
-  logic [9:0]  hm;
-  int          hlead;
-  logic [9:0]  hnorm;
-  always_comb begin
-    he    = a_i[14:10];
-    hm    = a_i[9:0];
-    hlead = 0;
-    for (int i = 0; i < 10; i++) begin
-      if (hm[i]) hlead = i;
-    end
-    hnorm = hm << (10 - hlead);
-    if (he == 5'h1f) begin
-      h_to_f_o = (hm != '0) ? 32'h7fc0_0000 : {a_i[15], 8'hff, 23'd0};
-    end else if (he == '0) begin
-      // A subnormal half 0.m x 2^-14 is normal in binary32: exponent from its leading one.
-      h_to_f_o = (hm == '0) ? {a_i[15], 31'd0}
-                            : {a_i[15], 8'(103 + hlead), hnorm, 13'd0};
-    end else begin
-      h_to_f_o = {a_i[15], 8'(32'(he) + 112), hm, 13'd0};
-    end
-  end
-
-  // ------------------------------------------------------------ float to half
-  logic [23:0] fsig;
-  int          fe;
-  int          sh;
-  logic [9:0]  fr;
-  logic        fguard, fsticky;
-  logic [14:0] packed_f2h;
-  always_comb begin
-    f_to_h_o = '0;
-    sh       = 0;
-    fsig    = {1'b1, a_i[22:0]};
-    fe      = int'(a_i[30:23]) - 112;  // biased binary16 exponent
-    fr      = '0;
-    fguard  = 1'b0;
-    fsticky = 1'b0;
-    packed_f2h = '0;
-    if (fe >= 1) begin
-      // Normal: keep 10 mantissa bits.
-      packed_f2h = {5'(fe), a_i[22:13]};
-      fguard     = a_i[12];
-      fsticky    = a_i[11:0] != '0;
-    end else begin
-      // Subnormal (or zero) half: shift the significand right by 14 - fe.
-      sh = 14 - fe;
-      if (sh <= 24) begin
-        fr      = 10'(fsig >> sh);
-        fguard  = fsig[sh - 1];
-        fsticky = (sh >= 2) && ((fsig & ~(24'hff_ffff << (sh - 1))) != '0);
-      end
-      packed_f2h = {5'd0, fr};
-    end
-    if (a_i[30:23] == 8'hff) begin
-      f_to_h_o = (a_i[22:0] != '0) ? 32'h0000_7e00 : {16'd0, a_i[31], 15'h7c00};
-    end else if (fe >= 31) begin
-      f_to_h_o = {16'd0, a_i[31], 15'h7c00};
-    end else if (a_i[30:0] == '0) begin
-      f_to_h_o = {16'd0, a_i[31], 15'd0};
-    end else begin
-      // Rounding carries into the exponent: subnormal to normal, and the largest to infinity.
-      f_to_h_o = {16'd0, a_i[31], packed_f2h + 15'(fguard && (fsticky || packed_f2h[0]))};
-    end
-  end
+  // ------------------------------------------------------------ binary16
+  fp16_to_fp32 u_h2f (.h_i(a_i[15:0]), .f_o(h_to_f_o));
+  logic [15:0] half;
+  fp32_to_fp16 u_f2h (.f_i(a_i), .h_o(half));
+  assign f_to_h_o = {16'd0, half};
 
 endmodule

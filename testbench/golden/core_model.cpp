@@ -1,5 +1,7 @@
 #include "golden/core_model.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "isa/fp.h"
@@ -312,7 +314,22 @@ CoreModel::StepResult CoreModel::Tensor(const Instr& in) {
   };
   if (!check_in(A)) return StepResult::Halted;
   if (has_b && !check_in(B)) return StepResult::Halted;
+  if (has_b && A.fabric && B.fabric) return Halt(isa::kErrShortOperand);
   if (!reduction && (D.len < n || (D.fabric && !D.out))) return Halt(isa::kErrShortOperand);
+  // Array operands are checked whole before anything moves: alignment, then range.
+  auto check_array = [&](const Descriptor& d) -> bool {
+    if (d.fabric || n == 0) return true;
+    const int64_t size = d.f16 ? 2 : 4;
+    if (d.base % size != 0) return Halt(isa::kErrMisaligned), false;
+    const int64_t first = d.base, last = d.base + static_cast<int64_t>(n - 1) * d.stride * size;
+    if (std::min(first, last) < 0 || std::max(first, last) + size > static_cast<int64_t>(sram_.size())) {
+      return Halt(isa::kErrAddress), false;
+    }
+    return true;
+  };
+  if (!check_array(A) || (has_b && !check_array(B)) || (!reduction && !check_array(D))) {
+    return StepResult::Halted;
+  }
   for (int c = 0; c < 32; ++c) {
     if (queues_[c].size() < need[c]) return StepResult::Blocked;
   }

@@ -251,6 +251,7 @@ CoreModel::StepResult CoreModel::Execute(uint32_t word) {
       }
       break;
     case isa::kOpSend: {
+      if (static_cast<int>(imm & 0x1f) >= cfg_.colors) return Halt(isa::kErrIllegal);
       noc::Wavelet w;
       w.data = a;
       w.color = static_cast<uint8_t>(imm & 0x1f);
@@ -260,6 +261,7 @@ CoreModel::StepResult CoreModel::Execute(uint32_t word) {
     }
     case isa::kOpRecv: {
       const int color = static_cast<int>(imm & 0x1f);
+      if (color >= cfg_.colors) return Halt(isa::kErrIllegal);
       if (OwnedByDataTask(color)) return Halt(isa::kErrOwnedColor);
       if (queues_[color].empty()) return StepResult::Blocked;
       WriteReg(in.rd, queues_[color].front());
@@ -303,6 +305,10 @@ CoreModel::StepResult CoreModel::Tensor(const Instr& in) {
   const Descriptor& D = descs_[in.dd];
   const uint32_t n = reduction ? A.len : D.len;
   // Operand checks, and the wavelets fabric-in operands need, before anything changes.
+  if ((A.fabric && A.color >= cfg_.colors) || (has_b && B.fabric && B.color >= cfg_.colors) ||
+      (!reduction && D.fabric && D.color >= cfg_.colors)) {
+    return Halt(isa::kErrIllegal);
+  }
   std::array<size_t, 32> need{};
   auto check_in = [&](const Descriptor& d) -> bool {
     if (d.len < n || (d.fabric && d.out)) return Halt(isa::kErrShortOperand), false;

@@ -21,6 +21,7 @@ struct CoreConfig {
   int imem_words = isa::kDefaultImemWords;
   int sram_bytes = isa::kDefaultSramBytes;
   int simd_width = 4;  ///< f16 elements per tensor step (lanes of a reduction)
+  int colors = 8;      ///< colors the tile implements (send, recv and fabric streams)
   int x = 0, y = 0;
 };
 

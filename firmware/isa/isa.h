@@ -67,7 +67,7 @@ enum Csr : uint8_t {
   kNumCsrs
 };
 enum Err : uint8_t {
-  kErrNone, kErrIllegal, kErrMisaligned, kErrAddress, kErrShortOperand, kErrOwnedColor
+  kErrNone, kErrIllegal, kErrMisaligned, kErrAddress, kErrShortOperand, kErrOwnedColor, kErrOverlap
 };
 
 /// Descriptor flags of dmem / dfab.

@@ -258,6 +258,30 @@ module pe_core #(
       array_error = pe_pkg::ErrNone;
     end
   endfunction
+  // Byte range [lo, hi) of an array's n elements.
+  function automatic logic signed [40:0] span_lo(logic [pe_pkg::DescW-1:0] d, logic [15:0] n);
+    logic signed [40:0] first, last;
+    first   = $signed({9'd0, d[31:0]});
+    last    = first + $signed({{25{d[63]}}, d[63:48]}) * $signed({25'd0, n - 16'd1}) *
+              (d[69] ? 41'sd2 : 41'sd4);
+    span_lo = (first < last) ? first : last;
+  endfunction
+  function automatic logic signed [40:0] span_hi(logic [pe_pkg::DescW-1:0] d, logic [15:0] n);
+    logic signed [40:0] first, last;
+    first   = $signed({9'd0, d[31:0]});
+    last    = first + $signed({{25{d[63]}}, d[63:48]}) * $signed({25'd0, n - 16'd1}) *
+              (d[69] ? 41'sd2 : 41'sd4);
+    span_hi = ((first < last) ? last : first) + (d[69] ? 41'sd2 : 41'sd4);
+  endfunction
+  // A destination overlapping a source array, other than exactly in place.
+  function automatic logic overlapping(logic [pe_pkg::DescW-1:0] s, logic [pe_pkg::DescW-1:0] d,
+                                       logic [15:0] n);
+    if (s[71] || d[71] || n == '0 || (s[31:0] == d[31:0] && s[63:48] == d[63:48] && s[69] == d[69])) begin
+      overlapping = 1'b0;
+    end else begin
+      overlapping = (span_lo(s, n) < span_hi(d, n)) && (span_lo(d, n) < span_hi(s, n));
+    end
+  endfunction
   /* verilator lint_on UNUSEDSIGNAL */
   logic [pe_pkg::DescW-1:0] ta, tb, td;
   logic [2:0] err_a, err_b, err_d;
@@ -300,6 +324,8 @@ module pe_core #(
       t_err = err_b;
     end else if (err_d != pe_pkg::ErrNone) begin
       t_err = err_d;
+    end else if (!t_reduction && (overlapping(ta, td, t_len) || (t_has_b && overlapping(tb, td, t_len)))) begin
+      t_err = pe_pkg::ErrOverlap;
     end
   end
 

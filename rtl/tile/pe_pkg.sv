@@ -64,7 +64,8 @@ package pe_pkg;
 
   // Errors that halt the core (the err CSR).
   localparam logic [2:0] ErrNone = 3'd0, ErrIllegal = 3'd1, ErrMisaligned = 3'd2,
-                         ErrAddress = 3'd3, ErrShortOperand = 3'd4, ErrOwnedColor = 3'd5;
+                         ErrAddress = 3'd3, ErrShortOperand = 3'd4, ErrOwnedColor = 3'd5,
+                         ErrOverlap = 3'd6;
 
   /// Tasks in the task table; the main program runs as task MainTask.
   localparam int unsigned NumTasks = 16;

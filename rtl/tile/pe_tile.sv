@@ -53,7 +53,10 @@ module pe_tile #(
   output logic [15:0][31:0]                    regs_o,
   output logic                                 stall_o,
   output logic [mesh_pkg::NumPorts-1:0][NumColors-1:0] nonempty_o,
-  output logic [mesh_pkg::NumErrs-1:0]         router_err_o
+  output logic [mesh_pkg::NumErrs-1:0]         router_err_o,
+  /// The wavelet the router hands the core this cycle (for lockstep harnesses).
+  output logic                                 core_rx_valid_o,
+  output logic [mesh_pkg::FlitW-1:0]           core_rx_flit_o
 );
   /// Word-address width of the SRAM (derived).
   localparam int unsigned AddrW = $clog2(SramBytes / 4);
@@ -73,6 +76,8 @@ module pe_tile #(
   assign flit_o          = r_flit_o[3:0];
   assign valid_o         = r_valid_o[3:0];
   assign credit_o        = r_credit_o[3:0];
+  assign core_rx_valid_o = r_valid_o[mesh_pkg::Local];
+  assign core_rx_flit_o  = r_flit_o[mesh_pkg::Local];
 
   mesh_router #(
     .NumColors (NumColors),

@@ -68,10 +68,34 @@ void Terminal::Reset(int depth) {
   accepting_ = true;
   pending_.reset();
   received_.reset();
-  credits_.fill(0);
-  for (int c = 0; c < kColors; ++c) credits_[c] = depth;
+  credits_.fill(depth);
   owed_.fill(0);
   withheld_.fill(0);
+}
+
+std::optional<Wavelet> Terminal::TakeOutgoing() {
+  std::optional<Wavelet> w = pending_;
+  pending_.reset();
+  return w;
+}
+
+uint64_t Terminal::TakeCreditReturns(int colors) {
+  uint64_t cr = 0;
+  for (int c = 0; c < colors; ++c) {
+    if (owed_[c] > 0) {
+      cr |= uint64_t{1} << c;
+      --owed_[c];
+    }
+  }
+  return cr;
+}
+
+void Terminal::Arrive(const std::optional<Wavelet>& w, uint64_t credits, int colors) {
+  received_ = w;
+  if (w) (accepting_ ? owed_ : withheld_)[w->color]++;
+  if (credits != 0) {
+    for (int c = 0; c < colors; ++c) credits_[c] += static_cast<int>((credits >> c) & 1);
+  }
 }
 
 // ------------------------------------------------------------------ RouterMesh
@@ -209,18 +233,11 @@ void RouterMesh::DriveInputs(Node& n) {
       continue;
     }
     Terminal& t = n.terminal[p];
-    if (t.pending_) {
+    if (const auto w = t.TakeOutgoing()) {
       valid |= static_cast<uint8_t>(1u << p);
-      SetBits(m.flit_i, flit_lsb, kFlitBits, t.pending_->Pack());
-      t.pending_.reset();
+      SetBits(m.flit_i, flit_lsb, kFlitBits, w->Pack());
     }
-    uint64_t cr = 0;
-    for (int c = 0; c < kColors; ++c) {
-      if (t.owed_[c] > 0) {
-        cr |= uint64_t{1} << c;
-        --t.owed_[c];
-      }
-    }
+    const uint64_t cr = t.TakeCreditReturns(kColors);
     SetBits(m.credit_i, credit_lsb, kColors, cr);
     credits |= cr != 0;
   }
@@ -259,23 +276,17 @@ void RouterMesh::CollectTerminals(Node& n) {
   }
   for (int p = 0; p < kNumPorts; ++p) {
     if (p < 4 && n.neighbor[p] != nullptr) continue;
-    Terminal& t = n.terminal[p];
-    t.received_.reset();
+    std::optional<Wavelet> got;
     if ((m.valid_o >> p) & 1) {
-      const Wavelet w = Wavelet::Unpack(GetBits(m.flit_o, static_cast<unsigned>(p * kFlitBits),
-                                                kFlitBits));
+      got = Wavelet::Unpack(GetBits(m.flit_o, static_cast<unsigned>(p * kFlitBits), kFlitBits));
       if (p < 4 && !config_.open_edges) {
         throw std::runtime_error(fmt::format("wavelet {} left the mesh at {} through {} (cycle {})",
-                                             w.ToString(), RouterName(n.x, n.y),
+                                             got->ToString(), RouterName(n.x, n.y),
                                              DirName(static_cast<Dir>(p)), cycle_));
       }
-      t.received_ = w;
-      (t.accepting_ ? t.owed_ : t.withheld_)[w.color]++;
     }
-    const uint64_t cr = GetBits(m.credit_o, static_cast<unsigned>(p * kColors), kColors);
-    if (cr != 0) {
-      for (int c = 0; c < kColors; ++c) t.credits_[c] += static_cast<int>((cr >> c) & 1);
-    }
+    n.terminal[p].Arrive(got, GetBits(m.credit_o, static_cast<unsigned>(p * kColors), kColors),
+                         kColors);
   }
 }
 

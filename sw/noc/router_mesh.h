@@ -42,7 +42,7 @@ class Terminal {
   bool CanSend(int color) const { return !pending_ && credits_[color] > 0; }
   /// Queues a wavelet for the next cycle; throws if there is no credit or one is queued.
   void Send(const Wavelet& w);
-  /// The wavelet the router delivered in the last Step, if any.
+  /// The wavelet the router delivered in the last cycle, if any.
   const std::optional<Wavelet>& Received() const { return received_; }
   /// When not accepting, received wavelets keep their slot: the router stalls on credits.
   void SetAccepting(bool accepting);
@@ -51,9 +51,17 @@ class Terminal {
   /// RTL's assertions must catch as an overflow.
   void InjectBogusCredit(int color) { ++owed_[color]; }
 
- private:
-  friend class RouterMesh;
+  // The link side, for whatever drives the router's port (a mesh, a tile bench).
+  /// Empties the terminal (a reset): `depth` credits per color, accepting.
   void Reset(int depth);
+  /// The wavelet to drive into the router this cycle (and forgets it).
+  std::optional<Wavelet> TakeOutgoing();
+  /// Credits to return to the router this cycle, one bit per color (at most one each).
+  uint64_t TakeCreditReturns(int colors);
+  /// What the router sent this cycle, and the credits it returned (one bit per color).
+  void Arrive(const std::optional<Wavelet>& w, uint64_t credits, int colors);
+
+ private:
   std::optional<Wavelet> pending_;
   std::optional<Wavelet> received_;
   bool accepting_ = true;

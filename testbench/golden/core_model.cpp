@@ -14,8 +14,8 @@ namespace {
 const char* ErrName(int e) {
   static const char* const kNames[] = {"none", "illegal instruction", "misaligned access",
                                        "address out of range", "operand too short",
-                                       "color owned by a data task"};
-  return e >= 0 && e <= 5 ? kNames[e] : "?";
+                                       "color owned by a data task", "destination overlaps a source"};
+  return e >= 0 && e <= 6 ? kNames[e] : "?";
 }
 }  // namespace
 
@@ -336,6 +336,22 @@ CoreModel::StepResult CoreModel::Tensor(const Instr& in) {
   if (!check_array(A) || (has_b && !check_array(B)) || (!reduction && !check_array(D))) {
     return StepResult::Halted;
   }
+  // The destination is exactly a source (in place) or apart from it.
+  auto span = [&](const Descriptor& d, int64_t& lo, int64_t& hi) {
+    const int64_t size = d.f16 ? 2 : 4;
+    const int64_t last = d.base + static_cast<int64_t>(n - 1) * d.stride * size;
+    lo = std::min<int64_t>(d.base, last);
+    hi = std::max<int64_t>(d.base, last) + size;
+  };
+  auto overlaps = [&](const Descriptor& src) {
+    if (src.fabric || D.fabric || n == 0) return false;
+    if (src.base == D.base && src.stride == D.stride && src.f16 == D.f16) return false;
+    int64_t a0, a1, d0, d1;
+    span(src, a0, a1);
+    span(D, d0, d1);
+    return a0 < d1 && d0 < a1;
+  };
+  if (!reduction && (overlaps(A) || (has_b && overlaps(B)))) return Halt(isa::kErrOverlap);
   for (int c = 0; c < 32; ++c) {
     if (queues_[c].size() < need[c]) return StepResult::Blocked;
   }

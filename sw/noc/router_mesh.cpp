@@ -152,8 +152,11 @@ RouterMesh::RouterMesh(const RouterMeshConfig& config) : config_(config) {
 }
 
 RouterMesh::~RouterMesh() {
+  // Verilated scopes unregister from the thread's current context: make it this mesh's.
+  Verilated::threadContextp(context_.get());
   CloseTrace();
   for (auto& n : nodes_) n->rtl->final();
+  nodes_.clear();
 }
 
 Terminal& RouterMesh::Local(int x, int y) { return At(x, y).terminal[4]; }

@@ -34,8 +34,12 @@ TileBench::TileBench(const TileBenchConfig& config)
 }
 
 TileBench::~TileBench() {
+  // Verilated scopes unregister from the thread's current context: make it this model's
+  // (another bench on this thread may have been evaluated, or destroyed, since).
+  Verilated::threadContextp(ctx_.get());
   if (trace_) trace_->close();
   rtl_->final();
+  rtl_.reset();
 }
 
 void TileBench::OpenTrace(const std::string& path) {

@@ -9,11 +9,15 @@
 #include <string>
 #include <vector>
 
-#include "common/tile_bench.h"
+#include "tile/tile_bench.h"
 #include "golden/core_model.h"
 #include "isa/program.h"
 
 namespace wafersim::tb {
+
+using tile::SramConfig;
+using tile::TileBench;
+using tile::TileBenchConfig;
 
 struct LockstepStats {
   uint64_t cycles = 0;

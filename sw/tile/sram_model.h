@@ -1,4 +1,4 @@
-// The tile's data SRAM as the testbenches model it: word-interleaved banks, one word access
+// The tile's data SRAM as the simulator models it: word-interleaved banks, one word access
 // per bank per cycle, reads returning ReadLatency cycles after they are served, byte enables
 // on writes, and optional random refusals (grant low) to exercise the core's stalls.
 #pragma once
@@ -8,7 +8,7 @@
 #include <random>
 #include <vector>
 
-namespace wafersim::tb {
+namespace wafersim::tile {
 
 struct SramConfig {
   int bytes = 48 * 1024;
@@ -84,4 +84,4 @@ class SramModel {
   uint64_t accesses_ = 0;
 };
 
-}  // namespace wafersim::tb
+}  // namespace wafersim::tile

@@ -1,4 +1,4 @@
-#include "common/tile_bench.h"
+#include "tile/tile_bench.h"
 
 #include <stdexcept>
 
@@ -10,7 +10,7 @@
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
-namespace wafersim::tb {
+namespace wafersim::tile {
 
 namespace {
 constexpr int kColors = 8;
@@ -169,4 +169,4 @@ std::string TileBench::RouterErrors() const {
   return s;
 }
 
-}  // namespace wafersim::tb
+}  // namespace wafersim::tile

@@ -8,7 +8,7 @@
 #include <optional>
 #include <string>
 
-#include "common/sram_model.h"
+#include "tile/sram_model.h"
 #include "isa/program.h"
 #include "noc/router_mesh.h"
 
@@ -16,7 +16,7 @@ class VerilatedContext;
 class VerilatedFstC;
 class Vpe_tile;
 
-namespace wafersim::tb {
+namespace wafersim::tile {
 
 struct TileBenchConfig {
   int x = 3, y = 2;
@@ -74,4 +74,4 @@ class TileBench {
   uint64_t time_ = 0;
 };
 
-}  // namespace wafersim::tb
+}  // namespace wafersim::tile

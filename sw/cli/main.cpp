@@ -9,6 +9,7 @@
 #include "cli/asm_command.h"
 #include "cli/demo_command.h"
 #include "cli/noc_command.h"
+#include "cli/tile_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"wafersim: a cycle-accurate co-simulator of a wafer-scale SRAM fabric and an HBM GPU"};
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   wafersim::cli::AddNocCommand(app, run);
   wafersim::cli::AddDemoCommand(app, run);
   wafersim::cli::AddAsmCommands(app, run);
+  wafersim::cli::AddTileCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -42,7 +42,9 @@ TileBench::~TileBench() {
   rtl_.reset();
 }
 
-void TileBench::OpenTrace(const std::string& path) {
+void TileBench::OpenTrace(const std::string& path, uint64_t c0, uint64_t c1) {
+  trace_c0_ = c0;
+  trace_c1_ = c1;
   trace_ = std::make_unique<VerilatedFstC>();
   rtl_->trace(trace_.get(), 99);
   trace_->open(path.c_str());
@@ -56,11 +58,19 @@ void TileBench::Check() {
   }
 }
 
+// A whole clock cycle in reset, while loading: not traced, not counted.
+void TileBench::Tick() {
+  rtl_->clk_i = 0;
+  rtl_->eval();
+  rtl_->clk_i = 1;
+  rtl_->eval();
+}
+
 // The rising edge; the falling one happens when the next cycle's inputs are settled.
 void TileBench::Edge() {
   rtl_->clk_i = 1;
   rtl_->eval();
-  if (trace_) trace_->dump(time_ + 500);
+  if (Dumping()) trace_->dump(time_ + 500);
   time_ += 1000;
 }
 
@@ -76,9 +86,7 @@ void TileBench::Load(const isa::Program& program) {
     rtl_->imem_we_i = 1;
     rtl_->imem_addr_i = static_cast<uint16_t>(w);
     rtl_->imem_wdata_i = w < static_cast<int>(program.code.size()) ? program.code[w] : 0u;
-    rtl_->clk_i = 0;
-    rtl_->eval();
-    Edge();
+    Tick();
   }
   rtl_->imem_we_i = 0;
   auto& bytes = sram_.Bytes();
@@ -90,9 +98,7 @@ void TileBench::Load(const isa::Program& program) {
     }
     std::copy(seg.bytes.begin(), seg.bytes.end(), bytes.begin() + seg.addr);
   }
-  rtl_->clk_i = 0;
-  rtl_->eval();
-  Edge();
+  Tick();
   rtl_->rst_ni = 1;
   for (auto& l : links_) l.Reset(cfg_.credit_limit);
   cycle_ = 0;
@@ -119,7 +125,7 @@ void TileBench::Step() {
   m.mem_gnt_i = gnt;
   m.clk_i = 0;
   m.eval();  // the falling edge, and this cycle's outputs settled
-  if (trace_) trace_->dump(time_);
+  if (Dumping()) trace_->dump(time_);
 
   last_ = Events{};
   last_.cycle = cycle_;

@@ -57,9 +57,11 @@ class TileBench {
   SramModel& Sram() { return sram_; }
   Vpe_tile& Rtl() { return *rtl_; }
 
-  void OpenTrace(const std::string& path);
+  /// Records FST waves of the cycles [c0, c1) counted from reset.
+  void OpenTrace(const std::string& path, uint64_t c0 = 0, uint64_t c1 = UINT64_MAX);
 
  private:
+  void Tick();
   void Edge();
   void Check();
 
@@ -72,6 +74,8 @@ class TileBench {
   Events last_;
   uint64_t cycle_ = 0;
   uint64_t time_ = 0;
+  uint64_t trace_c0_ = 0, trace_c1_ = 0;
+  bool Dumping() const { return trace_ && cycle_ >= trace_c0_ && cycle_ < trace_c1_; }
 };
 
 }  // namespace wafersim::tile

@@ -1,0 +1,163 @@
+#include "cli/tile_command.h"
+
+#include <filesystem>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "asm/assembler.h"
+#include "cli/cli_util.h"
+#include "cli/noc_report.h"
+#include "isa/fp.h"
+#include "isa/isa.h"
+#include "isa/program.h"
+#include "tile/tile_bench.h"
+#include "tile/tile_waves.h"
+
+namespace wafersim::cli {
+
+namespace {
+
+struct TileFlags {
+  std::string program;
+  uint64_t cycles = 1'000'000;
+  std::vector<std::string> feeds;
+  std::vector<std::string> include_dirs;
+  std::string trace;
+  std::string trace_window = "0:100000";
+  std::string json;
+};
+
+// "COLOR:v1,v2,..." where a value with a '.' or an exponent is a binary32 float.
+std::vector<noc::Wavelet> ParseFeed(const std::string& text) {
+  const auto colon = text.find(':');
+  if (colon == std::string::npos) {
+    throw std::invalid_argument(fmt::format("--feed {}: expected COLOR:v1,v2,...", text));
+  }
+  int color = -1;
+  try {
+    color = std::stoi(text.substr(0, colon));
+  } catch (const std::exception&) {
+  }
+  if (color < 0 || color >= noc::CompiledColors()) {
+    throw std::invalid_argument(fmt::format("--feed {}: color must be 0..{}", text, noc::CompiledColors() - 1));
+  }
+  std::vector<noc::Wavelet> out;
+  std::stringstream in(text.substr(colon + 1));
+  for (std::string v; std::getline(in, v, ',');) {
+    noc::Wavelet w;
+    w.color = static_cast<uint8_t>(color);
+    try {
+      size_t used = 0;
+      if (v.find_first_of(".eE") != std::string::npos && v.rfind("0x", 0) != 0) {
+        w.data = isa::AsBits(std::stof(v, &used));
+      } else {
+        w.data = static_cast<uint32_t>(std::stoll(v, &used, 0));
+      }
+      if (used != v.size()) throw std::invalid_argument(v);
+    } catch (const std::exception&) {
+      throw std::invalid_argument(fmt::format("--feed {}: '{}' is not a number", text, v));
+    }
+    out.push_back(w);
+  }
+  return out;
+}
+
+}  // namespace
+
+void AddTileCommand(CLI::App& app, std::function<int()>& run) {
+  auto flags = std::make_shared<TileFlags>();
+  CLI::App* cmd = app.add_subcommand("tile", "Run a PE program on one Verilated RTL tile (core and router)");
+  cmd->add_option("program", flags->program, "assembly (.s) or program file (.bin)")->required();
+  cmd->add_option("--cycles", flags->cycles, "stop after this many cycles")->capture_default_str();
+  cmd->add_option("--feed", flags->feeds,
+                  "wavelets into the West link, COLOR:v1,v2,... (repeatable; the program routes them)");
+  cmd->add_option("-I,--include", flags->include_dirs, "folders searched by .include");
+  cmd->add_option("--trace", flags->trace, "write FST waves, with FILE.gtkw and FILE.pc.txt beside them");
+  cmd->add_option("--trace-window", flags->trace_window, "cycles to trace, c0:c1")->capture_default_str();
+  cmd->add_option("--json", flags->json, "write results as JSON");
+  cmd->callback([flags, &run] {
+    run = [flags]() -> int {
+      isa::Program prog;
+      const std::string& path = flags->program;
+      if (path.size() > 2 && path.substr(path.size() - 2) == ".s") {
+        assembler::AsmOptions opt;
+        opt.include_dirs = flags->include_dirs;
+        prog = assembler::AssembleFile(path, opt);
+      } else {
+        prog = isa::LoadProgram(path);
+      }
+      std::vector<noc::Wavelet> feed;
+      for (const auto& f : flags->feeds) {
+        const auto part = ParseFeed(f);
+        feed.insert(feed.end(), part.begin(), part.end());
+      }
+      const Window w = ParseWindow("--trace-window", flags->trace_window);
+      tile::TileBench bench(tile::TileBenchConfig{});
+      if (!flags->trace.empty()) {
+        bench.OpenTrace(flags->trace, w.c0, w.c1);
+        tile::WriteTileWaves(flags->trace, prog);
+      }
+      bench.Load(prog);
+      uint64_t retired = 0, stalls = 0, dispatches = 0;
+      std::vector<std::vector<noc::Wavelet>> sent(4);
+      size_t next = 0;
+      while (bench.Cycle() < flags->cycles && !bench.Halted()) {
+        auto& west = bench.Link(noc::Dir::West);
+        if (next < feed.size() && west.CanSend(feed[next].color)) west.Send(feed[next++]);
+        bench.Step();
+        retired += bench.Last().retired;
+        stalls += bench.Last().stalled;
+        dispatches += bench.Last().dispatched;
+        for (int d = 0; d < 4; ++d) {
+          if (const auto& r = bench.Link(static_cast<noc::Dir>(d)).Received()) sent[d].push_back(*r);
+        }
+        if (bench.Idle() && next == feed.size()) break;  // waiting for wavelets nobody sends
+      }
+      static const char* const kErr[] = {"", "illegal instruction", "misaligned access",
+                                         "address out of range", "operand too short",
+                                         "color owned by a data task", "destination overlaps a source"};
+      const std::string state = bench.Halted()
+          ? (bench.Error() ? fmt::format("halted with error {} ({}) at pc {}", bench.Error(),
+                                         kErr[bench.Error()], bench.Pc())
+                           : "halted")
+          : bench.Idle() ? "idle, waiting for a task" : "still running (cycle limit)";
+      fmt::print("wafersim tile: {} on one RTL tile: {} after {} cycles\n", path, state, bench.Cycle());
+      fmt::print("  instructions {}  task dispatches {}  bank-stall cycles {}  wavelets fed {}/{}\n",
+                 retired, dispatches, stalls, next, feed.size());
+      for (int r = 1; r < isa::kNumRegs; r += 5) {
+        std::string line = " ";
+        for (int k = r; k < r + 5 && k < isa::kNumRegs; ++k) {
+          line += fmt::format(" r{:<2}={:08x}", k, bench.Reg(k));
+        }
+        fmt::print("{}\n", line);
+      }
+      static const char* const kDir[] = {"North", "East", "South", "West"};
+      for (int d = 0; d < 4; ++d) {
+        if (sent[d].empty()) continue;
+        std::string vals;
+        for (size_t i = 0; i < sent[d].size() && i < 8; ++i) {
+          vals += fmt::format("{}c{}:{:08x}", i ? " " : "", sent[d][i].color, sent[d][i].data);
+        }
+        fmt::print("  sent {} {} wavelets: {}{}\n", kDir[d], sent[d].size(), vals, sent[d].size() > 8 ? " ..." : "");
+      }
+      if (!flags->trace.empty()) fmt::print("  waves: {} (open with gtkwave {} {})\n", flags->trace, flags->trace,
+                                            std::filesystem::path(flags->trace).replace_extension(".gtkw").string());
+      if (!flags->json.empty()) {
+        nlohmann::json j = {{"program", path}, {"cycles", bench.Cycle()}, {"halted", bench.Halted()},
+                            {"error", bench.Error()}, {"instructions", retired}, {"dispatches", dispatches},
+                            {"stall_cycles", stalls}};
+        for (int r = 0; r < isa::kNumRegs; ++r) j["regs"].push_back(bench.Reg(r));
+        for (int d = 0; d < 4; ++d) {
+          for (const auto& v : sent[d]) j["sent"][kDir[d]].push_back({{"color", v.color}, {"data", v.data}});
+        }
+        WriteJson(flags->json, j);
+      }
+      return bench.Halted() && bench.Error() != 0 ? 1 : 0;
+    };
+  });
+}
+
+}  // namespace wafersim::cli

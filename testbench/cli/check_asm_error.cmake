@@ -1,0 +1,12 @@
+# wafersim asm on a bad file: exit non-zero, one file:line:column error, no output file.
+file(REMOVE ${OUT})
+execute_process(COMMAND ${WS} asm ${SRC} -o ${OUT} RESULT_VARIABLE rc ERROR_VARIABLE err OUTPUT_VARIABLE out)
+if(rc EQUAL 0)
+  message(FATAL_ERROR "wafersim asm succeeded on a bad file")
+endif()
+if(NOT err MATCHES "bad.s:2:9: error: 'addi' takes 3 operands")
+  message(FATAL_ERROR "unexpected error text: ${err}")
+endif()
+if(EXISTS ${OUT})
+  message(FATAL_ERROR "a failed assembly left ${OUT} behind")
+endif()

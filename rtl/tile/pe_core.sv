@@ -240,17 +240,30 @@ module pe_core #(
   logic        t_has_b, t_reduction;
   logic [2:0]  t_err;
   logic [15:0] data_owned;  // colors (as a mask over 16) bound to data tasks
+  logic [pe_pkg::DescW-1:0] ta, tb, td;
+
+  // The byte range [lo, hi) an array's first t_len elements cover (one multiplier each).
+  logic signed [40:0] lo_a, hi_a, lo_b, hi_b, lo_d, hi_d;
   /* verilator lint_off UNUSEDSIGNAL */
-  function automatic logic [2:0] array_error(logic [pe_pkg::DescW-1:0] d, logic [15:0] n);
-    logic signed [40:0] first, last, lo, hi, size;
+  function automatic logic signed [40:0] span_edge(logic [pe_pkg::DescW-1:0] d, logic [15:0] n,
+                                                   logic upper);
+    logic signed [40:0] first, last, size;
     size  = d[69] ? 41'sd2 : 41'sd4;
     first = $signed({9'd0, d[31:0]});
     last  = first + $signed({{25{d[63]}}, d[63:48]}) * $signed({25'd0, n - 16'd1}) * size;
-    lo    = (first < last) ? first : last;
-    hi    = ((first < last) ? last : first) + size;
-    if (d[71] || n == '0) begin
+    if (upper) begin
+      span_edge = ((first < last) ? last : first) + size;
+    end else begin
+      span_edge = (first < last) ? first : last;
+    end
+  endfunction
+  /* verilator lint_on UNUSEDSIGNAL */
+  function automatic logic [2:0] array_error(logic is_fabric, logic f16, logic [1:0] base_lo,
+                                             logic [15:0] n, logic signed [40:0] lo,
+                                             logic signed [40:0] hi);
+    if (is_fabric || n == '0) begin
       array_error = pe_pkg::ErrNone;
-    end else if ((d[69] && d[0]) || (!d[69] && d[1:0] != 2'b00)) begin
+    end else if ((f16 && base_lo[0]) || (!f16 && base_lo != 2'b00)) begin
       array_error = pe_pkg::ErrMisaligned;
     end else if (lo < 0 || hi > $signed(41'(SramBytes))) begin
       array_error = pe_pkg::ErrAddress;
@@ -258,32 +271,21 @@ module pe_core #(
       array_error = pe_pkg::ErrNone;
     end
   endfunction
-  // Byte range [lo, hi) of an array's n elements.
-  function automatic logic signed [40:0] span_lo(logic [pe_pkg::DescW-1:0] d, logic [15:0] n);
-    logic signed [40:0] first, last;
-    first   = $signed({9'd0, d[31:0]});
-    last    = first + $signed({{25{d[63]}}, d[63:48]}) * $signed({25'd0, n - 16'd1}) *
-              (d[69] ? 41'sd2 : 41'sd4);
-    span_lo = (first < last) ? first : last;
-  endfunction
-  function automatic logic signed [40:0] span_hi(logic [pe_pkg::DescW-1:0] d, logic [15:0] n);
-    logic signed [40:0] first, last;
-    first   = $signed({9'd0, d[31:0]});
-    last    = first + $signed({{25{d[63]}}, d[63:48]}) * $signed({25'd0, n - 16'd1}) *
-              (d[69] ? 41'sd2 : 41'sd4);
-    span_hi = ((first < last) ? last : first) + (d[69] ? 41'sd2 : 41'sd4);
-  endfunction
   // A destination overlapping a source array, other than exactly in place.
-  function automatic logic overlapping(logic [pe_pkg::DescW-1:0] s, logic [pe_pkg::DescW-1:0] d,
-                                       logic [15:0] n);
-    if (s[71] || d[71] || n == '0 || (s[31:0] == d[31:0] && s[63:48] == d[63:48] && s[69] == d[69])) begin
+  /* verilator lint_off UNUSEDSIGNAL */
+  function automatic logic overlapping(logic [pe_pkg::DescW-1:0] src, logic [pe_pkg::DescW-1:0] dst,
+                                       logic [15:0] n, logic signed [40:0] s_lo,
+                                       logic signed [40:0] s_hi, logic signed [40:0] d_lo,
+                                       logic signed [40:0] d_hi);
+    if (src[71] || dst[71] || n == '0 ||
+        (src[31:0] == dst[31:0] && src[63:48] == dst[63:48] && src[69] == dst[69])) begin
       overlapping = 1'b0;
     end else begin
-      overlapping = (span_lo(s, n) < span_hi(d, n)) && (span_lo(d, n) < span_hi(s, n));
+      overlapping = (s_lo < d_hi) && (d_lo < s_hi);
     end
   endfunction
   /* verilator lint_on UNUSEDSIGNAL */
-  logic [pe_pkg::DescW-1:0] ta, tb, td;
+
   logic [2:0] err_a, err_b, err_d;
   always_comb begin
     data_owned = '0;
@@ -297,9 +299,15 @@ module pe_core #(
     t_has_b     = (fn == pe_pkg::FnTfmac) || (fn == pe_pkg::FnTfadd) || (fn == pe_pkg::FnTfmul) ||
                   (fn == pe_pkg::FnTfmax) || (fn == pe_pkg::FnTfdot);
     t_len       = t_reduction ? ta[47:32] : td[47:32];
-    err_a       = array_error(ta, t_len);
-    err_b       = t_has_b ? array_error(tb, t_len) : pe_pkg::ErrNone;
-    err_d       = t_reduction ? pe_pkg::ErrNone : array_error(td, t_len);
+    lo_a        = span_edge(ta, t_len, 1'b0);
+    hi_a        = span_edge(ta, t_len, 1'b1);
+    lo_b        = span_edge(tb, t_len, 1'b0);
+    hi_b        = span_edge(tb, t_len, 1'b1);
+    lo_d        = span_edge(td, t_len, 1'b0);
+    hi_d        = span_edge(td, t_len, 1'b1);
+    err_a       = array_error(ta[71], ta[69], ta[1:0], t_len, lo_a, hi_a);
+    err_b       = t_has_b ? array_error(tb[71], tb[69], tb[1:0], t_len, lo_b, hi_b) : pe_pkg::ErrNone;
+    err_d       = t_reduction ? pe_pkg::ErrNone : array_error(td[71], td[69], td[1:0], t_len, lo_d, hi_d);
     t_err       = pe_pkg::ErrNone;
     // Colors the tile lacks, lengths and directions, owned colors, then alignment and range
     // (the golden model's order).
@@ -324,7 +332,8 @@ module pe_core #(
       t_err = err_b;
     end else if (err_d != pe_pkg::ErrNone) begin
       t_err = err_d;
-    end else if (!t_reduction && (overlapping(ta, td, t_len) || (t_has_b && overlapping(tb, td, t_len)))) begin
+    end else if (!t_reduction && (overlapping(ta, td, t_len, lo_a, hi_a, lo_d, hi_d) ||
+                                  (t_has_b && overlapping(tb, td, t_len, lo_b, hi_b, lo_d, hi_d)))) begin
       t_err = pe_pkg::ErrOverlap;
     end
   end

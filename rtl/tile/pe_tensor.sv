@@ -86,11 +86,9 @@ module pe_tensor #(
   function automatic logic d_fabric(logic [pe_pkg::DescW-1:0] d);
     d_fabric = d[71];
   endfunction
-  // Byte address of element i of an array.
-  function automatic logic [31:0] elem_addr(logic [pe_pkg::DescW-1:0] d, logic [16:0] i);
-    logic signed [33:0] off;
-    off = $signed({{18{d[63]}}, d[63:48]}) * $signed({1'b0, i});
-    elem_addr = d[31:0] + (d[69] ? 32'(off <<< 1) : 32'(off <<< 2));
+  // Bytes between consecutive elements of an array: the stride times the element size.
+  function automatic logic [31:0] stride_bytes(logic [pe_pkg::DescW-1:0] d);
+    stride_bytes = d[69] ? {{15{d[63]}}, d[63:48], 1'b0} : {{14{d[63]}}, d[63:48], 2'b00};
   endfunction
   function automatic logic [CIdxW-1:0] d_cidx(logic [pe_pkg::DescW-1:0] d);
     d_cidx = d[64 +: CIdxW];
@@ -107,6 +105,10 @@ module pe_tensor #(
   logic [pe_pkg::DescW-1:0]        a_q, b_q, d_q;
   logic [31:0]                     s_q;
   logic [16:0]                     n_q, next_q;
+  // Address generation: each array operand's next step starts at its pointer, and its
+  // elements are a fixed number of bytes apart (no multiplier per element).
+  logic [31:0]                     ptr_a_q, ptr_b_q, ptr_d_q;
+  logic [31:0]                     sb_a_q, sb_b_q, sb_d_q;
   logic                            simd_q;
   // The step that is being issued.
   logic                            issuing_q;
@@ -115,6 +117,7 @@ module pe_tensor #(
   // Step buffer (a ring of Depth entries).
   logic [Depth-1:0]                ent_valid_q, ent_issued_q, ent_done_q;
   logic [Depth-1:0][16:0]          ent_elem_q;
+  logic [Depth-1:0][31:0]          ent_dbase_q;   // byte address of the step's first D element
   logic [Depth-1:0][LaneW-1:0]     ent_cnt_q;
   logic [Depth-1:0][Slots:0]       ent_wait_q;    // slots awaiting data; bit Slots: no-read marker
   logic [Depth-1:0][E-1:0]         ent_wpend_q;
@@ -228,7 +231,6 @@ module pe_tensor #(
   logic [Slots-1:0]          r_pend, r_served, r_left;
   logic                      begin_step, issue_done;
   logic [EntW-1:0]           iss_ent;
-  logic [16:0]               iss_elem;
   logic [LaneW-1:0]          iss_cnt;
   logic                      a_fab, b_fab, fab_ok;
   logic [NumBanks-1:0][Slots-1:0] r_bank_mask;
@@ -251,7 +253,7 @@ module pe_tensor #(
     w_wdata     = '0;
     w_be        = '0;
     for (int unsigned k = 0; k < E; k++) begin
-      w_addr[k] = elem_addr(d_q, ent_elem_q[h] + 17'(k));
+      w_addr[k] = ent_dbase_q[h] + 32'(k) * sb_d_q;
     end
     if (active_q && head_ready && !reduction) begin
       if (fab_out) begin
@@ -306,7 +308,6 @@ module pe_tensor #(
     begin_step = active_q && !issuing_q && !combining_q && (next_q < n_q) &&
                  (count_q < (EntW+1)'(Depth)) && fab_ok;
     iss_ent    = begin_step ? tail_q : cur_q;
-    iss_elem   = begin_step ? next_q : ent_elem_q[cur_q];
     iss_cnt    = LaneW'(1);
     if (lanes_simd) begin
       iss_cnt = ((n_q - next_q) < 17'(E)) ? LaneW'(n_q - next_q) : LaneW'(E);
@@ -315,8 +316,8 @@ module pe_tensor #(
     r_addr   = '0;
     rx_pop_o = '0;
     for (int unsigned k = 0; k < E; k++) begin
-      r_addr[k]     = elem_addr(a_q, iss_elem + 17'(k));
-      r_addr[E + k] = elem_addr(b_q, iss_elem + 17'(k));
+      r_addr[k]     = ptr_a_q + 32'(k) * sb_a_q;
+      r_addr[E + k] = ptr_b_q + 32'(k) * sb_b_q;
       if (LaneW'(k) < iss_cnt) begin
         r_need[k]     = !a_fab;
         r_need[E + k] = has_b && !b_fab;
@@ -444,6 +445,13 @@ module pe_tensor #(
       s_q           <= '0;
       n_q           <= '0;
       next_q        <= '0;
+      ptr_a_q       <= '0;
+      ptr_b_q       <= '0;
+      ptr_d_q       <= '0;
+      sb_a_q        <= '0;
+      sb_b_q        <= '0;
+      sb_d_q        <= '0;
+      ent_dbase_q   <= '0;
       simd_q        <= 1'b0;
       issuing_q     <= 1'b0;
       cur_q         <= '0;
@@ -505,6 +513,8 @@ module pe_tensor #(
         ent_issued_q[tail_q] <= issue_done;
         ent_done_q[tail_q]   <= 1'b0;
         ent_elem_q[tail_q]   <= next_q;
+        ent_dbase_q[tail_q]  <= ptr_d_q;
+        ptr_d_q              <= ptr_d_q + 32'(lanes_simd ? E : 1) * sb_d_q;
         ent_cnt_q[tail_q]    <= iss_cnt;
         ent_wait_q[tail_q]   <= {r_need == '0, r_need};
         ent_wpend_q[tail_q]  <= '0;
@@ -520,7 +530,11 @@ module pe_tensor #(
       end
       issuing_q <= (begin_step || issuing_q) && !issue_done;
       pend_q    <= r_left;
-      if (issue_done) next_q <= next_q + 17'(step_cnt);
+      if (issue_done) begin
+        next_q  <= next_q + 17'(step_cnt);
+        ptr_a_q <= ptr_a_q + 32'(lanes_simd ? E : 1) * sb_a_q;
+        ptr_b_q <= ptr_b_q + 32'(lanes_simd ? E : 1) * sb_b_q;
+      end
 
       // The write stage.
       if (active_q && head_ready && !reduction) begin
@@ -560,6 +574,12 @@ module pe_tensor #(
         s_q         <= scalar_i;
         n_q         <= {1'b0, (fn_i >= pe_pkg::FnTfdot) ? desc_a_i[47:32] : desc_d_i[47:32]};
         next_q      <= '0;
+        ptr_a_q     <= desc_a_i[31:0];
+        ptr_b_q     <= desc_b_i[31:0];
+        ptr_d_q     <= desc_d_i[31:0];
+        sb_a_q      <= stride_bytes(desc_a_i);
+        sb_b_q      <= stride_bytes(desc_b_i);
+        sb_d_q      <= stride_bytes(desc_d_i);
         issuing_q   <= 1'b0;
         head_q      <= '0;
         tail_q      <= '0;

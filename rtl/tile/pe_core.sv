@@ -679,16 +679,11 @@ module pe_core #(
     endcase
   end
 
-  // The send port: scalar sends and tensor fabric-out streams never overlap.
-  always_comb begin
-    mesh_pkg::flit_t out;
-    out       = '0;
-    out.data  = s_send ? a : t_tx_data;
-    out.color = s_send ? s_send_color : t_tx_color;
-    out.ctrl  = s_send && s_send_ctrl;
-    tx_flit_o  = out;
-    tx_valid_o = s_send || t_tx_valid;
-  end
+  // The send port: scalar sends and tensor fabric-out streams never overlap. The wavelet
+  // is packed as mesh_pkg::flit_t (data, color, ctrl, head, tail), head and tail clear.
+  assign tx_flit_o  = {s_send ? a : t_tx_data, s_send ? s_send_color : t_tx_color,
+                       s_send && s_send_ctrl, 2'b00};
+  assign tx_valid_o = s_send || t_tx_valid;
 
   // ------------------------------------------------------------------ registers
   logic [CIdxW-1:0] sent_color;

@@ -19,13 +19,19 @@ const script = [
   `tee -q -o stat.txt stat -top ${top}`,
   `write_verilog -noattr netlist.v`,
 ].join('; ');
-let log = '';
-const out = await runYosys(['-p', script], files, {
-  stdout: (b) => { if (b) log += new TextDecoder().decode(b); },
-  stderr: (b) => { if (b) log += new TextDecoder().decode(b); },
-});
+// The log is written as it comes, so a run that dies (yosys in WebAssembly has 4 GB) still
+// shows how far it got.
 fs.mkdirSync(outDir, { recursive: true });
-fs.writeFileSync(path.join(outDir, `${top}.yosys.log`), log);
+const logPath = path.join(outDir, `${top}.yosys.log`);
+fs.writeFileSync(logPath, '');
+let log = '';
+const sink = (b) => {
+  if (!b) return;
+  const text = new TextDecoder().decode(b);
+  log += text;
+  fs.appendFileSync(logPath, text);
+};
+const out = await runYosys(['-p', script], files, { stdout: sink, stderr: sink });
 const stat = typeof out['stat.txt'] === 'string' ? out['stat.txt']
                                                   : new TextDecoder().decode(out['stat.txt']);
 fs.writeFileSync(path.join(outDir, `${top}.stat.txt`), stat);

@@ -373,34 +373,40 @@ module pe_tensor #(
 
   // ------------------------------------------------------------------ arrivals
   // Data reaching the buffer at the end of this cycle (from reads ReadLatency cycles ago).
+  // Reads served in one cycle all belong to the step then issuing, so the words arriving
+  // together go to one entry and each slot takes at most one of them: a slot picks its word,
+  // then one converter per slot turns an f16 element into f32.
   logic [Depth-1:0][Slots:0]          arrive;
   logic [Depth-1:0][Slots-1:0][31:0]  arrive_val;
-  logic [NumBanks-1:0][Slots-1:0][15:0] arr_half;
-  logic [NumBanks-1:0][Slots-1:0][31:0] arr_h2f;
-  for (genvar b = 0; b < NumBanks; b++) begin : g_bank
-    for (genvar k = 0; k < Slots; k++) begin : g_slot
-      fp16_to_fp32 u_h2f (.h_i(arr_half[b][k]), .f_o(arr_h2f[b][k]));
+  logic [EntW-1:0]                    arr_ent;
+  logic [Slots-1:0]                   arr_slot;
+  logic [Slots-1:0][31:0]             arr_word, arr_h2f;
+  logic [Slots-1:0][15:0]             arr_half;
+  always_comb begin
+    arr_ent    = '0;
+    arr_slot   = '0;
+    arr_word   = '0;
+    for (int unsigned b = 0; b < NumBanks; b++) begin
+      if (dl_valid_q[ReadLatency-1][b]) begin
+        arr_ent  = dl_ent_q[ReadLatency-1][b];
+        arr_slot = arr_slot | dl_mask_q[ReadLatency-1][b];
+        for (int unsigned k = 0; k < Slots; k++) begin
+          if (dl_mask_q[ReadLatency-1][b][k]) arr_word[k] = mem_rdata_i[b];
+        end
+      end
     end
+  end
+  for (genvar k = 0; k < Slots; k++) begin : g_slot
+    assign arr_half[k] = ent_half_q[arr_ent][k] ? arr_word[k][31:16] : arr_word[k][15:0];
+    fp16_to_fp32 u_h2f (.h_i(arr_half[k]), .f_o(arr_h2f[k]));
   end
   always_comb begin
     arrive     = '0;
     arrive_val = '0;
-    arr_half   = '0;
-    for (int unsigned b = 0; b < NumBanks; b++) begin
-      for (int unsigned k = 0; k < Slots; k++) begin
-        arr_half[b][k] = ent_half_q[dl_ent_q[ReadLatency-1][b]][k] ?
-                         mem_rdata_i[b][31:16] : mem_rdata_i[b][15:0];
-      end
-    end
-    for (int unsigned b = 0; b < NumBanks; b++) begin
-      if (dl_valid_q[ReadLatency-1][b]) begin
-        for (int unsigned k = 0; k < Slots; k++) begin
-          if (dl_mask_q[ReadLatency-1][b][k]) begin
-            arrive[dl_ent_q[ReadLatency-1][b]][k] = 1'b1;
-            arrive_val[dl_ent_q[ReadLatency-1][b]][k] =
-                ((k < E) ? d_f16(a_q) : d_f16(b_q)) ? arr_h2f[b][k] : mem_rdata_i[b];
-          end
-        end
+    for (int unsigned k = 0; k < Slots; k++) begin
+      if (arr_slot[k]) begin
+        arrive[arr_ent][k]     = 1'b1;
+        arrive_val[arr_ent][k] = ((k < E) ? d_f16(a_q) : d_f16(b_q)) ? arr_h2f[k] : arr_word[k];
       end
     end
     if (dl_virt_q[ReadLatency-1]) begin
@@ -609,6 +615,10 @@ module pe_tensor #(
   always_ff @(posedge clk_i) begin
     if (rst_ni) begin
       assert (!(start_i && active_q)) else $error("pe_tensor: start while busy");
+      for (int unsigned b = 0; b < NumBanks; b++) begin
+        assert (!dl_valid_q[ReadLatency-1][b] || dl_ent_q[ReadLatency-1][b] == arr_ent)
+          else $error("pe_tensor: words of two steps arrive in one cycle");
+      end
       assert (count_q <= (EntW+1)'(Depth)) else $error("pe_tensor: step buffer overflow");
       assert (!(tx_valid_o && !tx_ready_i[tx_color_o[CIdxW-1:0]]))
         else $error("pe_tensor: send without a credit");

@@ -118,6 +118,13 @@ const Mnemonic* MnemonicOf(uint32_t word) {
   return nullptr;
 }
 
+const char* ErrorName(int err) {
+  static const char* const kNames[] = {"none", "illegal instruction", "misaligned access",
+                                       "address out of range", "operand too short",
+                                       "color owned by a data task", "destination overlaps a source"};
+  return err >= 0 && err <= kErrOverlap ? kNames[err] : "unknown error";
+}
+
 const char* CsrName(int csr) { return csr >= 0 && csr < kNumCsrs ? kCsrNames[csr] : "?"; }
 
 std::optional<int> CsrByName(const std::string& name) {

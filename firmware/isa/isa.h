@@ -70,6 +70,9 @@ enum Err : uint8_t {
   kErrNone, kErrIllegal, kErrMisaligned, kErrAddress, kErrShortOperand, kErrOwnedColor, kErrOverlap
 };
 
+/// What an `err` CSR value means ("none" for 0).
+const char* ErrorName(int err);
+
 /// Descriptor flags of dmem / dfab.
 inline constexpr uint16_t kFlagF16Mem = 1u << 0;  // dmem
 inline constexpr uint16_t kFlagOut = 1u << 5;     // dfab

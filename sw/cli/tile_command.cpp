@@ -101,7 +101,8 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
         tile::WriteTileWaves(flags->trace, prog);
       }
       bench.Load(prog);
-      uint64_t retired = 0, stalls = 0, dispatches = 0;
+      uint64_t retired = 0, stalls = 0, dispatches = 0, quiet = 0;
+      constexpr uint64_t kQuietLimit = 10000;  // cycles without a retire that mean "stuck"
       std::vector<std::vector<noc::Wavelet>> sent(4);
       size_t next = 0;
       while (bench.Cycle() < flags->cycles && !bench.Halted()) {
@@ -114,16 +115,19 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
         for (int d = 0; d < 4; ++d) {
           if (const auto& r = bench.Link(static_cast<noc::Dir>(d)).Received()) sent[d].push_back(*r);
         }
-        if (bench.Idle() && next == feed.size()) break;  // waiting for wavelets nobody sends
+        // Waiting for wavelets nobody will send: a task that never comes, or a recv or a
+        // fabric stream starved for kQuietLimit cycles.
+        quiet = (bench.Last().retired || bench.Last().dispatched) ? 0 : quiet + 1;
+        if (next == feed.size() && (bench.Idle() || quiet >= kQuietLimit)) break;
       }
-      static const char* const kErr[] = {"", "illegal instruction", "misaligned access",
-                                         "address out of range", "operand too short",
-                                         "color owned by a data task", "destination overlaps a source"};
       const std::string state = bench.Halted()
           ? (bench.Error() ? fmt::format("halted with error {} ({}) at pc {}", bench.Error(),
-                                         kErr[bench.Error()], bench.Pc())
+                                         isa::ErrorName(bench.Error()), bench.Pc())
                            : "halted")
-          : bench.Idle() ? "idle, waiting for a task" : "still running (cycle limit)";
+          : bench.Idle() ? "idle, waiting for a task"
+          : quiet >= kQuietLimit ? fmt::format("stuck at pc {}: nothing retired for {} cycles and "
+                                               "no wavelets left to feed", bench.Pc(), kQuietLimit)
+                                 : std::string("still running (cycle limit)");
       fmt::print("wafersim tile: {} on one RTL tile: {} after {} cycles\n", path, state, bench.Cycle());
       fmt::print("  instructions {}  task dispatches {}  bank-stall cycles {}  wavelets fed {}/{}\n",
                  retired, dispatches, stalls, next, feed.size());
@@ -155,7 +159,8 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
         }
         WriteJson(flags->json, j);
       }
-      return bench.Halted() && bench.Error() != 0 ? 1 : 0;
+      const bool stuck = !bench.Halted() && !bench.Idle() && quiet >= kQuietLimit;
+      return (bench.Halted() && bench.Error() != 0) || stuck ? 1 : 0;
     };
   });
 }

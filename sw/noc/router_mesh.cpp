@@ -363,16 +363,22 @@ std::vector<BufferState> RouterMesh::BufferedWavelets() const {
 
 uint32_t RouterMesh::Errors(int x, int y) const { return At(x, y).rtl->err_o; }
 
+std::string RouterErrorText(uint32_t err_bits) {
+  static const char* const kNames[] = {"illegal route write", "wavelet on an unimplemented color",
+                                       "dynamic packet framing error"};
+  std::string out;
+  for (int b = 0; b < 3; ++b) {
+    if ((err_bits >> b) & 1) out += fmt::format("{}{}", out.empty() ? "" : "; ", kNames[b]);
+  }
+  return out;
+}
+
 std::string RouterMesh::ErrorReport() const {
-  static const char* const kErrNames[] = {"illegal route write", "wavelet on an unimplemented color",
-                                          "dynamic packet framing error"};
   std::string out;
   for (const auto& n : nodes_) {
-    const uint32_t e = n->rtl->err_o;
-    for (int b = 0; b < 3; ++b) {
-      if ((e >> b) & 1) {
-        out += fmt::format("{}{}: {}", out.empty() ? "" : "; ", RouterName(n->x, n->y), kErrNames[b]);
-      }
+    if (n->rtl->err_o != 0) {
+      out += fmt::format("{}{}: {}", out.empty() ? "" : "; ", RouterName(n->x, n->y),
+                         RouterErrorText(n->rtl->err_o));
     }
   }
   return out;

@@ -146,5 +146,7 @@ class RouterMesh {
 };
 
 std::string RouterName(int x, int y);
+/// The sticky error bits of a router (mesh_pkg::Err*) as text, "; "-separated.
+std::string RouterErrorText(uint32_t err_bits);
 
 }  // namespace wafersim::noc

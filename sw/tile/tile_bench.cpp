@@ -165,14 +165,6 @@ uint32_t TileBench::Reg(int i) const {
 uint16_t TileBench::Pc() const { return rtl_->pc_o; }
 int TileBench::Task() const { return rtl_->task_o; }
 
-std::string TileBench::RouterErrors() const {
-  std::string s;
-  static const char* const kNames[] = {"illegal route write", "wavelet on an unimplemented color",
-                                       "dynamic packet framing error"};
-  for (int b = 0; b < 3; ++b) {
-    if ((rtl_->router_err_o >> b) & 1) s += fmt::format("{}{}", s.empty() ? "" : "; ", kNames[b]);
-  }
-  return s;
-}
+std::string TileBench::RouterErrors() const { return noc::RouterErrorText(rtl_->router_err_o); }
 
 }  // namespace wafersim::tile

@@ -10,15 +10,6 @@ namespace wafersim::golden {
 
 using isa::Instr;
 
-namespace {
-const char* ErrName(int e) {
-  static const char* const kNames[] = {"none", "illegal instruction", "misaligned access",
-                                       "address out of range", "operand too short",
-                                       "color owned by a data task", "destination overlaps a source"};
-  return e >= 0 && e <= 6 ? kNames[e] : "?";
-}
-}  // namespace
-
 CoreModel::CoreModel(const CoreConfig& config, const isa::Program& program)
     : cfg_(config), imem_(static_cast<size_t>(config.imem_words), 0),
       sram_(static_cast<size_t>(config.sram_bytes), 0) {
@@ -32,7 +23,7 @@ CoreModel::CoreModel(const CoreConfig& config, const isa::Program& program)
 
 std::string CoreModel::DescribeError() const {
   return err_ == isa::kErrNone ? "no error"
-                               : fmt::format("{} at pc {}", ErrName(err_), err_pc_);
+                               : fmt::format("{} at pc {}", isa::ErrorName(err_), err_pc_);
 }
 
 void CoreModel::Deliver(const noc::Wavelet& w) {

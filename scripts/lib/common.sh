@@ -8,7 +8,7 @@ BUILD_DIR="${WAFERSIM_BUILD_DIR:-$ROOT/build}"
 WAFERSIM_PACKAGES=(
   g++ make cmake pkg-config ccache
   verilator libsystemc-dev
-  libfmt-dev libcli11-dev nlohmann-json3-dev catch2
+  libfmt-dev libcli11-dev nlohmann-json3-dev libtomlplusplus-dev catch2
   python3 python3-matplotlib
   gtkwave
   nodejs npm

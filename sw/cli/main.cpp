@@ -7,6 +7,7 @@
 
 #include "asm/assembler.h"
 #include "cli/asm_command.h"
+#include "cli/config_command.h"
 #include "cli/demo_command.h"
 #include "cli/noc_command.h"
 #include "cli/tile_command.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
   wafersim::cli::AddDemoCommand(app, run);
   wafersim::cli::AddAsmCommands(app, run);
   wafersim::cli::AddTileCommand(app, run);
+  wafersim::cli::AddConfigCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -1,0 +1,67 @@
+#include "cli/config_command.h"
+
+#include <memory>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/noc_report.h"
+#include "fabric_config.h"
+
+namespace wafersim::cli {
+
+namespace {
+struct ConfigFlags {
+  std::string preset = "small";
+  std::string file;
+  std::string json;
+  bool keys = false;
+};
+}  // namespace
+
+void AddConfigCommand(CLI::App& app, std::function<int()>& run) {
+  auto flags = std::make_shared<ConfigFlags>();
+  std::string presets;
+  for (const auto& p : fabric::FabricPresets()) presets += fmt::format("{}{}", presets.empty() ? "" : ", ", p);
+  CLI::App* cmd = app.add_subcommand("config", "Show a fabric configuration (preset and/or TOML file)");
+  cmd->add_option("--preset", flags->preset, "preset: " + presets)->capture_default_str();
+  cmd->add_option("--config", flags->file, "TOML file whose keys override the preset");
+  cmd->add_flag("--keys", flags->keys, "list the documented keys");
+  cmd->add_option("--json", flags->json, "write the configuration as JSON");
+  cmd->callback([flags, &run] {
+    run = [flags]() -> int {
+      if (flags->keys) {
+        fmt::print("{:<26} {:>8} {:<15} {}\n", "key", "default", "unit", "meaning");
+        for (const auto& k : fabric::FabricKeys()) {
+          fmt::print("{:<26} {:>8} {:<15} {}\n", k.key, k.fallback, k.unit, k.meaning);
+        }
+        return 0;
+      }
+      fabric::FabricConfig c = fabric::Preset(flags->preset);
+      if (!flags->file.empty()) c = fabric::LoadFabricConfig(flags->file, c);
+      fabric::ValidateFabricConfig(c);
+      fmt::print("fabric '{}': {} x {} tiles ({} tiles), {} colors x {}-deep router buffers\n", c.name, c.width,
+                 c.height, c.Tiles(), c.colors, c.buffer_depth);
+      fmt::print("  per tile: {} bytes of SRAM in {} banks of {} bytes (read latency {}), {} binary16 lanes, "
+                 "{}-word instruction memory\n",
+                 c.sram_bytes, c.sram_banks, c.bank_width_bytes, c.read_latency, c.simd_width, c.imem_words);
+      fmt::print("  clock {:.0f} MHz; edge links carry {} wavelet per cycle\n", c.clock_hz / 1e6, c.edge_wavelets_per_cycle);
+      fmt::print("  totals: {:.2f} GB of SRAM; {:.1f} TFLOP/s binary32 and {:.1f} TFLOP/s binary16 "
+                 "(2 flops per multiply-accumulate)\n",
+                 c.TotalSramBytes() / 1e9, 2.0 * c.Tiles() * c.clock_hz / 1e12,
+                 2.0 * c.Tiles() * c.simd_width * c.clock_hz / 1e12);
+      if (!flags->json.empty()) {
+        WriteJson(flags->json, {{"name", c.name}, {"width", c.width}, {"height", c.height}, {"colors", c.colors},
+                                {"buffer_depth", c.buffer_depth}, {"sram_bytes", c.sram_bytes},
+                                {"sram_banks", c.sram_banks}, {"bank_width_bytes", c.bank_width_bytes},
+                                {"read_latency", c.read_latency}, {"simd_width", c.simd_width},
+                                {"imem_words", c.imem_words}, {"clock_hz", c.clock_hz},
+                                {"edge_wavelets_per_cycle", c.edge_wavelets_per_cycle},
+                                {"tiles", c.Tiles()}, {"total_sram_bytes", c.TotalSramBytes()}});
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace wafersim::cli

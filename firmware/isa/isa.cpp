@@ -1,5 +1,7 @@
 #include "isa/isa.h"
 
+#include <array>
+
 #include <fmt/format.h>
 
 namespace wafersim::isa {
@@ -100,22 +102,36 @@ const Mnemonic* FindMnemonic(const std::string& name) {
   return nullptr;
 }
 
-Format FormatOf(uint8_t op) {
-  for (const auto& m : Mnemonics()) {
-    if (m.op == op) return m.format;
+namespace {
+// The mnemonic table indexed by opcode and function, built once: decoding (the reference
+// model's every step) is a lookup, not a search.
+struct DecodeTable {
+  std::array<std::array<const Mnemonic*, 16>, 64> by_op_fn{};
+  std::array<Format, 64> format{};
+  std::array<bool, 64> has_fn{};  // several mnemonics share the opcode, told apart by fn
+  DecodeTable() {
+    std::array<int, 64> count{};
+    for (const auto& m : Mnemonics()) {
+      by_op_fn[m.op][m.fn] = &m;
+      format[m.op] = m.format;
+      ++count[m.op];
+    }
+    for (int op = 0; op < 64; ++op) has_fn[op] = count[op] > 1;
   }
-  return Format::None;
+};
+const DecodeTable& Table() {
+  static const DecodeTable table;
+  return table;
 }
+}  // namespace
+
+Format FormatOf(uint8_t op) { return op < 64 ? Table().format[op] : Format::None; }
 
 const Mnemonic* MnemonicOf(uint32_t word) {
   const uint8_t op = static_cast<uint8_t>(word >> 26);
   if (op == kOpHalt && word != 0) return nullptr;
-  const bool has_fn = op == kOpAlu || op == kOpFp || op == kOpTensor || op == kOpTask;
-  const uint8_t fn = has_fn ? static_cast<uint8_t>(word & 0xf) : 0;
-  for (const auto& m : Mnemonics()) {
-    if (m.op == op && m.fn == fn) return &m;
-  }
-  return nullptr;
+  const uint8_t fn = Table().has_fn[op] ? static_cast<uint8_t>(word & 0xf) : 0;
+  return Table().by_op_fn[op][fn];
 }
 
 const char* ErrorName(int err) {

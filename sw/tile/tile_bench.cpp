@@ -13,16 +13,28 @@
 namespace wafersim::tile {
 
 namespace {
-constexpr int kColors = 8;
-constexpr int kBanks = 8;
-constexpr int kAddrW = 14;
-constexpr int kImemWords = 4096;
+// The Verilated tile's parameters (rtl/CMakeLists.txt).
+constexpr int kColors = WAFERSIM_TILE_COLORS;
+constexpr int kBanks = WAFERSIM_TILE_BANKS;
+constexpr int kSramBytes = WAFERSIM_TILE_SRAM_BYTES;
+constexpr int kImemWords = WAFERSIM_TILE_IMEM_WORDS;
+constexpr int kReadLatency = WAFERSIM_TILE_READ_LATENCY;
+constexpr int Clog2(int v) {  // as $clog2
+  int r = 0;
+  while ((1 << r) < v) ++r;
+  return r;
+}
+constexpr int kAddrW = Clog2(kSramBytes / 4);  // pe_core's word-address width
 }  // namespace
 
 TileBench::TileBench(const TileBenchConfig& config)
-    : cfg_(config), ctx_(std::make_unique<VerilatedContext>()), sram_(config.sram) {
-  if (config.sram.banks != kBanks || config.sram.bytes != 48 * 1024 || config.sram.read_latency != 1) {
-    throw std::invalid_argument("the Verilated tile is built with 8 banks, 48 KB and read latency 1");
+    : cfg_(config), ctx_(std::make_unique<VerilatedContext>()), sram_(config.sram),
+      requests_(static_cast<size_t>(config.sram.banks)) {
+  if (config.sram.banks != kBanks || config.sram.bytes != kSramBytes ||
+      config.sram.read_latency != kReadLatency) {
+    throw std::invalid_argument(fmt::format(
+        "the Verilated tile is built with {} banks, {} bytes of SRAM and read latency {}", kBanks,
+        kSramBytes, kReadLatency));
   }
   ctx_->fatalOnError(false);
   ctx_->traceEverOn(true);
@@ -134,7 +146,7 @@ void TileBench::Step() {
   last_.dispatched = m.dispatch_o;
   last_.stalled = m.stall_o;
   if (m.core_rx_valid_o) last_.core_rx = noc::Wavelet::Unpack(m.core_rx_flit_o);
-  std::vector<SramModel::Request> req(kBanks);
+  auto& req = requests_;  // reused every cycle: no allocation on the hot path
   for (int b = 0; b < kBanks; ++b) {
     auto& r = req[b];
     r.valid = (m.mem_req_o >> b) & 1;

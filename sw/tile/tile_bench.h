@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "tile/sram_model.h"
 #include "isa/program.h"
@@ -70,6 +71,7 @@ class TileBench {
   std::unique_ptr<Vpe_tile> rtl_;
   std::unique_ptr<VerilatedFstC> trace_;
   SramModel sram_;
+  std::vector<SramModel::Request> requests_;  // this cycle's SRAM requests, one per bank
   std::array<noc::Terminal, 4> links_;
   Events last_;
   uint64_t cycle_ = 0;

@@ -41,6 +41,10 @@ const std::vector<KeyBinding>& Bindings() {
       {{"tile.bank_width_bytes", "4", "bytes", "bytes per bank access"}, Int(&FabricConfig::bank_width_bytes, 4, 4)},
       {{"tile.read_latency", "1", "cycles", "from a served SRAM read to its data"},
        Int(&FabricConfig::read_latency, 1, 16)},
+      {{"tile.write_latency", "1", "cycles", "a write holds its bank port this long (a later access to the bank waits)"},
+       Int(&FabricConfig::write_latency, 1, 16)},
+      {{"tile.bank_ports", "1", "ports", "accesses a bank serves at once (reads hold a port 1 cycle)"},
+       Int(&FabricConfig::bank_ports, 1, 4)},
       {{"tile.simd_width", "4", "lanes", "binary16 multiply-accumulates per cycle"}, Int(&FabricConfig::simd_width, 1, 16)},
       {{"tile.imem_words", "4096", "words", "instruction memory per tile (a power of two)"},
        Int(&FabricConfig::imem_words, 16, 65536)},
@@ -51,8 +55,13 @@ const std::vector<KeyBinding>& Bindings() {
          if (!(*v > 0 && *v <= 10e9)) fail(fmt::format("{} is outside (0, 10e9]", *v));
          c.clock_hz = *v;
        }},
-      {{"edge.wavelets_per_cycle", "1", "wavelets/cycle", "each edge link, into or out of the wafer"},
-       Int(&FabricConfig::edge_wavelets_per_cycle, 1, 1)},
+      {{"edge.wavelets_per_cycle", "1", "wavelets/cycle", "each edge link, into or out of the wafer (at most 1)"},
+       [](FabricConfig& c, const toml::node& n, const std::function<void(const std::string&)>& fail) {
+         const auto v = n.value<double>();
+         if (!v) fail("must be a number");
+         if (!(*v > 0 && *v <= 1)) fail(fmt::format("{} is outside (0, 1]", *v));
+         c.edge_wavelets_per_cycle = *v;
+       }},
   };
   return bindings;
 }

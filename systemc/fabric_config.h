@@ -20,10 +20,12 @@ struct FabricConfig {
   int sram_banks = 8;           ///< banks per tile, word-interleaved
   int bank_width_bytes = 4;     ///< bytes per bank access
   int read_latency = 1;         ///< cycles from a served read to its data
+  int write_latency = 1;        ///< cycles a write holds its bank port
+  int bank_ports = 1;           ///< ports per bank (accesses a bank holds at once)
   int simd_width = 4;           ///< binary16 lanes of the tensor path
   int imem_words = 4096;        ///< instruction memory per tile
   double clock_hz = 850e6;      ///< tile clock
-  int edge_wavelets_per_cycle = 1;  ///< wavelets per cycle each edge link carries in or out
+  double edge_wavelets_per_cycle = 1.0;  ///< wavelets per cycle each edge link carries in or out
 
   int64_t Tiles() const { return int64_t{width} * height; }
   int64_t TotalSramBytes() const { return Tiles() * sram_bytes; }

@@ -61,7 +61,10 @@ module pe_core #(
   output logic [4:0]                          task_o,
   output logic [15:0]                         pc_o,
   output logic [15:0][31:0]                   regs_o,
-  output logic                                stall_o
+  output logic                                stall_o,
+  /// Why the core made no progress this cycle (pe_pkg::Wait*), and the color waited on.
+  output logic [1:0]                          wait_o,
+  output logic [4:0]                          wait_color_o
 );
   /// Word-address width of the SRAM (derived).
   localparam int unsigned AddrW  = $clog2(SramBytes / 4);
@@ -186,6 +189,8 @@ module pe_core #(
 
   // ------------------------------------------------------------------ tensor datapath
   logic                            t_start, t_busy, t_done, t_stall;
+  logic [1:0]                      t_wait;
+  logic [4:0]                      t_wait_color;
   logic [31:0]                     t_result;
   logic [NumBanks-1:0]             t_mem_req, t_mem_we;
   logic [NumBanks-1:0][AddrW-1:0]  t_mem_addr;
@@ -218,6 +223,8 @@ module pe_core #(
     .done_o      (t_done),
     .result_o    (t_result),
     .stall_o     (t_stall),
+    .wait_o      (t_wait),
+    .wait_color_o(t_wait_color),
     .mem_req_o   (t_mem_req),
     .mem_we_o    (t_mem_we),
     .mem_addr_o  (t_mem_addr),
@@ -382,6 +389,8 @@ module pe_core #(
   logic [31:0] csr_val;
 
   always_comb begin
+    wait_o       = pe_pkg::WaitNone;
+    wait_color_o = imm10[4:0];
     state_d      = state_q;
     pc_d         = pc_q;
     retire       = 1'b0;
@@ -511,6 +520,7 @@ module pe_core #(
                 err_now = pe_pkg::ErrAddress;
               end else if (!mem_gnt_i[m_bank]) begin
                 stall_mem = 1'b1;
+                wait_o    = pe_pkg::WaitSram;
                 pc_d      = pc_q;
               end else begin
                 mem_req_o[m_bank]  = 1'b1;
@@ -595,7 +605,8 @@ module pe_core #(
               if (imm10[4:0] >= 5'(NumColors)) begin
                 illegal = 1'b1;
               end else if (!tx_ready[imm10[CIdxW-1:0]]) begin
-                pc_d = pc_q;  // wait for a credit
+                pc_d   = pc_q;  // wait for a credit
+                wait_o = pe_pkg::WaitFabricOut;
               end else begin
                 s_send = 1'b1;
                 retire = 1'b1;
@@ -607,7 +618,8 @@ module pe_core #(
               end else if (imm10[4:0] < 5'd16 && data_owned[imm10[3:0]]) begin
                 err_now = pe_pkg::ErrOwnedColor;
               end else if (!rxq_valid[imm10[CIdxW-1:0]]) begin
-                pc_d = pc_q;  // wait for a wavelet
+                pc_d   = pc_q;  // wait for a wavelet
+                wait_o = pe_pkg::WaitFabricIn;
               end else begin
                 rxq_pop[imm10[CIdxW-1:0]] = 1'b1;
                 wr_en   = 1'b1;
@@ -655,6 +667,8 @@ module pe_core #(
         end
       end
       Tensor: begin
+        wait_o       = t_wait;
+        wait_color_o = t_wait_color;
         if (t_done) begin
           retire  = 1'b1;
           pc_d    = pc_q + 16'd1;

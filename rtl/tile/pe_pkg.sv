@@ -67,6 +67,10 @@ package pe_pkg;
                          ErrAddress = 3'd3, ErrShortOperand = 3'd4, ErrOwnedColor = 3'd5,
                          ErrOverlap = 3'd6;
 
+  // Why the core made no progress in a cycle (wait_o): statistics and deadlock reports.
+  localparam logic [1:0] WaitNone = 2'd0, WaitFabricIn = 2'd1, WaitFabricOut = 2'd2,
+                         WaitSram = 2'd3;
+
   /// Tasks in the task table; the main program runs as task MainTask.
   localparam int unsigned NumTasks = 16;
   localparam logic [4:0]  MainTask = 5'd16;

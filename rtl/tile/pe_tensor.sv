@@ -35,6 +35,9 @@ module pe_tensor #(
   output logic [31:0]                         result_o,
   /// A read or write waited for a bank this cycle.
   output logic                                stall_o,
+  /// Why no step moved this cycle (pe_pkg::Wait*), and the fabric color waited on.
+  output logic [1:0]                          wait_o,
+  output logic [4:0]                          wait_color_o,
   /// SRAM bank ports: one word access per bank per cycle, read data ReadLatency later.
   output logic [NumBanks-1:0]                 mem_req_o,
   output logic [NumBanks-1:0]                 mem_we_o,
@@ -370,6 +373,24 @@ module pe_tensor #(
   end
 
   assign stall_o = w_stall || r_stall;
+
+  // Why nothing moved: a bank; a fabric-out element without a credit; or, with every begun
+  // step written, a fabric-in operand not yet arrived.
+  always_comb begin
+    wait_o       = pe_pkg::WaitNone;
+    wait_color_o = '0;
+    if (w_stall || r_stall) begin
+      wait_o = pe_pkg::WaitSram;
+    end else if (active_q && head_ready && !reduction && fab_out && ent_wpend_q[h][0] &&
+                 !tx_ready_i[d_cidx(d_q)]) begin
+      wait_o       = pe_pkg::WaitFabricOut;
+      wait_color_o = d_color(d_q);
+    end else if (active_q && !issuing_q && !combining_q && (next_q < n_q) && !fab_ok &&
+                 count_q == '0) begin
+      wait_o       = pe_pkg::WaitFabricIn;
+      wait_color_o = (a_fab && !rx_valid_i[d_cidx(a_q)]) ? d_color(a_q) : d_color(b_q);
+    end
+  end
 
   // ------------------------------------------------------------------ arrivals
   // Data reaching the buffer at the end of this cycle (from reads ReadLatency cycles ago).

@@ -52,6 +52,11 @@ module pe_tile #(
   output logic [15:0]                          pc_o,
   output logic [15:0][31:0]                    regs_o,
   output logic                                 stall_o,
+  /// Why the core made no progress this cycle (pe_pkg::Wait*), and the color waited on.
+  output logic [1:0]                           wait_o,
+  output logic [4:0]                           wait_color_o,
+  /// The router's full input buffers, per port and color.
+  output logic [mesh_pkg::NumPorts-1:0][NumColors-1:0] full_o,
   output logic [mesh_pkg::NumPorts-1:0][NumColors-1:0] nonempty_o,
   output logic [mesh_pkg::NumErrs-1:0]         router_err_o,
   /// The wavelet the router hands the core this cycle (for lockstep harnesses).
@@ -68,7 +73,6 @@ module pe_tile #(
   mesh_pkg::color_t                                   cfg_color;
   logic [2:0]                                         cfg_sel;
   logic [mesh_pkg::CfgDataW-1:0]                      cfg_data;
-  logic [mesh_pkg::NumPorts-1:0][NumColors-1:0]       unused_full;
 
   assign r_flit_i[3:0]   = flit_i;
   assign r_valid_i[3:0]  = valid_i;
@@ -99,7 +103,7 @@ module pe_tile #(
     .cfg_sel_i   (cfg_sel),
     .cfg_data_i  (cfg_data),
     .nonempty_o,
-    .full_o      (unused_full),
+    .full_o,
     .err_o       (router_err_o)
   );
 
@@ -146,6 +150,8 @@ module pe_tile #(
     .task_o,
     .pc_o,
     .regs_o,
-    .stall_o
+    .stall_o,
+    .wait_o,
+    .wait_color_o
   );
 endmodule

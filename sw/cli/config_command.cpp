@@ -42,9 +42,10 @@ void AddConfigCommand(CLI::App& app, std::function<int()>& run) {
       fabric::ValidateFabricConfig(c);
       fmt::print("fabric '{}': {} x {} tiles ({} tiles), {} colors x {}-deep router buffers\n", c.name, c.width,
                  c.height, c.Tiles(), c.colors, c.buffer_depth);
-      fmt::print("  per tile: {} bytes of SRAM in {} banks of {} bytes (read latency {}), {} binary16 lanes, "
-                 "{}-word instruction memory\n",
-                 c.sram_bytes, c.sram_banks, c.bank_width_bytes, c.read_latency, c.simd_width, c.imem_words);
+      fmt::print("  per tile: {} bytes of SRAM in {} banks of {} bytes ({} port(s) each; read latency {}, a write "
+                 "holds its port {} cycle(s)), {} binary16 lanes, {}-word instruction memory\n",
+                 c.sram_bytes, c.sram_banks, c.bank_width_bytes, c.bank_ports, c.read_latency, c.write_latency,
+                 c.simd_width, c.imem_words);
       fmt::print("  clock {:.0f} MHz; edge links carry {} wavelet per cycle\n", c.clock_hz / 1e6, c.edge_wavelets_per_cycle);
       fmt::print("  totals: {:.2f} GB of SRAM; {:.1f} TFLOP/s binary32 and {:.1f} TFLOP/s binary16 "
                  "(2 flops per multiply-accumulate)\n",
@@ -54,7 +55,8 @@ void AddConfigCommand(CLI::App& app, std::function<int()>& run) {
         WriteJson(flags->json, {{"name", c.name}, {"width", c.width}, {"height", c.height}, {"colors", c.colors},
                                 {"buffer_depth", c.buffer_depth}, {"sram_bytes", c.sram_bytes},
                                 {"sram_banks", c.sram_banks}, {"bank_width_bytes", c.bank_width_bytes},
-                                {"read_latency", c.read_latency}, {"simd_width", c.simd_width},
+                                {"read_latency", c.read_latency}, {"write_latency", c.write_latency},
+                                {"bank_ports", c.bank_ports}, {"simd_width", c.simd_width},
                                 {"imem_words", c.imem_words}, {"clock_hz", c.clock_hz},
                                 {"edge_wavelets_per_cycle", c.edge_wavelets_per_cycle},
                                 {"tiles", c.Tiles()}, {"total_sram_bytes", c.TotalSramBytes()}});

@@ -10,6 +10,7 @@
 #include "cli/config_command.h"
 #include "cli/demo_command.h"
 #include "cli/noc_command.h"
+#include "cli/run_command.h"
 #include "cli/tile_command.h"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::function<int()> run;
   wafersim::cli::AddNocCommand(app, run);
+  wafersim::cli::AddRunCommand(app, run);
   wafersim::cli::AddDemoCommand(app, run);
   wafersim::cli::AddAsmCommands(app, run);
   wafersim::cli::AddTileCommand(app, run);

@@ -1,0 +1,163 @@
+#include "cli/run_command.h"
+
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "cli/cli_util.h"
+#include "cli/noc_report.h"
+#include "fabric_config.h"
+#include "fabric_stats.h"
+#include "fabric_waves.h"
+#include "runtime/kernel_run.h"
+#include "runtime/mapper_registry.h"
+#include "tile_grid.h"
+
+namespace wafersim::cli {
+
+namespace {
+
+std::string Percent(double part, double whole) { return fmt::format("{:.1f}%", whole > 0 ? 100.0 * part / whole : 0.0); }
+
+void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r, const fabric::TileGrid& grid,
+                 const RunJob& job) {
+  const fabric::FabricTotals t = fabric::Totals(grid);
+  const double bound = std::max(m.compute_bound_cycles, m.io_bound_cycles);
+  fmt::print("{}: {} (RTL tiles, {})\n", m.kernel, m.description,
+             job.scheduler == "systemc" ? "SystemC fabric" : "plain loop");
+  fmt::print("  status     {}: {}\n", fabric::RunStatusName(r.status), r.stop_reason);
+  fmt::print("  result     {}: {} (max abs err {:.3g}, max rel err {:.3g})\n", r.correct ? "correct" : "WRONG", r.check,
+             r.max_abs_err, r.max_rel_err);
+  const double tile_cycles = double(r.cycles) * grid.Tiles();
+  fmt::print("  cycles     {} ({:.3f} us at {:.0f} MHz); simulated in {:.2f} s ({:.0f} cycles/s, {:.0f} tile-cycles/s)\n",
+             r.cycles, r.time_s * 1e6, grid.Config().clock_hz / 1e6, r.wall_s, r.cycles / std::max(r.wall_s, 1e-9),
+             tile_cycles / std::max(r.wall_s, 1e-9));
+  fmt::print("  bound      {:.0f} cycles ({}: {:.0f} compute at one binary32 multiply-add per tile per cycle, {:.0f} "
+             "edge I/O); efficiency {}\n",
+             bound, m.compute_bound_cycles >= m.io_bound_cycles ? "compute" : "edge I/O", m.compute_bound_cycles,
+             m.io_bound_cycles, Percent(bound, double(r.cycles)));
+  if (!r.phases.empty()) {
+    std::string s;
+    for (const auto& p : r.phases) {
+      s += fmt::format("{}{} {:.0f} (max {:.0f})", s.empty() ? "" : "; ", p.name, p.mean_cycles, p.max_cycles);
+    }
+    fmt::print("  phases     mean cycles per region tile: {}\n", s);
+  }
+  const double all = tile_cycles;
+  using fabric::Activity;
+  auto part = [&](Activity a) { return Percent(double(t.tile_cycles[static_cast<int>(a)]), all); };
+  fmt::print("  tiles      busy {}, waiting for fabric input {}, output backpressure {}, SRAM bank conflicts {}, "
+             "idle {}, halted {} (of {} tile-cycles)\n",
+             part(Activity::Busy), part(Activity::WaitFabricIn), part(Activity::WaitFabricOut),
+             part(Activity::WaitSram), part(Activity::Idle), part(Activity::Halted), static_cast<uint64_t>(all));
+  fmt::print("  links      {} wavelets over mesh links; busiest link {} of cycles\n", t.link_wavelets,
+             Percent(t.max_link_utilization, 1.0));
+  fmt::print("  SRAM       peak {} of {} bytes in a tile (planned {}); {} reads, {} writes\n", t.max_sram_peak_bytes,
+             grid.Config().sram_bytes, m.sram_bytes_per_tile, t.sram_reads, t.sram_writes);
+}
+
+void PlotHeatmaps(const std::string& json_path, const std::string& prefix) {
+  const std::string script = std::string(WAFERSIM_SOURCE_DIR) + "/scripts/plot_fabric";
+  const std::string cmd = fmt::format("/usr/bin/python3 '{}' '{}' '{}'", script, json_path, prefix);
+  if (std::system(cmd.c_str()) != 0) {
+    throw std::runtime_error(fmt::format("--heatmaps: '{}' failed (it needs /usr/bin/python3 with matplotlib)", cmd));
+  }
+  fmt::print("  heatmaps   {}-activity.png, {}-links.png\n", prefix, prefix);
+}
+
+}  // namespace
+
+int RunKernelJob(const RunJob& job) {
+  if (job.tiles == "fast" || job.tiles == "mixed") {
+    throw std::invalid_argument("--tiles: the fast tile model is not built yet; use --tiles rtl");
+  }
+  if (job.tiles != "rtl") throw std::invalid_argument(fmt::format("--tiles: '{}' is not rtl, fast or mixed", job.tiles));
+  if (job.scheduler != "systemc" && job.scheduler != "plain") {
+    throw std::invalid_argument(fmt::format("--scheduler: '{}' is not systemc or plain", job.scheduler));
+  }
+  fabric::FabricConfig config = fabric::Preset(job.preset);
+  if (!job.config_file.empty()) config = fabric::LoadFabricConfig(job.config_file, config);
+  if (!job.mesh.empty()) {
+    const MeshSize mesh = ParseMesh("--mesh", job.mesh);
+    config.width = mesh.width;
+    config.height = mesh.height;
+  }
+  fabric::ValidateFabricConfig(config);
+  runtime::KernelRequest req;
+  req.kernel = job.kernel;
+  req.m = job.m;
+  req.n = job.n;
+  req.k = job.k;
+  req.seed = job.seed;
+  if (!job.region.empty()) {
+    const MeshSize region = ParseMesh("--region", job.region);
+    req.region_width = region.width;
+    req.region_height = region.height;
+  }
+  if (job.watchdog < 10) throw std::invalid_argument(fmt::format("--watchdog: {} is below 10 cycles", job.watchdog));
+  const runtime::KernelMapping mapping = runtime::FindMapper(job.kernel).map(req, config);
+
+  fabric::RunOptions options;
+  options.max_cycles = job.max_cycles;
+  options.watchdog_cycles = job.watchdog;
+  fabric::TileGrid grid(config, options);
+  if (!job.trace.empty()) {
+    Region reg{0, 0, std::min(config.width, 2) - 1, std::min(config.height, 2) - 1};
+    if (!job.trace_region.empty()) reg = ParseRegion("--trace-region", job.trace_region);
+    const Window win = ParseWindow("--trace-window", job.trace_window);
+    grid.OpenTrace(job.trace, reg.x0, reg.y0, reg.x1, reg.y1, win.c0, win.c1);
+    fabric::WriteFabricGtkw(job.trace, reg.x0, reg.y0, reg.x1, reg.y1);
+  }
+  const runtime::KernelResult result = runtime::RunKernel(
+      mapping, grid, job.scheduler == "systemc" ? runtime::Scheduler::SystemC : runtime::Scheduler::PlainLoop);
+  PrintReport(mapping, result, grid, job);
+  if (!job.trace.empty()) fmt::print("  trace      {} (open with: gtkwave {} {})\n", job.trace, job.trace,
+                                     fabric::FabricGtkwPath(job.trace));
+  if (!job.json.empty() || !job.heatmaps.empty()) {
+    const std::string path = !job.json.empty() ? job.json : job.heatmaps + "-run.json";
+    WriteJson(path, runtime::ResultJson(mapping, result, grid));
+    if (!job.heatmaps.empty()) PlotHeatmaps(path, job.heatmaps);
+  }
+  if (result.status != fabric::RunStatus::Done) {
+    fmt::print(stderr, "wafersim: error: {}: {}\n", fabric::RunStatusName(result.status), result.stop_reason);
+    return 1;
+  }
+  if (!result.correct) {
+    fmt::print(stderr, "wafersim: error: wrong answer: {}\n", result.check);
+    return 1;
+  }
+  return 0;
+}
+
+void AddRunCommand(CLI::App& app, std::function<int()>& run) {
+  auto job = std::make_shared<RunJob>();
+  std::string kernels;
+  for (const auto& m : runtime::Mappers()) kernels += fmt::format("{}{}", kernels.empty() ? "" : ", ", m.name);
+  CLI::App* cmd = app.add_subcommand("run", "Map a kernel onto the fabric, simulate it and check the answer");
+  cmd->add_option("--kernel", job->kernel, "kernel: " + kernels)->capture_default_str();
+  cmd->add_option("--m", job->m, "rows of W (y's length)")->capture_default_str();
+  cmd->add_option("--n", job->n, "columns of W (x's length)")->capture_default_str();
+  cmd->add_option("--mesh", job->mesh, "mesh WxH (overrides the preset's size)");
+  cmd->add_option("--region", job->region, "tiles the mapping uses, WxH at the north-west corner (default: all)");
+  cmd->add_option("--preset", job->preset, "fabric preset (see wafersim config)")->capture_default_str();
+  cmd->add_option("--config", job->config_file, "fabric TOML file over the preset");
+  cmd->add_option("--tiles", job->tiles, "tile model: rtl (fast and mixed come with the fast tile model)")
+      ->capture_default_str();
+  cmd->add_option("--scheduler", job->scheduler,
+                  "systemc, or plain: the same cycles as a loop without SystemC (for speed comparisons)")
+      ->capture_default_str();
+  cmd->add_option("--seed", job->seed, "seed of the random inputs")->capture_default_str();
+  cmd->add_option("--max-cycles", job->max_cycles, "stop and fail after this many cycles")->capture_default_str();
+  cmd->add_option("--watchdog", job->watchdog, "cycles without any movement that count as a deadlock")
+      ->capture_default_str();
+  cmd->add_option("--json", job->json, "write the results as JSON");
+  cmd->add_option("--heatmaps", job->heatmaps, "write PREFIX-activity.png and PREFIX-links.png");
+  cmd->add_option("--trace", job->trace, "write FST waves (and FILE.gtkw beside them)");
+  cmd->add_option("--trace-region", job->trace_region, "tiles to trace, x0,y0:x1,y1 (default 0,0:1,1)");
+  cmd->add_option("--trace-window", job->trace_window, "cycles to trace, c0:c1")->capture_default_str();
+  cmd->callback([job, &run] { run = [job]() -> int { return RunKernelJob(*job); }; });
+}
+
+}  // namespace wafersim::cli

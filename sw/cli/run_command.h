@@ -1,0 +1,38 @@
+// `wafersim run`: map a kernel onto the fabric, simulate it cycle by cycle, check the answer
+// and report where the time went. `wafersim demo` runs the same job on its defaults.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+namespace wafersim::cli {
+
+struct RunJob {
+  std::string kernel = "gemv";
+  int64_t m = 512, n = 512, k = 0;
+  std::string mesh;           ///< "WxH" over the preset's size
+  std::string region;         ///< "WxH" (default: the whole mesh)
+  std::string preset = "small";
+  std::string config_file;
+  std::string tiles = "rtl";
+  std::string scheduler = "systemc";
+  uint64_t seed = 1;
+  uint64_t max_cycles = 10'000'000;
+  uint64_t watchdog = 1000;
+  std::string json;
+  std::string heatmaps;       ///< PNG prefix
+  std::string trace;
+  std::string trace_region;
+  std::string trace_window = "0:100000";
+};
+
+/// Runs the job and prints its report; returns the exit code (1: the run failed or the
+/// answer is wrong, with a one-line reason on stderr).
+int RunKernelJob(const RunJob& job);
+
+void AddRunCommand(CLI::App& app, std::function<int()>& run);
+
+}  // namespace wafersim::cli

@@ -1,0 +1,224 @@
+#include "runtime/gemv_mapper.h"
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "asm/assembler.h"
+
+namespace wafersim::runtime {
+
+namespace {
+
+constexpr int kColorX = 0;  // x down each column
+// Partial sums along a row alternate between these two colors, so a router can take one
+// from the west to its core and send the core's on to the east.
+constexpr int kColorSumA = 1, kColorSumB = 2;
+constexpr uint32_t kStampsAddr = 0;  // three cycle stamps: x received, dot products done, sums sent
+constexpr uint32_t kPortNorth = 1, kPortEast = 2, kPortSouth = 4, kPortWest = 8, kPortCore = 16;
+
+uint32_t Route(uint32_t rx, uint32_t tx) { return rx | (tx << 5); }
+int SumColor(int column) { return column % 2 == 0 ? kColorSumA : kColorSumB; }  // what column c sends
+uint32_t Align(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+
+// Splits n items over p parts as evenly as possible: part i gets Share(n, p, i) items
+// starting at Start(n, p, i).
+int64_t Share(int64_t n, int p, int i) { return n / p + (i < n % p ? 1 : 0); }
+int64_t Start(int64_t n, int p, int i) { return i * (n / p) + std::min<int64_t>(i, n % p); }
+
+std::string RouteConfig(int color, uint32_t route) {
+  return fmt::format("        li      r1, {}\n        rcfg    r1, 4, r0               # static, one position\n"
+                     "        li      r2, {}\n        rcfg    r1, 0, r2\n",
+                     color, route);
+}
+
+struct TileLayout {
+  uint32_t x_addr, partial_addr, w_addr, w_row_bytes, end;
+};
+
+TileLayout Layout(int64_t rows, int64_t cols) {
+  TileLayout l;
+  l.x_addr = 32;
+  l.partial_addr = Align(l.x_addr + 4 * static_cast<uint32_t>(cols), 32);
+  // W one bank after x (x starts on bank 0): W[i][j] and x[j] never share a bank, since each
+  // row's stride is a whole number of bank rows.
+  l.w_addr = Align(l.partial_addr + 4 * static_cast<uint32_t>(rows), 32) + 4;
+  l.w_row_bytes = 4 * static_cast<uint32_t>(Align(static_cast<uint32_t>(cols), 8));
+  l.end = l.w_addr + l.w_row_bytes * static_cast<uint32_t>(rows - 1) + 4 * static_cast<uint32_t>(cols);
+  return l;
+}
+
+// The program of region tile (c, r): routes, receive x, a dot product per row, add the
+// partial sums coming from the west and send them east.
+std::string ComputeTileSource(int c, int r, int region_h, int64_t rows, int64_t cols, const TileLayout& l) {
+  std::string s = fmt::format("# gemv tile ({},{}): {} rows x {} columns of W\n", c, r, rows, cols);
+  s += fmt::format("        .equ    NC, {}\n        .equ    MR, {}\n        .equ    XADDR, {}\n"
+                   "        .equ    PADDR, {}\n        .equ    WADDR, {}\n        .equ    WROW, {}\n        .text\n",
+                   cols, rows, l.x_addr, l.partial_addr, l.w_addr, l.w_row_bytes);
+  s += "main:\n";
+  s += RouteConfig(kColorX, Route(kPortNorth, kPortCore | (r + 1 < region_h ? kPortSouth : 0)));
+  if (c > 0) s += RouteConfig(SumColor(c - 1), Route(kPortWest, kPortCore));
+  s += RouteConfig(SumColor(c), Route(kPortCore, kPortEast));
+  s += fmt::format(R"(        li      r3, 1
+        li      r4, NC
+        dfab    d1, {}, r4, in, f32         # x's piece, from the north
+        li      r5, XADDR
+        dmem    d2, r5, r4, r3, f32
+        tfmov   d2, d1
+        csrr    r10, cycle
+        sw      r10, {}(r0)
+        li      r5, WADDR
+        dmem    d3, r5, r4, r3, f32         # row 0 of the block
+        li      r6, WROW
+        li      r7, PADDR
+        li      r8, MR
+row:    tfdot   r9, d3, d2
+        sw      r9, 0(r7)
+        addi    r7, r7, 4
+        dadd    d3, r6                      # next row
+        addi    r8, r8, -1
+        bne     r8, r0, row
+        csrr    r10, cycle
+        sw      r10, {}(r0)
+        li      r8, MR
+        li      r5, PADDR
+        dmem    d4, r5, r8, r3, f32         # this tile's partial sums
+        dfab    d5, {}, r8, out, f32        # on to the east
+)",
+                   kColorX, kStampsAddr, kStampsAddr + 4, SumColor(c));
+  if (c == 0) {
+    s += "        tfmov   d5, d4\n";
+  } else {
+    s += fmt::format("        dfab    d6, {}, r8, in, f32         # the sums so far, from the west\n"
+                     "        tfadd   d5, d6, d4\n",
+                     SumColor(c - 1));
+  }
+  s += fmt::format("        csrr    r10, cycle\n        sw      r10, {}(r0)\n        halt\n", kStampsAddr + 8);
+  return s;
+}
+
+void AppendFloats(isa::Program& p, uint32_t addr, const std::vector<float>& values) {
+  isa::DataSegment seg;
+  seg.addr = addr;
+  seg.bytes.resize(values.size() * 4);
+  std::memcpy(seg.bytes.data(), values.data(), seg.bytes.size());
+  p.data.push_back(std::move(seg));
+}
+
+}  // namespace
+
+KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  if (req.m < 1) throw std::invalid_argument(fmt::format("--m: {} must be at least 1", req.m));
+  if (req.n < 1) throw std::invalid_argument(fmt::format("--n: {} must be at least 1", req.n));
+  if (req.m > 1'000'000 || req.n > 1'000'000) {
+    throw std::invalid_argument(fmt::format("--m/--n: {}x{} is larger than this mapping takes (1,000,000)", req.m,
+                                            req.n));
+  }
+  int pw = req.region_width > 0 ? req.region_width : fabric.width;
+  int ph = req.region_height > 0 ? req.region_height : fabric.height;
+  if (pw > fabric.width || ph > fabric.height) {
+    throw std::invalid_argument(fmt::format("--region: {}x{} does not fit the {}x{} mesh", pw, ph, fabric.width,
+                                            fabric.height));
+  }
+  if (fabric.colors < 3) {
+    throw std::invalid_argument(fmt::format("router.colors: gemv needs 3 colors, the fabric has {}", fabric.colors));
+  }
+  // A tile needs at least one row and one column.
+  pw = static_cast<int>(std::min<int64_t>(pw, req.n));
+  ph = static_cast<int>(std::min<int64_t>(ph, req.m));
+
+  KernelMapping km;
+  km.kernel = "gemv";
+  km.region_width = pw;
+  km.region_height = ph;
+  km.output_size = static_cast<size_t>(req.m);
+  km.phases = {"x_broadcast", "dot_products", "row_reduction"};
+  km.stamps_addr = kStampsAddr;
+  km.description = fmt::format("y = W x, W {}x{} binary32, on a {}x{} region of the {}x{} mesh", req.m, req.n, pw, ph,
+                               fabric.width, fabric.height);
+
+  // The SRAM check comes first: the largest block decides.
+  const int64_t max_rows = Share(req.m, ph, 0), max_cols = Share(req.n, pw, 0);
+  const TileLayout worst = Layout(max_rows, max_cols);
+  km.sram_bytes_per_tile = worst.end;
+  if (worst.end > static_cast<uint64_t>(fabric.sram_bytes)) {
+    throw std::invalid_argument(fmt::format(
+        "gemv {}x{} does not fit a {}x{} region: tile (0,0) needs {} bytes of SRAM (W block {}x{} binary32 with "
+        "rows padded to {} bytes: {} bytes; x piece {} bytes; partial sums {} bytes; cycle stamps 32 bytes) but has "
+        "{}; use a larger --mesh or --region",
+        req.m, req.n, pw, ph, worst.end, max_rows, max_cols, worst.w_row_bytes,
+        worst.w_row_bytes * (max_rows - 1) + 4 * max_cols, 4 * max_cols, 4 * max_rows, fabric.sram_bytes));
+  }
+
+  // The inputs: uniform in [-1, 1), from the seed.
+  std::mt19937_64 rng(req.seed);
+  std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  std::vector<float> w(static_cast<size_t>(req.m * req.n)), x(static_cast<size_t>(req.n));
+  for (auto& v : w) v = dist(rng);
+  for (auto& v : x) v = dist(rng);
+  km.reference.assign(km.output_size, 0.0);
+  km.tolerance.assign(km.output_size, 0.0);
+  // Each binary32 result is a chain of n roundings at most: |error| <= n * 2^-24 * sum |w x|
+  // (with room to spare, 2n).
+  for (int64_t i = 0; i < req.m; ++i) {
+    double sum = 0, magnitude = 0;
+    for (int64_t j = 0; j < req.n; ++j) {
+      const double p = double(w[i * req.n + j]) * double(x[j]);
+      sum += p;
+      magnitude += std::fabs(p);
+    }
+    km.reference[i] = sum;
+    km.tolerance[i] = 2.0 * double(req.n) * std::ldexp(1.0, -24) * magnitude + 1e-30;
+  }
+
+  assembler::AsmOptions asm_options;
+  asm_options.imem_words = fabric.imem_words;
+  asm_options.sram_bytes = fabric.sram_bytes;
+  for (int r = 0; r < ph; ++r) {
+    const int64_t rows = Share(req.m, ph, r), row0 = Start(req.m, ph, r);
+    for (int c = 0; c < pw; ++c) {
+      const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
+      const TileLayout l = Layout(rows, cols);
+      TileProgram tp{c, r, assembler::AssembleText(ComputeTileSource(c, r, ph, rows, cols, l),
+                                                   fmt::format("gemv tile ({},{})", c, r), asm_options)};
+      std::vector<float> block(static_cast<size_t>(l.w_row_bytes / 4 * (rows - 1) + cols), 0.0f);
+      for (int64_t i = 0; i < rows; ++i) {
+        for (int64_t j = 0; j < cols; ++j) block[i * (l.w_row_bytes / 4) + j] = w[(row0 + i) * req.n + col0 + j];
+      }
+      AppendFloats(tp.program, l.w_addr, block);
+      km.tiles.push_back(std::move(tp));
+      km.stamped_tiles.emplace_back(c, r);
+    }
+    // East of the region the row's sums pass straight through to the mesh edge.
+    for (int c = pw; c < fabric.width; ++c) {
+      const std::string src = "main:\n" + RouteConfig(SumColor(pw - 1), Route(kPortWest, kPortEast)) + "        halt\n";
+      km.tiles.push_back({c, r, assembler::AssembleText(src, fmt::format("gemv forwarding tile ({},{})", c, r),
+                                                        asm_options)});
+    }
+    km.outputs.push_back({fabric.width - 1, r, noc::Dir::East, SumColor(pw - 1), static_cast<size_t>(row0),
+                          static_cast<size_t>(rows)});
+  }
+  for (int c = 0; c < pw; ++c) {
+    const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
+    EdgeInput in{c, 0, noc::Dir::North, kColorX, {}};
+    for (int64_t j = 0; j < cols; ++j) {
+      uint32_t bits;
+      std::memcpy(&bits, &x[col0 + j], 4);
+      in.payloads.push_back(bits);
+    }
+    km.inputs.push_back(std::move(in));
+  }
+
+  km.flops = 2.0 * double(req.m) * double(req.n);
+  // binary32 operands: one multiply-add per tile per cycle.
+  km.compute_bound_cycles = double(req.m) * double(req.n) / (double(pw) * ph);
+  km.io_bound_cycles = std::max(double(max_cols), double(max_rows)) / fabric.edge_wavelets_per_cycle;
+  km.parameters = {{"m", req.m}, {"n", req.n}, {"dtype", "f32"}, {"region", fmt::format("{}x{}", pw, ph)},
+                   {"seed", req.seed}};
+  return km;
+}
+
+}  // namespace wafersim::runtime

@@ -1,0 +1,62 @@
+// What a mapper hands the runtime: a program per tile (code and data), the streams the host
+// sends in at the mesh edge, where the results come out, the reference answer, and what the
+// run should be measured against.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "isa/program.h"
+#include "noc/wavelet.h"
+
+namespace wafersim::runtime {
+
+struct TileProgram {
+  int x, y;
+  isa::Program program;
+};
+
+/// Payloads the host sends into the mesh at an edge link, on one color, in order.
+struct EdgeInput {
+  int x, y;
+  noc::Dir dir;
+  int color;
+  std::vector<uint32_t> payloads;
+};
+
+/// Results leaving the mesh at an edge link on one color: the first `count` payloads are
+/// output elements offset, offset + 1, ... (binary32).
+struct EdgeOutput {
+  int x, y;
+  noc::Dir dir;
+  int color;
+  size_t offset, count;
+};
+
+struct KernelMapping {
+  std::string kernel;       ///< "gemv"
+  std::string description;  ///< one line: the shape and the placement
+  int region_width = 0, region_height = 0;
+  std::vector<TileProgram> tiles;  ///< tiles without an entry run an empty program (halt)
+  std::vector<EdgeInput> inputs;
+  std::vector<EdgeOutput> outputs;
+  size_t output_size = 0;
+  std::vector<double> reference;  ///< the answer in double precision
+  std::vector<double> tolerance;  ///< per element: the largest error binary32 arithmetic may make
+  std::string output_name = "y";
+  /// Each computing tile stores the cycle counter at the end of each phase (one word per
+  /// phase, in order, at `stamps_addr`): the runtime reads them back for the phase breakdown.
+  std::vector<std::string> phases;
+  uint32_t stamps_addr = 0;
+  std::vector<std::pair<int, int>> stamped_tiles;
+  double flops = 0;                 ///< useful floating-point operations (2 per multiply-add)
+  double compute_bound_cycles = 0;  ///< FLOPs over the region's multiply-add rate
+  double io_bound_cycles = 0;       ///< edge words over the edge links' bandwidth
+  uint32_t sram_bytes_per_tile = 0; ///< the most any tile needs
+  nlohmann::json parameters;
+};
+
+}  // namespace wafersim::runtime

@@ -1,0 +1,143 @@
+#include "runtime/kernel_run.h"
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <memory>
+
+#include <fmt/format.h>
+
+#include "fabric.h"
+#include "fabric_stats.h"
+
+namespace wafersim::runtime {
+
+namespace {
+
+void CheckOutput(const KernelMapping& m, KernelResult& r) {
+  r.correct = r.received == m.output_size;
+  double worst_ratio = -1;
+  for (size_t i = 0; i < m.output_size; ++i) {
+    const double err = std::fabs(r.output[i] - m.reference[i]);
+    const double rel = err / std::max(std::fabs(m.reference[i]), 1e-30);
+    r.max_abs_err = std::max(r.max_abs_err, err);
+    r.max_rel_err = std::max(r.max_rel_err, rel);
+    const double ratio = std::isnan(err) ? INFINITY : err / m.tolerance[i];
+    if (ratio > worst_ratio) {
+      worst_ratio = ratio;
+      r.worst = i;
+    }
+  }
+  if (r.received != m.output_size) {
+    r.check = fmt::format("{} of {} elements of {} arrived", r.received, m.output_size, m.output_name);
+    return;
+  }
+  if (worst_ratio > 1.0) {
+    r.correct = false;
+    r.check = fmt::format("{}[{}] = {:.9g}, expected {:.9g} (error {:.3g}, tolerance {:.3g})", m.output_name, r.worst,
+                          r.output[r.worst], m.reference[r.worst], std::fabs(r.output[r.worst] - m.reference[r.worst]),
+                          m.tolerance[r.worst]);
+    return;
+  }
+  r.check = fmt::format("all {} elements of {} within tolerance", m.output_size, m.output_name);
+}
+
+void ReadPhases(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r) {
+  if (m.stamped_tiles.empty()) return;
+  for (size_t p = 0; p < m.phases.size(); ++p) {
+    PhaseTime t{m.phases[p], 0, 0};
+    for (const auto& [x, y] : m.stamped_tiles) {
+      const auto& bytes = grid.Tile(x, y).Sram().Bytes();
+      uint32_t end = 0, begin = 0;
+      std::memcpy(&end, &bytes[m.stamps_addr + 4 * p], 4);
+      if (p > 0) std::memcpy(&begin, &bytes[m.stamps_addr + 4 * (p - 1)], 4);
+      const double d = end >= begin ? double(end - begin) : 0.0;
+      t.mean_cycles += d / double(m.stamped_tiles.size());
+      t.max_cycles = std::max(t.max_cycles, d);
+    }
+    r.phases.push_back(t);
+  }
+}
+
+}  // namespace
+
+KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler scheduler) {
+  const isa::Program empty;
+  std::vector<bool> loaded(static_cast<size_t>(grid.Tiles()), false);
+  for (const auto& tp : m.tiles) {
+    grid.Load(tp.x, tp.y, tp.program);
+    loaded[grid.Index(tp.x, tp.y)] = true;
+  }
+  for (int y = 0; y < grid.Height(); ++y) {
+    for (int x = 0; x < grid.Width(); ++x) {
+      if (!loaded[grid.Index(x, y)]) grid.Load(x, y, empty);
+    }
+  }
+  for (const auto& in : m.inputs) grid.Edge(in.x, in.y, in.dir).Inject(in.color, in.payloads);
+  for (const auto& out : m.outputs) grid.Edge(out.x, out.y, out.dir).Collect();
+  grid.Start();
+
+  KernelResult r;
+  const auto t0 = std::chrono::steady_clock::now();
+  if (scheduler == Scheduler::SystemC) {
+    auto fabric = std::make_unique<fabric::Fabric>("fabric", grid);
+    r.status = fabric->Run();
+  } else {
+    do {
+      r.status = grid.StepWithoutSystemC();
+    } while (r.status == fabric::RunStatus::Running);
+  }
+  r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.cycles = grid.Cycle();
+  r.time_s = double(r.cycles) / grid.Config().clock_hz;
+  r.stop_reason = grid.StopReason();
+
+  r.output.assign(m.output_size, NAN);
+  for (const auto& out : m.outputs) {
+    size_t i = 0;
+    for (const auto& a : grid.Edge(out.x, out.y, out.dir).Arrivals()) {
+      if (a.color != out.color || i >= out.count) continue;
+      float v;
+      std::memcpy(&v, &a.data, 4);
+      r.output[out.offset + i++] = v;
+    }
+    r.received += i;
+  }
+  CheckOutput(m, r);
+  ReadPhases(m, grid, r);
+  return r;
+}
+
+nlohmann::json ResultJson(const KernelMapping& m, const KernelResult& r, const fabric::TileGrid& grid) {
+  const fabric::FabricTotals t = fabric::Totals(grid);
+  const double bound = std::max(m.compute_bound_cycles, m.io_bound_cycles);
+  nlohmann::json phases = nlohmann::json::object();
+  for (const auto& p : r.phases) phases[p.name] = {{"mean_cycles", p.mean_cycles}, {"max_cycles", p.max_cycles}};
+  const double region_tile_cycles = double(r.cycles) * m.region_width * m.region_height;
+  return {{"kernel", m.kernel},
+          {"description", m.description},
+          {"parameters", m.parameters},
+          {"status", fabric::RunStatusName(r.status)},
+          {"stop_reason", r.stop_reason},
+          {"cycles", r.cycles},
+          {"time_s", r.time_s},
+          {"clock_hz", grid.Config().clock_hz},
+          {"correct", r.correct},
+          {"check", r.check},
+          {"max_abs_err", r.max_abs_err},
+          {"max_rel_err", r.max_rel_err},
+          {"worst_element", r.worst},
+          {"sram_peak_bytes", t.max_sram_peak_bytes},
+          {"sram_bytes_per_tile_planned", m.sram_bytes_per_tile},
+          {"flops", m.flops},
+          {"lower_bound_cycles", bound},
+          {"compute_bound_cycles", m.compute_bound_cycles},
+          {"io_bound_cycles", m.io_bound_cycles},
+          {"efficiency", r.cycles > 0 ? bound / double(r.cycles) : 0.0},
+          {"mac_utilization", region_tile_cycles > 0 ? m.flops / 2.0 / region_tile_cycles : 0.0},
+          {"phases", phases},
+          {"wall_s", r.wall_s},
+          {"fabric", fabric::StatsJson(grid)}};
+}
+
+}  // namespace wafersim::runtime

@@ -1,0 +1,28 @@
+#include "runtime/mapper_registry.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "runtime/gemv_mapper.h"
+
+namespace wafersim::runtime {
+
+const std::vector<MapperInfo>& Mappers() {
+  static const std::vector<MapperInfo> mappers = {
+      {"gemv", "y = W x: W sharded over a region, x multicast down columns, partial sums reduced along rows",
+       MapGemv},
+  };
+  return mappers;
+}
+
+const MapperInfo& FindMapper(const std::string& name) {
+  std::string known;
+  for (const auto& m : Mappers()) {
+    if (m.name == name) return m;
+    known += fmt::format("{}{}", known.empty() ? "" : ", ", m.name);
+  }
+  throw std::invalid_argument(fmt::format("--kernel: unknown kernel '{}' (known: {})", name, known));
+}
+
+}  // namespace wafersim::runtime

@@ -1,0 +1,67 @@
+// A tile's data SRAM as the fabric models it: word-interleaved banks, each with a number of
+// ports; a read holds a port for one cycle and returns its data ReadLatency cycles after it
+// is served, a write holds its port for WriteLatency cycles. A bank with no free port shows
+// its grant low, so the requester stalls (the tile counts those cycles as bank conflicts).
+// The runtime loads and dumps it through a backdoor that takes no cycles.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace wafersim::fabric {
+
+struct SramBankConfig {
+  int bytes = 48 * 1024;
+  int banks = 8;
+  int read_latency = 1;   ///< cycles from a served read to its data
+  int write_latency = 1;  ///< cycles a write holds its bank port
+  int ports = 1;          ///< ports per bank
+};
+
+/// One cycle's access to a bank, as the tile's bank port drives it.
+struct BankRequest {
+  bool valid = false;
+  bool write = false;
+  uint32_t word = 0;  ///< word address (byte address / 4)
+  uint32_t wdata = 0;
+  uint8_t be = 0;
+};
+
+class SramBanks {
+ public:
+  explicit SramBanks(const SramBankConfig& config);
+
+  /// What mem_rdata_i[bank] and mem_gnt_i[bank] show this cycle.
+  uint32_t ReadData(int bank) const { return rdata_[bank]; }
+  bool Grant(int bank) const { return grant_[bank] != 0; }
+  /// Serves this cycle's requests (one per bank; the RTL asks only when granted), then moves
+  /// to the next cycle.
+  void Edge(const std::vector<BankRequest>& requests);
+
+  // The backdoor.
+  std::vector<uint8_t>& Bytes() { return bytes_; }
+  const std::vector<uint8_t>& Bytes() const { return bytes_; }
+  void Clear();
+  /// Marks [0, end) as in use (loaded data counts toward the peak).
+  void NoteLoaded(uint32_t end) { if (end > peak_) peak_ = end; }
+
+  uint64_t Reads() const { return reads_; }
+  uint64_t Writes() const { return writes_; }
+  /// Highest byte address + 1 that was loaded or accessed: the SRAM the run needed.
+  uint32_t PeakBytes() const { return peak_; }
+  const SramBankConfig& Config() const { return cfg_; }
+
+ private:
+  SramBankConfig cfg_;
+  std::vector<uint8_t> bytes_;
+  std::vector<uint64_t> port_free_at_;  // per bank x port: the first cycle it is free
+  std::vector<uint32_t> pipe_data_;     // per bank x (ReadLatency + 1) slots: read data in flight
+  std::vector<uint64_t> pipe_due_;      // the cycle each slot's data shows (0: empty)
+  std::vector<uint32_t> rdata_;
+  std::vector<uint8_t> grant_;
+  uint64_t cycle_ = 0;
+  uint64_t reads_ = 0, writes_ = 0;
+  uint32_t peak_ = 0;
+};
+
+}  // namespace wafersim::fabric

@@ -1,0 +1,282 @@
+#include "tile_grid.h"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "isa/isa.h"
+#include "noc/router_mesh.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
+namespace wafersim::fabric {
+
+namespace {
+constexpr uint64_t kTimePerCycle = 1000;  // trace time units (ps): one cycle shows as 1 ns
+constexpr int kListed = 8;                // entries named in a one-line report
+}  // namespace
+
+const char* RunStatusName(RunStatus s) {
+  switch (s) {
+    case RunStatus::Running: return "running";
+    case RunStatus::Done: return "done";
+    case RunStatus::Deadlock: return "deadlock";
+    case RunStatus::CycleLimit: return "cycle limit";
+    case RunStatus::Failed: return "failed";
+  }
+  return "?";
+}
+
+void CheckRtlCompatible(const FabricConfig& c) {
+  const CompiledTile t = CompiledTileParameters();
+  auto need = [](bool ok, const char* key, int value, const char* rule, int built) {
+    if (!ok) {
+      throw std::invalid_argument(fmt::format("{}: {} {} the RTL tile's {} (rtl/CMakeLists.txt); use a matching "
+                                              "configuration",
+                                              key, value, rule, built));
+    }
+  };
+  need(c.colors <= t.colors, "router.colors", c.colors, "exceeds", t.colors);
+  need(c.buffer_depth <= t.buffer_depth, "router.buffer_depth", c.buffer_depth, "exceeds", t.buffer_depth);
+  need(c.sram_bytes == t.sram_bytes, "tile.sram_bytes", c.sram_bytes, "differs from", t.sram_bytes);
+  need(c.sram_banks == t.banks, "tile.sram_banks", c.sram_banks, "differs from", t.banks);
+  need(c.read_latency == t.read_latency, "tile.read_latency", c.read_latency, "differs from", t.read_latency);
+  need(c.simd_width == t.simd_width, "tile.simd_width", c.simd_width, "differs from", t.simd_width);
+  need(c.imem_words <= t.imem_words, "tile.imem_words", c.imem_words, "exceeds", t.imem_words);
+  // Every tile is a Verilated model of about 0.1 MB plus its SRAM: a whole wafer is for the
+  // fast tile model.
+  need(c.Tiles() <= 64 * 64, "mesh.width x mesh.height", static_cast<int>(std::min<int64_t>(c.Tiles(), INT32_MAX)),
+       "tiles exceed the RTL fabric's limit of", 64 * 64);
+}
+
+TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options) : config_(config), options_(options) {
+  ValidateFabricConfig(config);
+  CheckRtlCompatible(config);
+  context_ = std::make_unique<VerilatedContext>();
+  context_->fatalOnError(false);  // RTL assertion failures become a failed run (EndCycle)
+  context_->traceEverOn(true);
+  TileSpec spec;
+  spec.credit_limit = config.buffer_depth;
+  spec.imem_words = config.imem_words;
+  spec.sram = {config.sram_bytes, config.sram_banks, config.read_latency, config.write_latency, config.bank_ports};
+  const int n = config.width * config.height;
+  tiles_.reserve(static_cast<size_t>(n));
+  for (int y = 0; y < config.height; ++y) {
+    for (int x = 0; x < config.width; ++x) {
+      tiles_.push_back(std::make_unique<RtlTile>(context_.get(), fmt::format("T_{}_{}", x, y), x, y, spec));
+    }
+  }
+  inputs_.resize(static_cast<size_t>(n) * 4);
+  edge_of_.assign(static_cast<size_t>(n) * 4, -1);
+  static constexpr int kDx[4] = {0, 1, 0, -1}, kDy[4] = {-1, 0, 1, 0};
+  for (int y = 0; y < config.height; ++y) {
+    for (int x = 0; x < config.width; ++x) {
+      for (int d = 0; d < 4; ++d) {
+        const int nx = x + kDx[d], ny = y + kDy[d], t = Index(x, y);
+        if (nx >= 0 && nx < config.width && ny >= 0 && ny < config.height) {
+          const int opposite = static_cast<int>(noc::Opposite(static_cast<noc::Dir>(d)));
+          inputs_[t * 4 + d] = {false, Index(nx, ny) * 4 + opposite};
+        } else {
+          const int e = static_cast<int>(edges_.size());
+          edges_.push_back(std::make_unique<EdgeLink>(x, y, static_cast<noc::Dir>(d), config.colors,
+                                                      config.buffer_depth, config.edge_wavelets_per_cycle));
+          edge_inputs_.push_back(t * 4 + d);
+          edge_of_[t * 4 + d] = e;
+          inputs_[t * 4 + d] = {true, e};
+        }
+      }
+    }
+  }
+  tile_out_.assign(static_cast<size_t>(n) * 4, {});
+  tile_out_next_ = tile_out_;
+  edge_out_.assign(edges_.size(), {});
+  edge_out_next_ = edge_out_;
+}
+
+TileGrid::~TileGrid() {
+  // Verilated scopes unregister from the thread's current context: make it this grid's.
+  Verilated::threadContextp(context_.get());
+  if (trace_) trace_->close();
+  tiles_.clear();
+}
+
+EdgeLink& TileGrid::Edge(int x, int y, noc::Dir dir) {
+  const int d = static_cast<int>(dir);
+  if (x < 0 || x >= Width() || y < 0 || y >= Height() || d > 3 || edge_of_[Index(x, y) * 4 + d] < 0) {
+    throw std::invalid_argument(fmt::format("({},{}) {} is not a link off the {}x{} mesh", x, y, noc::DirName(dir),
+                                            Width(), Height()));
+  }
+  return *edges_[edge_of_[Index(x, y) * 4 + d]];
+}
+
+void TileGrid::Load(int x, int y, const isa::Program& program) { Tile(x, y).Load(program); }
+
+void TileGrid::Start() {
+  for (auto& t : tiles_) t->Release();
+  cycle_ = 0;
+  quiet_cycles_ = 0;
+  status_ = RunStatus::Running;
+  stop_reason_.clear();
+}
+
+RunStatus TileGrid::StepWithoutSystemC() {
+  std::array<const LinkBundle*, 4> in;
+  std::array<LinkBundle, 4> out;
+  const int n = Tiles();
+  for (int t = 0; t < n; ++t) {
+    for (int d = 0; d < 4; ++d) {
+      const Source s = inputs_[static_cast<size_t>(t) * 4 + d];
+      in[d] = s.from_edge ? &edge_out_[s.index] : &tile_out_[s.index];
+    }
+    tiles_[t]->Evaluate(in, out);
+    std::copy(out.begin(), out.end(), tile_out_next_.begin() + static_cast<ptrdiff_t>(t) * 4);
+  }
+  bool edges_ok = true;
+  for (size_t e = 0; e < edges_.size(); ++e) {
+    edges_ok &= edges_[e]->Evaluate(tile_out_[edge_inputs_[e]], edge_out_next_[e], cycle_);
+  }
+  if (Tracing()) DumpTrace(false);
+  for (auto& t : tiles_) t->Update();
+  if (Tracing()) DumpTrace(true);
+  tile_out_.swap(tile_out_next_);
+  edge_out_.swap(edge_out_next_);
+  return EndCycle();
+}
+
+bool TileGrid::CheckTilesAndRouters() {
+  if (context_->gotError()) {
+    stop_reason_ = fmt::format("an RTL assertion failed at cycle {} (the %Error line above names it)", cycle_);
+    return false;
+  }
+  for (const auto& t : tiles_) {
+    if (t->Error() != 0) {
+      stop_reason_ = fmt::format("tile ({},{}) halted with error {} ({}) at pc {} in cycle {}", t->X(), t->Y(),
+                                 t->Error(), isa::ErrorName(t->Error()), t->Pc(), cycle_);
+      return false;
+    }
+    if (t->RouterErrorBits() != 0) {
+      stop_reason_ = fmt::format("router of tile ({},{}): {} (by cycle {})", t->X(), t->Y(),
+                                 noc::RouterErrorText(t->RouterErrorBits()), cycle_);
+      return false;
+    }
+  }
+  for (const auto& e : edges_) {
+    if (!e->Problem().empty()) {
+      stop_reason_ = e->Problem();
+      return false;
+    }
+  }
+  return true;
+}
+
+RunStatus TileGrid::EndCycle() {
+  if (status_ != RunStatus::Running) return status_;
+  ++cycle_;
+  bool moved = false, all_halted = true, buffered = false;
+  for (const auto& t : tiles_) {
+    moved |= t->Moved();
+    evaluations_ += !t->Skipped();
+    all_halted &= t->LastActivity() == Activity::Halted;
+  }
+  for (const auto& e : edges_) moved |= e->Moved();
+  quiet_cycles_ = moved ? 0 : quiet_cycles_ + 1;
+  // Errors are sticky: checking them every 64 cycles and at every stop costs little.
+  const bool stopping = all_halted || quiet_cycles_ >= options_.watchdog_cycles || cycle_ >= options_.max_cycles;
+  if ((cycle_ % 64 == 0 || stopping) && !CheckTilesAndRouters()) return status_ = RunStatus::Failed;
+  if (all_halted) {
+    for (const auto& t : tiles_) buffered |= t->BufferedMask() != 0;
+    for (const auto& b : tile_out_) buffered |= b.valid;
+    for (const auto& e : edges_) buffered |= e->PendingInjections() > 0 || e->Undrained() > 0;
+    if (!buffered && !moved) {
+      stop_reason_ = fmt::format("every tile halted and the fabric drained after {} cycles", cycle_);
+      return status_ = RunStatus::Done;
+    }
+  }
+  if (quiet_cycles_ >= options_.watchdog_cycles) {
+    stop_reason_ = DeadlockText();
+    return status_ = RunStatus::Deadlock;
+  }
+  if (cycle_ >= options_.max_cycles) {
+    stop_reason_ = fmt::format("the cycle limit ({}) was reached before every tile halted", options_.max_cycles);
+    return status_ = RunStatus::CycleLimit;
+  }
+  return RunStatus::Running;
+}
+
+std::vector<BlockedTile> TileGrid::BlockedTiles() const {
+  std::vector<BlockedTile> v;
+  for (const auto& t : tiles_) {
+    if (t->LastActivity() == Activity::Halted) continue;
+    v.push_back({t->X(), t->Y(), t->LastActivity(), t->WaitColor(), t->Pc(), t->Task()});
+  }
+  return v;
+}
+
+std::vector<FullBuffer> TileGrid::FullBuffers() const {
+  std::vector<FullBuffer> v;
+  const int colors = CompiledTileParameters().colors;
+  for (const auto& t : tiles_) {
+    const uint64_t full = t->FullMask();
+    for (int p = 0; p < 5 && full != 0; ++p) {
+      for (int c = 0; c < colors; ++c) {
+        if ((full >> (p * colors + c)) & 1) v.push_back({t->X(), t->Y(), static_cast<noc::Dir>(p), c});
+      }
+    }
+  }
+  return v;
+}
+
+std::string TileGrid::DeadlockText() const {
+  std::string s = fmt::format("deadlock at cycle {}: nothing moved for {} cycles", cycle_, quiet_cycles_);
+  const auto blocked = BlockedTiles();
+  s += fmt::format("; {} tiles not halted", blocked.size());
+  for (size_t i = 0; i < blocked.size() && i < kListed; ++i) {
+    const auto& b = blocked[i];
+    s += fmt::format("{} ({},{}) {}", i == 0 ? ":" : ",", b.x, b.y, ActivityName(b.activity));
+    if (b.activity == Activity::WaitFabricIn || b.activity == Activity::WaitFabricOut) {
+      s += fmt::format(" on color {}", b.color);
+    }
+    s += fmt::format(" at pc {}", b.pc);
+  }
+  if (blocked.size() > kListed) s += fmt::format(" and {} more", blocked.size() - kListed);
+  const auto full = FullBuffers();
+  if (!full.empty()) {
+    s += fmt::format("; {} full buffers", full.size());
+    for (size_t i = 0; i < full.size() && i < kListed; ++i) {
+      s += fmt::format("{} ({},{}) {} color {}", i == 0 ? ":" : ",", full[i].x, full[i].y,
+                       noc::DirName(full[i].port), full[i].color);
+    }
+    if (full.size() > kListed) s += fmt::format(" and {} more", full.size() - kListed);
+  }
+  for (const auto& e : edges_) {
+    const std::string d = e->Describe();
+    if (!d.empty()) s += "; " + d;
+  }
+  return s;
+}
+
+void TileGrid::OpenTrace(const std::string& path, int x0, int y0, int x1, int y1, uint64_t c0, uint64_t c1) {
+  if (trace_) throw std::logic_error("trace already open");
+  if (x0 < 0 || y0 < 0 || x1 >= Width() || y1 >= Height() || x0 > x1 || y0 > y1) {
+    throw std::invalid_argument(fmt::format("--trace-region {},{}:{},{} is not inside the {}x{} mesh", x0, y0, x1, y1,
+                                            Width(), Height()));
+  }
+  trace_ = std::make_unique<VerilatedFstC>();
+  for (int y = y0; y <= y1; ++y) {
+    for (int x = x0; x <= x1; ++x) Tile(x, y).Trace(trace_.get());
+  }
+  trace_->open(path.c_str());
+  if (!trace_->isOpen()) {
+    trace_.reset();
+    throw std::runtime_error(fmt::format("cannot open trace file {}", path));
+  }
+  trace_c0_ = c0;
+  trace_c1_ = c1;
+}
+
+void TileGrid::DumpTrace(bool after_edge) {
+  if (cycle_ < trace_c0_ || cycle_ >= trace_c1_) return;
+  trace_->dump(cycle_ * kTimePerCycle + (after_edge ? kTimePerCycle / 2 : 0));
+}
+
+}  // namespace wafersim::fabric

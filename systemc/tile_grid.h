@@ -1,0 +1,125 @@
+// The wafer's tiles and edge links, wired as a W x H mesh, and everything about a run that
+// does not depend on how the cycles are scheduled: loading, the end-of-cycle checks (all
+// halted and drained, a tile error, a deadlock), tracing, statistics. The SystemC Fabric
+// schedules it with one process per tile; StepWithoutSystemC() runs the same cycle as a plain
+// loop, which the speed benchmark uses to measure what the SystemC layer costs.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "edge_link.h"
+#include "fabric_config.h"
+#include "rtl_tile.h"
+
+class VerilatedContext;
+class VerilatedFstC;
+
+namespace wafersim::fabric {
+
+struct RunOptions {
+  uint64_t max_cycles = 10'000'000;  ///< stop (and fail) after this many cycles
+  uint64_t watchdog_cycles = 1000;   ///< nothing moving for this long is a deadlock
+};
+
+enum class RunStatus { Running, Done, Deadlock, CycleLimit, Failed };
+const char* RunStatusName(RunStatus s);
+
+/// A tile that had not halted when the fabric stopped moving, and why.
+struct BlockedTile {
+  int x, y;
+  Activity activity;
+  int color;  ///< the color waited on (fabric waits)
+  int pc, task;
+};
+struct FullBuffer {
+  int x, y;
+  noc::Dir port;
+  int color;
+};
+
+/// Checks a fabric configuration against the Verilated tile; throws naming the key.
+void CheckRtlCompatible(const FabricConfig& config);
+
+class TileGrid {
+ public:
+  explicit TileGrid(const FabricConfig& config, const RunOptions& options = {});
+  ~TileGrid();
+  TileGrid(const TileGrid&) = delete;
+  TileGrid& operator=(const TileGrid&) = delete;
+
+  const FabricConfig& Config() const { return config_; }
+  const RunOptions& Options() const { return options_; }
+  int Width() const { return config_.width; }
+  int Height() const { return config_.height; }
+  int Tiles() const { return config_.width * config_.height; }
+  int Index(int x, int y) const { return y * config_.width + x; }
+  RtlTile& Tile(int x, int y) { return *tiles_[Index(x, y)]; }
+  const RtlTile& Tile(int x, int y) const { return *tiles_[Index(x, y)]; }
+  RtlTile& TileAt(int index) { return *tiles_[index]; }
+  /// The edge link leaving boundary tile (x, y) through `dir` (off the mesh).
+  EdgeLink& Edge(int x, int y, noc::Dir dir);
+  int EdgeCount() const { return static_cast<int>(edges_.size()); }
+  EdgeLink& EdgeAt(int index) { return *edges_[index]; }
+  const EdgeLink& EdgeAt(int index) const { return *edges_[index]; }
+
+  /// Where tile `index`'s input `dir` comes from: another tile's output (tile * 4 + dir) or,
+  /// when `from_edge`, the edge link's output.
+  struct Source {
+    bool from_edge;
+    int index;
+  };
+  Source InputOf(int tile, int dir) const { return inputs_[static_cast<size_t>(tile) * 4 + dir]; }
+  /// The tile output an edge link reads (tile * 4 + dir).
+  int EdgeInput(int edge) const { return edge_inputs_[edge]; }
+
+  void Load(int x, int y, const isa::Program& program);
+  /// Releases every tile from reset together; cycle 0 is the next one.
+  void Start();
+
+  /// Closes a cycle (after every tile and edge evaluated and every tile updated): counts it,
+  /// and decides whether the run goes on.
+  RunStatus EndCycle();
+  /// One whole cycle as a plain loop (no SystemC), then EndCycle.
+  RunStatus StepWithoutSystemC();
+  uint64_t Cycle() const { return cycle_; }
+  /// Why the run stopped, in one line (a deadlock names blocked tiles, colors and buffers).
+  const std::string& StopReason() const { return stop_reason_; }
+  std::vector<BlockedTile> BlockedTiles() const;
+  std::vector<FullBuffer> FullBuffers() const;
+
+  /// Records FST waves of the tiles in [x0..x1] x [y0..y1] for cycles [c0, c1).
+  void OpenTrace(const std::string& path, int x0, int y0, int x1, int y1, uint64_t c0, uint64_t c1);
+  /// Dumps the traced tiles: after Evaluate (`after_edge` false) and after Update (true).
+  void DumpTrace(bool after_edge);
+  bool Tracing() const { return trace_ != nullptr; }
+
+  /// Tile evaluations done (halted tiles with empty routers are skipped).
+  uint64_t Evaluations() const { return evaluations_; }
+
+ private:
+  std::string DeadlockText() const;
+  bool CheckTilesAndRouters();
+
+  FabricConfig config_;
+  RunOptions options_;
+  std::unique_ptr<VerilatedContext> context_;
+  std::vector<std::unique_ptr<RtlTile>> tiles_;
+  std::vector<std::unique_ptr<EdgeLink>> edges_;
+  std::vector<Source> inputs_;
+  std::vector<int> edge_inputs_;
+  std::vector<int> edge_of_;  // tile * 4 + dir -> edge index, or -1
+  // Plain-loop link state: this cycle's and the next cycle's bundles.
+  std::vector<LinkBundle> tile_out_, tile_out_next_, edge_out_, edge_out_next_;
+  std::unique_ptr<VerilatedFstC> trace_;
+  uint64_t trace_c0_ = 0, trace_c1_ = 0;
+  uint64_t cycle_ = 0;
+  uint64_t quiet_cycles_ = 0;
+  uint64_t evaluations_ = 0;
+  RunStatus status_ = RunStatus::Running;
+  std::string stop_reason_;
+};
+
+}  // namespace wafersim::fabric

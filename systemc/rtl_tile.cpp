@@ -182,7 +182,7 @@ void RtlTile::Update() {
   m.clk_i = 1;
   m.eval();
   sram_.Edge(requests_);
-  quiet_ = !traced_ && m.halted_o && m.valid_o == 0 && !m.core_rx_valid_o && BufferedMask() == 0;
+  quiet_ = !traced_ && m.halted_o && !OutputPending() && BufferedMask() == 0;
 }
 
 bool RtlTile::Halted() const { return rtl_->halted_o; }
@@ -190,6 +190,7 @@ int RtlTile::Error() const { return rtl_->err_o; }
 uint16_t RtlTile::Pc() const { return rtl_->pc_o; }
 int RtlTile::Task() const { return rtl_->task_o; }
 uint64_t RtlTile::BufferedMask() const { return GetBits(rtl_->nonempty_o, 0, 5 * kColors); }
+bool RtlTile::OutputPending() const { return rtl_->valid_o != 0 || rtl_->core_rx_valid_o; }
 uint64_t RtlTile::FullMask() const { return GetBits(rtl_->full_o, 0, 5 * kColors); }
 uint32_t RtlTile::RouterErrorBits() const { return rtl_->router_err_o; }
 

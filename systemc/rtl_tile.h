@@ -77,6 +77,8 @@ class RtlTile {
   bool Skipped() const { return skipped_; }
   /// Wavelets buffered in the router, and its full buffers: one bit per port x color.
   uint64_t BufferedMask() const;
+  /// A wavelet sits in a router output register, to leave next cycle.
+  bool OutputPending() const;
   uint64_t FullMask() const;
   uint32_t RouterErrorBits() const;
   const TileCounters& Counters() const { return counters_; }

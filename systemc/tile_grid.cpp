@@ -96,7 +96,7 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options) : conf
 TileGrid::~TileGrid() {
   // Verilated scopes unregister from the thread's current context: make it this grid's.
   Verilated::threadContextp(context_.get());
-  if (trace_) trace_->close();
+  CloseTrace();
   tiles_.clear();
 }
 
@@ -131,10 +131,8 @@ RunStatus TileGrid::StepWithoutSystemC() {
     tiles_[t]->Evaluate(in, out);
     std::copy(out.begin(), out.end(), tile_out_next_.begin() + static_cast<ptrdiff_t>(t) * 4);
   }
-  bool edges_ok = true;
-  for (size_t e = 0; e < edges_.size(); ++e) {
-    edges_ok &= edges_[e]->Evaluate(tile_out_[edge_inputs_[e]], edge_out_next_[e], cycle_);
-  }
+  // An edge's failure is kept in its Problem(), which EndCycle reports.
+  for (size_t e = 0; e < edges_.size(); ++e) edges_[e]->Evaluate(tile_out_[edge_inputs_[e]], edge_out_next_[e], cycle_);
   if (Tracing()) DumpTrace(false);
   for (auto& t : tiles_) t->Update();
   if (Tracing()) DumpTrace(true);
@@ -184,8 +182,7 @@ RunStatus TileGrid::EndCycle() {
   const bool stopping = all_halted || quiet_cycles_ >= options_.watchdog_cycles || cycle_ >= options_.max_cycles;
   if ((cycle_ % 64 == 0 || stopping) && !CheckTilesAndRouters()) return status_ = RunStatus::Failed;
   if (all_halted) {
-    for (const auto& t : tiles_) buffered |= t->BufferedMask() != 0;
-    for (const auto& b : tile_out_) buffered |= b.valid;
+    for (const auto& t : tiles_) buffered |= t->BufferedMask() != 0 || t->OutputPending();
     for (const auto& e : edges_) buffered |= e->PendingInjections() > 0 || e->Undrained() > 0;
     if (!buffered && !moved) {
       stop_reason_ = fmt::format("every tile halted and the fabric drained after {} cycles", cycle_);
@@ -272,6 +269,13 @@ void TileGrid::OpenTrace(const std::string& path, int x0, int y0, int x1, int y1
   }
   trace_c0_ = c0;
   trace_c1_ = c1;
+}
+
+void TileGrid::CloseTrace() {
+  if (trace_) {
+    trace_->close();
+    trace_.reset();
+  }
 }
 
 void TileGrid::DumpTrace(bool after_edge) {

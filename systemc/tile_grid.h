@@ -95,6 +95,8 @@ class TileGrid {
   /// Dumps the traced tiles: after Evaluate (`after_edge` false) and after Update (true).
   void DumpTrace(bool after_edge);
   bool Tracing() const { return trace_ != nullptr; }
+  /// Finishes the trace file (also done when the grid goes).
+  void CloseTrace();
 
   /// Tile evaluations done (halted tiles with empty routers are skipped).
   uint64_t Evaluations() const { return evaluations_; }

@@ -88,6 +88,7 @@ KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler
     } while (r.status == fabric::RunStatus::Running);
   }
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  grid.CloseTrace();
   r.cycles = grid.Cycle();
   r.time_s = double(r.cycles) / grid.Config().clock_hz;
   r.stop_reason = grid.StopReason();

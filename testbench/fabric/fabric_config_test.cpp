@@ -80,5 +80,5 @@ TEST_CASE("every key is documented with a default, unit and meaning", "[config]"
     CHECK(!k.unit.empty());
     CHECK(!k.meaning.empty());
   }
-  CHECK(FabricKeys().size() == 12);
+  CHECK(FabricKeys().size() == 14);
 }

@@ -43,10 +43,13 @@ void CheckRtlCompatible(const FabricConfig& c) {
   need(c.read_latency == t.read_latency, "tile.read_latency", c.read_latency, "differs from", t.read_latency);
   need(c.simd_width == t.simd_width, "tile.simd_width", c.simd_width, "differs from", t.simd_width);
   need(c.imem_words <= t.imem_words, "tile.imem_words", c.imem_words, "exceeds", t.imem_words);
-  // Every tile is a Verilated model of about 0.1 MB plus its SRAM: a whole wafer is for the
-  // fast tile model.
-  need(c.Tiles() <= 64 * 64, "mesh.width x mesh.height", static_cast<int>(std::min<int64_t>(c.Tiles(), INT32_MAX)),
-       "tiles exceed the RTL fabric's limit of", 64 * 64);
+  // Every tile is a Verilated model plus its SRAM: a whole wafer is for the fast tile model.
+  constexpr int64_t kMaxRtlTiles = 64 * 64;
+  if (c.Tiles() > kMaxRtlTiles) {
+    throw std::invalid_argument(fmt::format("mesh.width x mesh.height: {} tiles exceed the {} an RTL fabric holds "
+                                            "(each is a Verilated model; a whole wafer needs the fast tile model)",
+                                            c.Tiles(), kMaxRtlTiles));
+  }
 }
 
 TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options) : config_(config), options_(options) {

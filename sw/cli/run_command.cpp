@@ -85,6 +85,7 @@ int RunKernelJob(const RunJob& job) {
     config.height = mesh.height;
   }
   fabric::ValidateFabricConfig(config);
+  fabric::CheckRtlCompatible(config);
   runtime::KernelRequest req;
   req.kernel = job.kernel;
   req.m = job.m;

@@ -34,9 +34,9 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
   fmt::print("  cycles     {} ({:.3f} us at {:.0f} MHz); simulated in {:.2f} s ({:.0f} cycles/s, {:.0f} tile-cycles/s)\n",
              r.cycles, r.time_s * 1e6, grid.Config().clock_hz / 1e6, r.wall_s, r.cycles / std::max(r.wall_s, 1e-9),
              tile_cycles / std::max(r.wall_s, 1e-9));
-  fmt::print("  bound      {:.0f} cycles ({}: {:.0f} compute at one binary32 multiply-add per tile per cycle, {:.0f} "
-             "edge I/O); efficiency {}\n",
-             bound, m.compute_bound_cycles >= m.io_bound_cycles ? "compute" : "edge I/O", m.compute_bound_cycles,
+  fmt::print("  bound      {:.0f} cycles, {}-bound (multiply-adds at one binary32 per tile per cycle: {:.0f}; edge I/O "
+             "at the edge bandwidth: {:.0f}); efficiency {}\n",
+             bound, m.compute_bound_cycles >= m.io_bound_cycles ? "compute" : "I/O", m.compute_bound_cycles,
              m.io_bound_cycles, Percent(bound, double(r.cycles)));
   if (!r.phases.empty()) {
     std::string s;

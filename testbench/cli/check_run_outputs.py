@@ -12,6 +12,34 @@ def fail(msg):
     sys.exit(1)
 
 
+def trace_signals(fst):
+    """Full names of the signals in an FST (through fst2vcd, from GTKWave)."""
+    vcd = subprocess.run(["fst2vcd", fst], capture_output=True, text=True, check=True).stdout
+    names, scope = set(), []
+    for line in vcd.splitlines():
+        t = line.split()
+        if not t:
+            continue
+        if t[0] == "$scope":
+            scope.append(t[2])
+        elif t[0] == "$upscope":
+            scope.pop()
+        elif t[0] == "$var":
+            names.add(".".join(scope + [t[4]]) + (t[5] if len(t) > 6 and t[5].startswith("[") else ""))
+        elif t[0] == "$enddefinitions":
+            break
+    return names
+
+
+def save_file_signals(gtkw):
+    out = []
+    for line in gtkw.splitlines():
+        line = line.strip()
+        if line and line[0] not in "[*@-":
+            out.append(line.split("} ", 1)[1] if line.startswith("+{") else line)
+    return out
+
+
 def main():
     ws, out = sys.argv[1], sys.argv[2]
     os.makedirs(out, exist_ok=True)
@@ -46,6 +74,9 @@ def main():
         fail("save file groups")
     if os.path.getsize(fst) < 10000:
         fail("trace too small")
+    missing = [s for s in save_file_signals(gtkw) if s not in trace_signals(fst)]
+    if missing:
+        fail(f"the save file names signals the trace lacks: {missing[:5]}")
     for png in (prefix + "-activity.png", prefix + "-links.png"):
         if open(png, "rb").read(8) != b"\x89PNG\r\n\x1a\n":
             fail(f"{png} is not a PNG")

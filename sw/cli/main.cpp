@@ -9,6 +9,7 @@
 #include "cli/asm_command.h"
 #include "cli/config_command.h"
 #include "cli/demo_command.h"
+#include "cli/gpu_command.h"
 #include "cli/noc_command.h"
 #include "cli/run_command.h"
 #include "cli/tile_command.h"
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   wafersim::cli::AddAsmCommands(app, run);
   wafersim::cli::AddTileCommand(app, run);
   wafersim::cli::AddConfigCommand(app, run);
+  wafersim::cli::AddGpuCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

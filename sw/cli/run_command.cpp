@@ -34,9 +34,10 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
   fmt::print("  cycles     {} ({:.3f} us at {:.0f} MHz); simulated in {:.2f} s ({:.0f} cycles/s, {:.0f} tile-cycles/s)\n",
              r.cycles, r.time_s * 1e6, grid.Config().clock_hz / 1e6, r.wall_s, r.cycles / std::max(r.wall_s, 1e-9),
              tile_cycles / std::max(r.wall_s, 1e-9));
-  fmt::print("  bound      {:.0f} cycles, {}-bound (multiply-adds at one binary32 per tile per cycle: {:.0f}; edge I/O "
+  fmt::print("  bound      {:.0f} cycles, {}-bound (multiply-adds at {:g} per tile per cycle: {:.0f}; edge I/O "
              "at the edge bandwidth: {:.0f}); efficiency {}\n",
-             bound, m.compute_bound_cycles >= m.io_bound_cycles ? "compute" : "I/O", m.compute_bound_cycles,
+             bound, m.compute_bound_cycles >= m.io_bound_cycles ? "compute" : "I/O", m.macs_per_tile_cycle,
+             m.compute_bound_cycles,
              m.io_bound_cycles, Percent(bound, double(r.cycles)));
   if (!r.phases.empty()) {
     std::string s;
@@ -91,6 +92,7 @@ int RunKernelJob(const RunJob& job) {
   req.m = job.m;
   req.n = job.n;
   req.k = job.k;
+  req.dtype = job.dtype;
   req.seed = job.seed;
   if (!job.region.empty()) {
     const MeshSize region = ParseMesh("--region", job.region);
@@ -140,6 +142,7 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--kernel", job->kernel, "kernel: " + kernels)->capture_default_str();
   cmd->add_option("--m", job->m, "rows of W (y's length)")->capture_default_str();
   cmd->add_option("--n", job->n, "columns of W (x's length)")->capture_default_str();
+  cmd->add_option("--dtype", job->dtype, "operand storage: f32, or f16 with binary32 sums")->capture_default_str();
   cmd->add_option("--mesh", job->mesh, "mesh WxH (overrides the preset's size)");
   cmd->add_option("--region", job->region, "tiles the mapping uses, WxH at the north-west corner (default: all)");
   cmd->add_option("--preset", job->preset, "fabric preset (see wafersim config)")->capture_default_str();

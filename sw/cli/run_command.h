@@ -13,6 +13,7 @@ namespace wafersim::cli {
 struct RunJob {
   std::string kernel = "gemv";
   int64_t m = 512, n = 512, k = 0;
+  std::string dtype = "f32";
   std::string mesh;           ///< "WxH" over the preset's size
   std::string region;         ///< "WxH" (default: the whole mesh)
   std::string preset = "small";

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "asm/assembler.h"
+#include "isa/fp.h"
 
 namespace wafersim::runtime {
 
@@ -39,22 +40,25 @@ struct TileLayout {
   uint32_t x_addr, partial_addr, w_addr, w_row_bytes, end;
 };
 
-TileLayout Layout(int64_t rows, int64_t cols) {
+// `es`: bytes per element of W and x (4 for binary32, 2 for binary16).
+TileLayout Layout(int64_t rows, int64_t cols, uint32_t es) {
   TileLayout l;
   l.x_addr = 32;
-  l.partial_addr = Align(l.x_addr + 4 * static_cast<uint32_t>(cols), 32);
-  // W one bank after x (x starts on bank 0): W[i][j] and x[j] never share a bank, since each
-  // row's stride is a whole number of bank rows.
-  l.w_addr = Align(l.partial_addr + 4 * static_cast<uint32_t>(rows), 32) + 4;
-  l.w_row_bytes = 4 * static_cast<uint32_t>(Align(static_cast<uint32_t>(cols), 8));
-  l.end = l.w_addr + l.w_row_bytes * static_cast<uint32_t>(rows - 1) + 4 * static_cast<uint32_t>(cols);
+  l.partial_addr = Align(l.x_addr + es * static_cast<uint32_t>(cols), 32);
+  // W just after x in the banks (x starts on bank 0): with binary32 one bank on, with
+  // binary16 two (a 4-lane step reads two words of each); each row's stride is a whole number
+  // of bank rows, so W and x never want the same bank in a step.
+  l.w_addr = Align(l.partial_addr + 4 * static_cast<uint32_t>(rows), 32) + (es == 4 ? 4 : 8);
+  l.w_row_bytes = Align(es * static_cast<uint32_t>(cols), 32);
+  l.end = l.w_addr + l.w_row_bytes * static_cast<uint32_t>(rows - 1) + es * static_cast<uint32_t>(cols);
   return l;
 }
 
 // The program of region tile (c, r): routes, receive x, a dot product per row, add the
 // partial sums coming from the west and send them east.
-std::string ComputeTileSource(int c, int r, int region_h, int64_t rows, int64_t cols, const TileLayout& l) {
-  std::string s = fmt::format("# gemv tile ({},{}): {} rows x {} columns of W\n", c, r, rows, cols);
+std::string ComputeTileSource(int c, int r, int region_h, int64_t rows, int64_t cols, const TileLayout& l,
+                              const std::string& dtype) {
+  std::string s = fmt::format("# gemv tile ({},{}): {} rows x {} columns of W, {}\n", c, r, rows, cols, dtype);
   s += fmt::format("        .equ    NC, {}\n        .equ    MR, {}\n        .equ    XADDR, {}\n"
                    "        .equ    PADDR, {}\n        .equ    WADDR, {}\n        .equ    WROW, {}\n        .text\n",
                    cols, rows, l.x_addr, l.partial_addr, l.w_addr, l.w_row_bytes);
@@ -64,14 +68,14 @@ std::string ComputeTileSource(int c, int r, int region_h, int64_t rows, int64_t 
   s += RouteConfig(SumColor(c), Route(kPortCore, kPortEast));
   s += fmt::format(R"(        li      r3, 1
         li      r4, NC
-        dfab    d1, {}, r4, in, f32         # x's piece, from the north
+        dfab    d1, {}, r4, in, {}         # x's piece, from the north
         li      r5, XADDR
-        dmem    d2, r5, r4, r3, f32
+        dmem    d2, r5, r4, r3, {}
         tfmov   d2, d1
         csrr    r10, cycle
         sw      r10, {}(r0)
         li      r5, WADDR
-        dmem    d3, r5, r4, r3, f32         # row 0 of the block
+        dmem    d3, r5, r4, r3, {}         # row 0 of the block
         li      r6, WROW
         li      r7, PADDR
         li      r8, MR
@@ -88,7 +92,7 @@ row:    tfdot   r9, d3, d2
         dmem    d4, r5, r8, r3, f32         # this tile's partial sums
         dfab    d5, {}, r8, out, f32        # on to the east
 )",
-                   kColorX, kStampsAddr, kStampsAddr + 4, SumColor(c));
+                   kColorX, dtype, dtype, kStampsAddr, dtype, kStampsAddr + 4, SumColor(c));
   if (c == 0) {
     s += "        tfmov   d5, d4\n";
   } else {
@@ -100,11 +104,21 @@ row:    tfdot   r9, d3, d2
   return s;
 }
 
-void AppendFloats(isa::Program& p, uint32_t addr, const std::vector<float>& values) {
+uint32_t Bits(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return b;
+}
+
+// The values as stored: binary32 words, or binary16 halves (already rounded to binary16).
+void AppendValues(isa::Program& p, uint32_t addr, const std::vector<float>& values, uint32_t es) {
   isa::DataSegment seg;
   seg.addr = addr;
-  seg.bytes.resize(values.size() * 4);
-  std::memcpy(seg.bytes.data(), values.data(), seg.bytes.size());
+  seg.bytes.resize(values.size() * es);
+  for (size_t i = 0; i < values.size(); ++i) {
+    const uint32_t v = es == 4 ? Bits(values[i]) : isa::F32ToF16(Bits(values[i]));
+    std::memcpy(&seg.bytes[i * es], &v, es);
+  }
   p.data.push_back(std::move(seg));
 }
 
@@ -117,6 +131,11 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
     throw std::invalid_argument(fmt::format("--m/--n: {}x{} is larger than this mapping takes (1,000,000)", req.m,
                                             req.n));
   }
+  if (req.dtype != "f32" && req.dtype != "f16") {
+    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
+  }
+  const uint32_t es = req.dtype == "f32" ? 4 : 2;
+  const char* type_name = es == 4 ? "binary32" : "binary16";
   int pw = req.region_width > 0 ? req.region_width : fabric.width;
   int ph = req.region_height > 0 ? req.region_height : fabric.height;
   if (pw > fabric.width || ph > fabric.height) {
@@ -137,28 +156,30 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   km.output_size = static_cast<size_t>(req.m);
   km.phases = {"x_broadcast", "dot_products", "row_reduction"};
   km.stamps_addr = kStampsAddr;
-  km.description = fmt::format("y = W x, W {}x{} binary32, on a {}x{} region of the {}x{} mesh", req.m, req.n, pw, ph,
-                               fabric.width, fabric.height);
+  km.description = fmt::format("y = W x, W {}x{} {}{}, on a {}x{} region of the {}x{} mesh", req.m, req.n, type_name,
+                               es == 2 ? " (binary32 sums)" : "", pw, ph, fabric.width, fabric.height);
 
   // The SRAM check comes first: the largest block decides.
   const int64_t max_rows = Share(req.m, ph, 0), max_cols = Share(req.n, pw, 0);
-  const TileLayout worst = Layout(max_rows, max_cols);
+  const TileLayout worst = Layout(max_rows, max_cols, es);
   km.sram_bytes_per_tile = worst.end;
   if (worst.end > static_cast<uint64_t>(fabric.sram_bytes)) {
     throw std::invalid_argument(fmt::format(
-        "gemv {}x{} does not fit a {}x{} region: tile (0,0) needs {} bytes of SRAM (W block {}x{} binary32 with "
+        "gemv {}x{} does not fit a {}x{} region: tile (0,0) needs {} bytes of SRAM (W block {}x{} {} with "
         "rows padded to {} bytes: {} bytes; x piece {} bytes; partial sums {} bytes; cycle stamps 32 bytes) but has "
         "{}; use a larger --mesh or --region",
-        req.m, req.n, pw, ph, worst.end, max_rows, max_cols, worst.w_row_bytes,
-        worst.w_row_bytes * (max_rows - 1) + 4 * max_cols, 4 * max_cols, 4 * max_rows, fabric.sram_bytes));
+        req.m, req.n, pw, ph, worst.end, max_rows, max_cols, type_name, worst.w_row_bytes,
+        worst.w_row_bytes * (max_rows - 1) + es * max_cols, es * max_cols, 4 * max_rows, fabric.sram_bytes));
   }
 
   // The inputs: uniform in [-1, 1), from the seed.
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> w(static_cast<size_t>(req.m * req.n)), x(static_cast<size_t>(req.n));
-  for (auto& v : w) v = dist(rng);
-  for (auto& v : x) v = dist(rng);
+  // Binary16 storage: the reference uses the values as stored.
+  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(Bits(v)))); };
+  for (auto& v : w) v = stored(dist(rng));
+  for (auto& v : x) v = stored(dist(rng));
   km.reference.assign(km.output_size, 0.0);
   km.tolerance.assign(km.output_size, 0.0);
   // Each binary32 result is a chain of n roundings at most: |error| <= n * 2^-24 * sum |w x|
@@ -181,14 +202,15 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
     const int64_t rows = Share(req.m, ph, r), row0 = Start(req.m, ph, r);
     for (int c = 0; c < pw; ++c) {
       const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
-      const TileLayout l = Layout(rows, cols);
-      TileProgram tp{c, r, assembler::AssembleText(ComputeTileSource(c, r, ph, rows, cols, l),
+      const TileLayout l = Layout(rows, cols, es);
+      TileProgram tp{c, r, assembler::AssembleText(ComputeTileSource(c, r, ph, rows, cols, l, req.dtype),
                                                    fmt::format("gemv tile ({},{})", c, r), asm_options)};
-      std::vector<float> block(static_cast<size_t>(l.w_row_bytes / 4 * (rows - 1) + cols), 0.0f);
+      const int64_t stride = l.w_row_bytes / es;
+      std::vector<float> block(static_cast<size_t>(stride * (rows - 1) + cols), 0.0f);
       for (int64_t i = 0; i < rows; ++i) {
-        for (int64_t j = 0; j < cols; ++j) block[i * (l.w_row_bytes / 4) + j] = w[(row0 + i) * req.n + col0 + j];
+        for (int64_t j = 0; j < cols; ++j) block[i * stride + j] = w[(row0 + i) * req.n + col0 + j];
       }
-      AppendFloats(tp.program, l.w_addr, block);
+      AppendValues(tp.program, l.w_addr, block, es);
       km.tiles.push_back(std::move(tp));
       km.stamped_tiles.emplace_back(c, r);
     }
@@ -205,18 +227,18 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
     const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
     EdgeInput in{c, 0, noc::Dir::North, kColorX, {}};
     for (int64_t j = 0; j < cols; ++j) {
-      uint32_t bits;
-      std::memcpy(&bits, &x[col0 + j], 4);
-      in.payloads.push_back(bits);
+      in.payloads.push_back(es == 4 ? Bits(x[col0 + j]) : isa::F32ToF16(Bits(x[col0 + j])));
     }
     km.inputs.push_back(std::move(in));
   }
 
   km.flops = 2.0 * double(req.m) * double(req.n);
-  // binary32 operands: one multiply-add per tile per cycle.
-  km.compute_bound_cycles = double(req.m) * double(req.n) / (double(pw) * ph);
+  // One multiply-add per tile per cycle with binary32 operands, SimdWidth with binary16.
+  const double lanes = es == 4 ? 1.0 : double(fabric.simd_width);
+  km.compute_bound_cycles = double(req.m) * double(req.n) / (double(pw) * ph * lanes);
+  km.macs_per_tile_cycle = lanes;
   km.io_bound_cycles = std::max(double(max_cols), double(max_rows)) / fabric.edge_wavelets_per_cycle;
-  km.parameters = {{"m", req.m}, {"n", req.n}, {"dtype", "f32"}, {"region", fmt::format("{}x{}", pw, ph)},
+  km.parameters = {{"m", req.m}, {"n", req.n}, {"dtype", req.dtype}, {"region", fmt::format("{}x{}", pw, ph)},
                    {"seed", req.seed}};
   return km;
 }

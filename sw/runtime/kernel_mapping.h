@@ -54,6 +54,7 @@ struct KernelMapping {
   std::vector<std::pair<int, int>> stamped_tiles;
   double flops = 0;                 ///< useful floating-point operations (2 per multiply-add)
   double compute_bound_cycles = 0;  ///< FLOPs over the region's multiply-add rate
+  double macs_per_tile_cycle = 1;   ///< that rate per tile (1 binary32, SimdWidth binary16)
   double io_bound_cycles = 0;       ///< edge words over the edge links' bandwidth
   uint32_t sram_bytes_per_tile = 0; ///< the most any tile needs
   nlohmann::json parameters;

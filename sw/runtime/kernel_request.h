@@ -13,6 +13,7 @@ struct KernelRequest {
   int region_width = 0;         ///< tiles the mapping may use (0: the whole mesh)
   int region_height = 0;
   uint64_t seed = 1;            ///< for the random inputs
+  std::string dtype = "f32";    ///< storage of the operands: f32, or f16 (binary32 accumulation)
 };
 
 }  // namespace wafersim::runtime

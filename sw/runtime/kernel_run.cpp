@@ -135,7 +135,8 @@ nlohmann::json ResultJson(const KernelMapping& m, const KernelResult& r, const f
           {"compute_bound_cycles", m.compute_bound_cycles},
           {"io_bound_cycles", m.io_bound_cycles},
           {"efficiency", r.cycles > 0 ? bound / double(r.cycles) : 0.0},
-          {"mac_utilization", region_tile_cycles > 0 ? m.flops / 2.0 / region_tile_cycles : 0.0},
+          {"mac_utilization",
+           region_tile_cycles > 0 ? m.flops / 2.0 / (region_tile_cycles * m.macs_per_tile_cycle) : 0.0},
           {"phases", phases},
           {"wall_s", r.wall_s},
           {"fabric", fabric::StatsJson(grid)}};

@@ -13,6 +13,7 @@
 #include "cli/noc_command.h"
 #include "cli/run_command.h"
 #include "cli/tile_command.h"
+#include "cli/workload_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"wafersim: a cycle-accurate co-simulator of a wafer-scale SRAM fabric and an HBM GPU"};
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   wafersim::cli::AddTileCommand(app, run);
   wafersim::cli::AddConfigCommand(app, run);
   wafersim::cli::AddGpuCommand(app, run);
+  wafersim::cli::AddWorkloadCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -47,9 +47,9 @@ CompiledTile CompiledTileParameters() {
 
 RtlTile::RtlTile(VerilatedContext* context, const std::string& scope, int x, int y, const TileSpec& spec)
     : x_(x), y_(y), spec_(spec), sram_(spec.sram), requests_(static_cast<size_t>(spec.sram.banks)) {
-  if (spec.sram.banks != kBanks || spec.sram.bytes != kSramBytes) {
-    throw std::invalid_argument(fmt::format("the RTL tile is built with {} banks and {} bytes of SRAM", kBanks,
-                                            kSramBytes));
+  if (spec.sram.banks != kBanks || spec.sram.bytes != kSramBytes || spec.sram.read_latency != WAFERSIM_TILE_READ_LATENCY) {
+    throw std::invalid_argument(fmt::format("the RTL tile is built with {} banks, {} bytes of SRAM and read latency {}",
+                                            kBanks, kSramBytes, WAFERSIM_TILE_READ_LATENCY));
   }
   rtl_ = std::make_unique<Vpe_tile>(context, scope.c_str());
   rtl_->x_i = static_cast<uint16_t>(x);
@@ -81,14 +81,16 @@ void RtlTile::Load(const isa::Program& program) {
   m.rst_ni = 0;
   m.valid_i = 0;
   m.credit_i = 0;
-  // The program and one halt word after it (all zeros), so a run off its end stops.
-  const size_t words = std::min(program.code.size() + 1, static_cast<size_t>(kImemWords));
+  // The program and one halt word after it (all zeros), so a run off its end stops; and
+  // zeros over what an earlier program left (a fresh model's memory is all zeros).
+  const size_t words = std::min(std::max(program.code.size() + 1, imem_written_), static_cast<size_t>(kImemWords));
   for (size_t w = 0; w < words; ++w) {
     m.imem_we_i = 1;
     m.imem_addr_i = static_cast<uint16_t>(w);
     m.imem_wdata_i = w < program.code.size() ? program.code[w] : 0u;
     Tick();
   }
+  imem_written_ = std::min(program.code.size() + 1, static_cast<size_t>(kImemWords));
   m.imem_we_i = 0;
   sram_.Clear();
   auto& bytes = sram_.Bytes();

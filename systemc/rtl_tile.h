@@ -84,6 +84,9 @@ class RtlTile {
   const TileCounters& Counters() const { return counters_; }
   SramBanks& Sram() { return sram_; }
   const SramBanks& Sram() const { return sram_; }
+  /// The Verilated model, for harnesses that watch its trace outputs (retire, dispatch...).
+  Vpe_tile& Rtl() { return *rtl_; }
+  const Vpe_tile& Rtl() const { return *rtl_; }
   /// Adds the tile's signals to a trace (before the trace is opened); traced tiles are
   /// never skipped.
   void Trace(VerilatedFstC* trace);
@@ -103,6 +106,7 @@ class RtlTile {
   bool traced_ = false;
   bool skipped_ = false;  // this cycle was not evaluated
   bool quiet_ = false;    // halted with nothing in its router: a cycle without input changes nothing
+  size_t imem_written_ = 0;  // instruction words a load wrote: a later load clears what it leaves
 };
 
 }  // namespace wafersim::fabric

@@ -11,7 +11,8 @@ SramBanks::SramBanks(const SramBankConfig& config)
       pipe_data_(static_cast<size_t>(config.banks) * (config.read_latency + 1), 0),
       pipe_due_(static_cast<size_t>(config.banks) * (config.read_latency + 1), 0),
       rdata_(static_cast<size_t>(config.banks), 0),
-      grant_(static_cast<size_t>(config.banks), 1) {}
+      grant_(static_cast<size_t>(config.banks), 1),
+      rng_(config.seed) {}
 
 void SramBanks::Clear() {
   std::fill(bytes_.begin(), bytes_.end(), 0);
@@ -19,6 +20,7 @@ void SramBanks::Clear() {
   std::fill(pipe_due_.begin(), pipe_due_.end(), 0);
   std::fill(rdata_.begin(), rdata_.end(), 0);
   std::fill(grant_.begin(), grant_.end(), 1);
+  rng_.seed(cfg_.seed);
   cycle_ = 0;
   reads_ = writes_ = 0;
   peak_ = 0;
@@ -56,7 +58,8 @@ void SramBanks::Edge(const std::vector<BankRequest>& requests) {
     const size_t slot = static_cast<size_t>(b) * slots + cycle_ % slots;
     if (pipe_due_[slot] == cycle_) rdata_[b] = pipe_data_[slot];
     const uint64_t* ports = &port_free_at_[static_cast<size_t>(b) * cfg_.ports];
-    grant_[b] = std::any_of(ports, ports + cfg_.ports, [&](uint64_t t) { return t <= cycle_; }) ? 1 : 0;
+    const bool refused = cfg_.refuse_probability > 0 && std::bernoulli_distribution(cfg_.refuse_probability)(rng_);
+    grant_[b] = !refused && std::any_of(ports, ports + cfg_.ports, [&](uint64_t t) { return t <= cycle_; });
   }
 }
 

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <random>
 #include <vector>
 
 namespace wafersim::fabric {
@@ -16,6 +17,10 @@ struct SramBankConfig {
   int read_latency = 1;   ///< cycles from a served read to its data
   int write_latency = 1;  ///< cycles a write holds its bank port
   int ports = 1;          ///< ports per bank
+  /// Testbenches only: the chance a bank refuses (grant low) in a cycle, from `seed`, to
+  /// exercise the requester's stalls.
+  double refuse_probability = 0.0;
+  uint64_t seed = 1;
 };
 
 /// One cycle's access to a bank, as the tile's bank port drives it.
@@ -59,6 +64,7 @@ class SramBanks {
   std::vector<uint64_t> pipe_due_;      // the cycle each slot's data shows (0: empty)
   std::vector<uint32_t> rdata_;
   std::vector<uint8_t> grant_;
+  std::mt19937_64 rng_;
   uint64_t cycle_ = 0;
   uint64_t reads_ = 0, writes_ = 0;
   uint32_t peak_ = 0;

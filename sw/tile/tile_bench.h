@@ -1,5 +1,5 @@
-// One Verilated RTL tile (pe_tile: core + router) with its SRAM model and the four mesh
-// links as terminals, stepped a cycle at a time; what happened in the cycle is in Last().
+// One RTL tile (the fabric's RtlTile: pe_tile with its SRAM banks) with its four mesh links
+// as terminals, stepped a cycle at a time; what happened in the cycle is in Last().
 #pragma once
 
 #include <array>
@@ -7,22 +7,20 @@
 #include <memory>
 #include <optional>
 #include <string>
-#include <vector>
 
-#include "tile/sram_model.h"
 #include "isa/program.h"
 #include "noc/router_mesh.h"
+#include "rtl_tile.h"
 
 class VerilatedContext;
 class VerilatedFstC;
-class Vpe_tile;
 
 namespace wafersim::tile {
 
 struct TileBenchConfig {
   int x = 3, y = 2;
   int credit_limit = 4;  ///< the router's buffer depth in use (<= its BufDepth, 4)
-  SramConfig sram;
+  fabric::SramBankConfig sram;
 };
 
 class TileBench {
@@ -31,7 +29,7 @@ class TileBench {
   ~TileBench();
 
   /// Resets the tile and loads a program: instruction memory through its load port, data
-  /// segments into the SRAM model.
+  /// segments into the SRAM banks.
   void Load(const isa::Program& program);
   /// One clock cycle.
   void Step();
@@ -48,30 +46,25 @@ class TileBench {
   };
   const Events& Last() const { return last_; }
   uint64_t Cycle() const { return cycle_; }
-  bool Halted() const;
-  int Error() const;
+  bool Halted() const { return tile_->Halted(); }
+  int Error() const { return tile_->Error(); }
   bool Idle() const;
   uint32_t Reg(int i) const;
-  uint16_t Pc() const;
-  int Task() const;
+  uint16_t Pc() const { return tile_->Pc(); }
+  int Task() const { return tile_->Task(); }
   std::string RouterErrors() const;
-  SramModel& Sram() { return sram_; }
-  Vpe_tile& Rtl() { return *rtl_; }
+  fabric::SramBanks& Sram() { return tile_->Sram(); }
 
   /// Records FST waves of the cycles [c0, c1) counted from reset.
   void OpenTrace(const std::string& path, uint64_t c0 = 0, uint64_t c1 = UINT64_MAX);
 
  private:
-  void Tick();
-  void Edge();
   void Check();
 
   TileBenchConfig cfg_;
   std::unique_ptr<VerilatedContext> ctx_;
-  std::unique_ptr<Vpe_tile> rtl_;
+  std::unique_ptr<fabric::RtlTile> tile_;
   std::unique_ptr<VerilatedFstC> trace_;
-  SramModel sram_;
-  std::vector<SramModel::Request> requests_;  // this cycle's SRAM requests, one per bank
   std::array<noc::Terminal, 4> links_;
   Events last_;
   uint64_t cycle_ = 0;

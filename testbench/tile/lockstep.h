@@ -15,7 +15,7 @@
 
 namespace wafersim::tb {
 
-using tile::SramConfig;
+using SramConfig = fabric::SramBankConfig;
 using tile::TileBench;
 using tile::TileBenchConfig;
 

@@ -9,17 +9,11 @@
 
 namespace wafersim::fabric {
 
-std::string FabricGtkwPath(const std::string& trace_path) {
-  std::filesystem::path p(trace_path);
-  p.replace_extension(".gtkw");
-  return p.string();
-}
-
 void WriteFabricGtkw(const std::string& trace_path, int x0, int y0, int x1, int y1) {
   using waves::Fmt;
   static const char* const kDir[] = {"North", "East", "South", "West"};
   const CompiledTile tile = CompiledTileParameters();
-  waves::GtkwFile g(FabricGtkwPath(trace_path), trace_path, "wafersim fabric waves: one group per tile T(x,y)");
+  waves::GtkwFile g(waves::SaveFilePathFor(trace_path), trace_path, "wafersim fabric waves: one group per tile T(x,y)");
   g.Zoom(-14);
   for (int y = y0; y <= y1; ++y) {
     for (int x = x0; x <= x1; ++x) {

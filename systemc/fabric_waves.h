@@ -6,9 +6,7 @@
 
 namespace wafersim::fabric {
 
-/// "waves.fst" -> "waves.gtkw"
-std::string FabricGtkwPath(const std::string& trace_path);
-/// Writes the save file for tiles [x0..x1] x [y0..y1] traced into `trace_path`.
+/// Writes the save file (waves::SaveFilePathFor(trace_path)) for tiles [x0..x1] x [y0..y1] traced into `trace_path`.
 void WriteFabricGtkw(const std::string& trace_path, int x0, int y0, int x1, int y1);
 
 }  // namespace wafersim::fabric

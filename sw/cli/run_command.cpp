@@ -14,6 +14,7 @@
 #include "runtime/kernel_run.h"
 #include "runtime/mapper_registry.h"
 #include "tile_grid.h"
+#include "waves/gtkw.h"
 
 namespace wafersim::cli {
 
@@ -117,7 +118,7 @@ int RunKernelJob(const RunJob& job) {
       mapping, grid, job.scheduler == "systemc" ? runtime::Scheduler::SystemC : runtime::Scheduler::PlainLoop);
   PrintReport(mapping, result, grid, job);
   if (!job.trace.empty()) fmt::print("  trace      {} (open with: gtkwave {} {})\n", job.trace, job.trace,
-                                     fabric::FabricGtkwPath(job.trace));
+                                     waves::SaveFilePathFor(job.trace));
   if (!job.json.empty() || !job.heatmaps.empty()) {
     const std::string path = !job.json.empty() ? job.json : job.heatmaps + "-run.json";
     WriteJson(path, runtime::ResultJson(mapping, result, grid));

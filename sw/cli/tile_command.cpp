@@ -15,6 +15,7 @@
 #include "isa/program.h"
 #include "tile/tile_bench.h"
 #include "tile/tile_waves.h"
+#include "waves/gtkw.h"
 
 namespace wafersim::cli {
 
@@ -148,7 +149,7 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
         fmt::print("  sent {} {} wavelets: {}{}\n", kDir[d], sent[d].size(), vals, sent[d].size() > 8 ? " ..." : "");
       }
       if (!flags->trace.empty()) fmt::print("  waves: {} (open with gtkwave {} {})\n", flags->trace, flags->trace,
-                                            std::filesystem::path(flags->trace).replace_extension(".gtkw").string());
+                                            waves::SaveFilePathFor(flags->trace));
       if (!flags->json.empty()) {
         nlohmann::json j = {{"program", path}, {"cycles", bench.Cycle()}, {"halted", bench.Halted()},
                             {"error", bench.Error()}, {"instructions", retired}, {"dispatches", dispatches},

@@ -10,16 +10,10 @@
 
 namespace wafersim::noc {
 
-std::string GtkwPathFor(const std::string& trace_path) {
-  std::filesystem::path p(trace_path);
-  p.replace_extension(".gtkw");
-  return p.string();
-}
-
 void WriteGtkwSaveFile(const std::string& trace_path, int x0, int y0, int x1, int y1) {
   using waves::Fmt;
   static const char* const kPort[] = {"North", "East", "South", "West", "Local"};
-  waves::GtkwFile f(GtkwPathFor(trace_path), trace_path,
+  waves::GtkwFile f(waves::SaveFilePathFor(trace_path), trace_path,
                     "wafersim router mesh waves: one group per router R(x,y)");
   f.Zoom(-14);  // about 40 cycles (1 ns each) across the window
   // One trace per port, named for the port.

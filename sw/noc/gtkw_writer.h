@@ -6,8 +6,6 @@
 
 namespace wafersim::noc {
 
-/// The save file path beside a trace: "waves.fst" -> "waves.gtkw".
-std::string GtkwPathFor(const std::string& trace_path);
 /// Writes the save file for routers [x0..x1] x [y0..y1] traced into `trace_path`. The dump
 /// file is named relative to the save file, so both can be moved together.
 void WriteGtkwSaveFile(const std::string& trace_path, int x0, int y0, int x1, int y1);

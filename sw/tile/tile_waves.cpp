@@ -23,8 +23,7 @@ void WriteTileWaves(const std::string& trace_path, const isa::Program& program) 
       f << pc << " " << pc << ": " << isa::Disassemble(program.code[pc], static_cast<uint32_t>(pc)) << "\n";
     }
   }
-  base = trace_path;
-  waves::GtkwFile g(base.replace_extension(".gtkw").string(), trace_path,
+  waves::GtkwFile g(waves::SaveFilePathFor(trace_path), trace_path,
                     "wafersim tile waves: core, SRAM banks, router Local port, links");
   g.Zoom(-14);
   const std::string t = "tile.", core = "tile.pe_tile.u_core.";

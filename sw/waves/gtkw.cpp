@@ -7,6 +7,12 @@
 
 namespace wafersim::waves {
 
+std::string SaveFilePathFor(const std::string& trace_path) {
+  std::filesystem::path p(trace_path);
+  p.replace_extension(".gtkw");
+  return p.string();
+}
+
 namespace {
 // A group is a blank trace opened (0x800200) and closed (0x1000200); a file-translated
 // trace carries 0x2000.

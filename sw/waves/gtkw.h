@@ -16,6 +16,9 @@ enum class Fmt : uint32_t {
   Dec = 0x24,      // right-justified decimal
 };
 
+/// The save file beside a trace: "waves.fst" -> "waves.gtkw".
+std::string SaveFilePathFor(const std::string& trace_path);
+
 class GtkwFile {
  public:
   /// Opens `save_path` for a dump at `dump_path` (only its file name is recorded); throws

@@ -10,6 +10,7 @@
 #include "fabric_waves.h"
 #include "runtime/gemv_mapper.h"
 #include "runtime/kernel_run.h"
+#include "waves/gtkw.h"
 
 using namespace wafersim;
 
@@ -39,7 +40,7 @@ TEST_CASE("the SystemC fabric runs gemv cycle for cycle as the plain loop does",
   for (size_t p = 0; p < sc.phases.size(); ++p) CHECK(sc.phases[p].max_cycles == plain.phases[p].max_cycles);
 
   // The save file names signals of the traced tiles, which the FST holds.
-  std::ifstream gtkw(fabric::FabricGtkwPath(trace));
+  std::ifstream gtkw(waves::SaveFilePathFor(trace));
   std::stringstream text;
   text << gtkw.rdbuf();
   CHECK(text.str().find("T(1,1)") != std::string::npos);

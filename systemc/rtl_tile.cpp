@@ -40,9 +40,9 @@ const char* ActivityName(Activity a) {
 }
 
 CompiledTile CompiledTileParameters() {
-  return {WAFERSIM_TILE_COLORS,     4 /* pe_tile BufDepth default */, WAFERSIM_TILE_BANKS,
-          WAFERSIM_TILE_SRAM_BYTES, WAFERSIM_TILE_IMEM_WORDS,         WAFERSIM_TILE_READ_LATENCY,
-          4 /* pe_tile SimdWidth default */};
+  return {WAFERSIM_TILE_COLORS,      WAFERSIM_TILE_BUF_DEPTH,    WAFERSIM_TILE_BANKS,
+          WAFERSIM_TILE_SRAM_BYTES,  WAFERSIM_TILE_IMEM_WORDS,   WAFERSIM_TILE_READ_LATENCY,
+          WAFERSIM_TILE_SIMD_WIDTH};
 }
 
 RtlTile::RtlTile(VerilatedContext* context, const std::string& scope, int x, int y, const TileSpec& spec)

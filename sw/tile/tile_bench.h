@@ -19,7 +19,7 @@ namespace wafersim::tile {
 
 struct TileBenchConfig {
   int x = 3, y = 2;
-  int credit_limit = 4;  ///< the router's buffer depth in use (<= its BufDepth, 4)
+  int credit_limit = WAFERSIM_TILE_BUF_DEPTH;  ///< the router's buffer depth in use (<= its BufDepth)
   fabric::SramBankConfig sram;
 };
 

@@ -11,9 +11,9 @@ namespace wafersim::cli {
 void AddDemoCommand(CLI::App& app, std::function<int()>& run) {
   CLI::App* cmd = app.add_subcommand("demo", "Run the main job on its embedded default (gemv 512x512 on 8x8 RTL tiles)");
   auto job = std::make_shared<RunJob>();
-  job->kernel = "gemv";
-  job->m = 512;
-  job->n = 512;
+  job->request.kernel = "gemv";
+  job->request.m = 512;
+  job->request.n = 512;
   job->mesh = "8x8";
   cmd->add_option("--json", job->json, "write the results as JSON");
   cmd->add_option("--heatmaps", job->heatmaps, "write PREFIX-activity.png and PREFIX-links.png");

@@ -88,20 +88,14 @@ int RunKernelJob(const RunJob& job) {
   }
   fabric::ValidateFabricConfig(config);
   fabric::CheckRtlCompatible(config);
-  runtime::KernelRequest req;
-  req.kernel = job.kernel;
-  req.m = job.m;
-  req.n = job.n;
-  req.k = job.k;
-  req.dtype = job.dtype;
-  req.seed = job.seed;
+  runtime::KernelRequest req = job.request;
   if (!job.region.empty()) {
     const MeshSize region = ParseMesh("--region", job.region);
     req.region_width = region.width;
     req.region_height = region.height;
   }
   if (job.watchdog < 10) throw std::invalid_argument(fmt::format("--watchdog: {} is below 10 cycles", job.watchdog));
-  const runtime::KernelMapping mapping = runtime::FindMapper(job.kernel).map(req, config);
+  const runtime::KernelMapping mapping = runtime::FindMapper(req.kernel).map(req, config);
 
   fabric::RunOptions options;
   options.max_cycles = job.max_cycles;
@@ -140,10 +134,28 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   std::string kernels;
   for (const auto& m : runtime::Mappers()) kernels += fmt::format("{}{}", kernels.empty() ? "" : ", ", m.name);
   CLI::App* cmd = app.add_subcommand("run", "Map a kernel onto the fabric, simulate it and check the answer");
-  cmd->add_option("--kernel", job->kernel, "kernel: " + kernels)->capture_default_str();
-  cmd->add_option("--m", job->m, "rows of W (y's length)")->capture_default_str();
-  cmd->add_option("--n", job->n, "columns of W (x's length)")->capture_default_str();
-  cmd->add_option("--dtype", job->dtype, "operand storage: f32, or f16 with binary32 sums")->capture_default_str();
+  runtime::KernelRequest& r = job->request;
+  cmd->add_option("--kernel", r.kernel, "kernel: " + kernels)->capture_default_str();
+  cmd->add_option("--m", r.m, "GEMV: rows of W (y's length); GEMM: rows of A and C")->capture_default_str();
+  cmd->add_option("--n", r.n, "GEMV: columns of W (x's length); GEMM: columns of B and C")->capture_default_str();
+  cmd->add_option("--k", r.k, "GEMM: columns of A, rows of B");
+  cmd->add_option("--dtype", r.dtype, "operand storage: f32, or f16 with binary32 sums")->capture_default_str();
+  cmd->add_option("--phase", r.phase, "attention: decode (one new token per sequence) or prefill")
+      ->capture_default_str();
+  cmd->add_option("--batch", r.batch, "attention: sequences")->capture_default_str();
+  cmd->add_option("--heads", r.heads, "attention: query heads");
+  cmd->add_option("--kv-heads", r.kv_heads, "attention: key/value heads (default: as many as --heads)");
+  cmd->add_option("--head-dim", r.head_dim, "attention: elements per head");
+  cmd->add_option("--context", r.context, "attention decode: tokens already in the KV cache");
+  cmd->add_option("--prompt", r.prompt, "attention prefill: prompt tokens");
+  cmd->add_option("--d-model", r.d_model, "MoE/FFN: model width");
+  cmd->add_option("--d-ff", r.d_ff, "MoE/FFN: hidden width of each expert");
+  cmd->add_option("--experts", r.experts, "MoE: experts");
+  cmd->add_option("--top-k", r.top_k, "MoE: experts each token goes to");
+  cmd->add_option("--tokens", r.tokens, "MoE/FFN: tokens in the batch");
+  cmd->add_option("--dispatch", r.dispatch, "MoE token dispatch: dynamic (routed packets) or static (colors)")
+      ->capture_default_str();
+  cmd->add_flag("--fit", r.fit, "take a larger region when the kernel does not fit the one asked for");
   cmd->add_option("--mesh", job->mesh, "mesh WxH (overrides the preset's size)");
   cmd->add_option("--region", job->region, "tiles the mapping uses, WxH at the north-west corner (default: all)");
   cmd->add_option("--preset", job->preset, "fabric preset (see wafersim config)")->capture_default_str();
@@ -153,7 +165,7 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--scheduler", job->scheduler,
                   "systemc, or plain: the same cycles as a loop without SystemC (for speed comparisons)")
       ->capture_default_str();
-  cmd->add_option("--seed", job->seed, "seed of the random inputs")->capture_default_str();
+  cmd->add_option("--seed", r.seed, "seed of the random inputs")->capture_default_str();
   cmd->add_option("--max-cycles", job->max_cycles, "stop and fail after this many cycles")->capture_default_str();
   cmd->add_option("--watchdog", job->watchdog, "cycles without any movement that count as a deadlock")
       ->capture_default_str();

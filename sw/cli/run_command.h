@@ -8,19 +8,19 @@
 
 #include <CLI/CLI.hpp>
 
+#include "runtime/kernel_request.h"
+
 namespace wafersim::cli {
 
 struct RunJob {
-  std::string kernel = "gemv";
-  int64_t m = 512, n = 512, k = 0;
-  std::string dtype = "f32";
+  runtime::KernelRequest request{.kernel = "gemv", .m = 512, .n = 512};
   std::string mesh;           ///< "WxH" over the preset's size
   std::string region;         ///< "WxH" (default: the whole mesh)
+  std::string rtl_region;     ///< tiles that stay RTL with --tiles mixed, x0,y0:x1,y1
   std::string preset = "small";
   std::string config_file;
   std::string tiles = "rtl";
   std::string scheduler = "systemc";
-  uint64_t seed = 1;
   uint64_t max_cycles = 10'000'000;
   uint64_t watchdog = 1000;
   std::string json;

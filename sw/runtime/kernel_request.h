@@ -1,5 +1,5 @@
 // What the user asked to run: the kernel's shape and where on the fabric. Mappers read the
-// fields their kernel needs and say which are wrong.
+// fields their kernel needs and say which are wrong (naming the flag).
 #pragma once
 
 #include <cstdint>
@@ -9,11 +9,28 @@ namespace wafersim::runtime {
 
 struct KernelRequest {
   std::string kernel = "gemv";
-  int64_t m = 0, n = 0, k = 0;  ///< shape: y (m) = W (m x n) x (n); GEMM adds k
+  /// GEMV: y (m) = W (m x n) x (n). GEMM: C (m x n) = A (m x k) B (k x n).
+  int64_t m = 0, n = 0, k = 0;
   int region_width = 0;         ///< tiles the mapping may use (0: the whole mesh)
   int region_height = 0;
+  bool fit = false;             ///< a request that does not fit the region takes a larger one
   uint64_t seed = 1;            ///< for the random inputs
   std::string dtype = "f32";    ///< storage of the operands: f32, or f16 (binary32 accumulation)
+  // Attention.
+  std::string phase = "decode"; ///< decode: one new query per sequence; prefill: the prompt
+  int batch = 1;                ///< sequences
+  int heads = 0;                ///< query heads
+  int kv_heads = 0;             ///< key/value heads (0: as many as query heads)
+  int head_dim = 0;
+  int context = 0;              ///< decode: tokens already in the KV cache
+  int prompt = 0;               ///< prefill: prompt tokens
+  // Mixture of experts (and the dense FFN).
+  int d_model = 0;
+  int d_ff = 0;
+  int experts = 0;
+  int top_k = 0;
+  int tokens = 0;
+  std::string dispatch = "dynamic";  ///< MoE token dispatch: dynamic (routed packets) or static (colors)
 };
 
 }  // namespace wafersim::runtime

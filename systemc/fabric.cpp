@@ -35,7 +35,7 @@ Fabric::Fabric(sc_core::sc_module_name name, TileGrid& grid)
     edge_out_.push_back(std::make_unique<sc_core::sc_signal<LinkBundle>>(fmt::format("edge{}", e).c_str()));
   }
   for (int t = 0; t < n; ++t) {
-    RtlTile& tile = grid.TileAt(t);
+    FabricTile& tile = grid.TileAt(t);
     auto m = std::make_unique<TileModule>(fmt::format("tile_{}_{}", tile.X(), tile.Y()).c_str(), tile);
     m->clk(clock_);
     for (int d = 0; d < 4; ++d) {

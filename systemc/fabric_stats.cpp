@@ -15,7 +15,7 @@ FabricTotals Totals(const TileGrid& grid) {
   t.cycles = grid.Cycle();
   for (int y = 0; y < grid.Height(); ++y) {
     for (int x = 0; x < grid.Width(); ++x) {
-      const RtlTile& tile = grid.Tile(x, y);
+      const FabricTile& tile = grid.Tile(x, y);
       const TileCounters& c = tile.Counters();
       for (int a = 0; a < kActivities; ++a) t.tile_cycles[a] += c.cycles[a];
       t.retired += c.retired;
@@ -45,7 +45,7 @@ nlohmann::json StatsJson(const TileGrid& grid) {
   nlohmann::json tiles = nlohmann::json::array();
   for (int y = 0; y < grid.Height(); ++y) {
     for (int x = 0; x < grid.Width(); ++x) {
-      const RtlTile& tile = grid.Tile(x, y);
+      const FabricTile& tile = grid.Tile(x, y);
       const TileCounters& c = tile.Counters();
       nlohmann::json j = {{"x", x}, {"y", y}, {"retired", c.retired}, {"dispatched", c.dispatched}};
       for (int a = 0; a < kActivities; ++a) j[kActivityKeys[a]] = c.cycles[a];

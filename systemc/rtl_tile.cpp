@@ -194,6 +194,9 @@ int RtlTile::Task() const { return rtl_->task_o; }
 uint64_t RtlTile::BufferedMask() const { return GetBits(rtl_->nonempty_o, 0, 5 * kColors); }
 bool RtlTile::OutputPending() const { return rtl_->valid_o != 0 || rtl_->core_rx_valid_o; }
 uint64_t RtlTile::FullMask() const { return GetBits(rtl_->full_o, 0, 5 * kColors); }
+uint32_t RtlTile::FullColors(int port) const {
+  return static_cast<uint32_t>(GetBits(rtl_->full_o, static_cast<unsigned>(port * kColors), kColors));
+}
 uint32_t RtlTile::RouterErrorBits() const { return rtl_->router_err_o; }
 
 }  // namespace wafersim::fabric

@@ -6,6 +6,7 @@
 
 #include "isa/isa.h"
 #include "noc/router_mesh.h"
+#include "rtl_tile.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
@@ -14,6 +15,10 @@ namespace wafersim::fabric {
 namespace {
 constexpr uint64_t kTimePerCycle = 1000;  // trace time units (ps): one cycle shows as 1 ns
 constexpr int kListed = 8;                // entries named in a one-line report
+
+std::unique_ptr<FabricTile> MakeFastTile(int x, int y, const TileSpec&) {
+  throw std::invalid_argument(fmt::format("tile ({},{}): the fast tile model is not built yet; use --tiles rtl", x, y));
+}
 }  // namespace
 
 const char* RunStatusName(RunStatus s) {
@@ -27,7 +32,8 @@ const char* RunStatusName(RunStatus s) {
   return "?";
 }
 
-void CheckRtlCompatible(const FabricConfig& c) {
+void CheckRtlCompatible(const FabricConfig& c, int64_t rtl_tiles) {
+  if (rtl_tiles == 0) return;
   const CompiledTile t = CompiledTileParameters();
   auto need = [](bool ok, const char* key, int value, const char* rule, int built) {
     if (!ok) {
@@ -43,22 +49,29 @@ void CheckRtlCompatible(const FabricConfig& c) {
   need(c.read_latency == t.read_latency, "tile.read_latency", c.read_latency, "differs from", t.read_latency);
   need(c.simd_width == t.simd_width, "tile.simd_width", c.simd_width, "differs from", t.simd_width);
   need(c.imem_words <= t.imem_words, "tile.imem_words", c.imem_words, "exceeds", t.imem_words);
-  // Every tile is a Verilated model plus its SRAM: a whole wafer is for the fast tile model.
+  // Every RTL tile is a Verilated model plus its SRAM: a whole wafer is for the fast tile model.
   constexpr int64_t kMaxRtlTiles = 64 * 64;
-  if (c.Tiles() > kMaxRtlTiles) {
-    throw std::invalid_argument(fmt::format("mesh.width x mesh.height: {} tiles exceed the {} an RTL fabric holds "
-                                            "(each is a Verilated model; a whole wafer needs the fast tile model)",
-                                            c.Tiles(), kMaxRtlTiles));
+  if (rtl_tiles > kMaxRtlTiles) {
+    throw std::invalid_argument(fmt::format("mesh.width x mesh.height: {} RTL tiles exceed the {} a fabric holds "
+                                            "(each is a Verilated model; use --tiles fast, or mixed with a small "
+                                            "--rtl-region)",
+                                            rtl_tiles, kMaxRtlTiles));
   }
 }
 
-TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options) : config_(config), options_(options) {
+TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const TileModels& models)
+    : config_(config), options_(options) {
   ValidateFabricConfig(config);
-  CheckRtlCompatible(config);
+  for (int y = 0; y < config.height; ++y) {
+    for (int x = 0; x < config.width; ++x) rtl_tiles_ += models.At(x, y) == TileModel::Rtl;
+  }
+  CheckRtlCompatible(config, rtl_tiles_);
   context_ = std::make_unique<VerilatedContext>();
   context_->fatalOnError(false);  // RTL assertion failures become a failed run (EndCycle)
   context_->traceEverOn(true);
   TileSpec spec;
+  spec.colors = config.colors;
+  spec.simd_width = config.simd_width;
   spec.credit_limit = config.buffer_depth;
   spec.imem_words = config.imem_words;
   spec.sram = {config.sram_bytes, config.sram_banks, config.read_latency, config.write_latency, config.bank_ports};
@@ -66,7 +79,11 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options) : conf
   tiles_.reserve(static_cast<size_t>(n));
   for (int y = 0; y < config.height; ++y) {
     for (int x = 0; x < config.width; ++x) {
-      tiles_.push_back(std::make_unique<RtlTile>(context_.get(), fmt::format("T_{}_{}", x, y), x, y, spec));
+      if (models.At(x, y) == TileModel::Rtl) {
+        tiles_.push_back(std::make_unique<RtlTile>(context_.get(), fmt::format("T_{}_{}", x, y), x, y, spec));
+      } else {
+        tiles_.push_back(MakeFastTile(x, y, spec));
+      }
     }
   }
   inputs_.resize(static_cast<size_t>(n) * 4);
@@ -185,7 +202,7 @@ RunStatus TileGrid::EndCycle() {
   const bool stopping = all_halted || quiet_cycles_ >= options_.watchdog_cycles || cycle_ >= options_.max_cycles;
   if ((cycle_ % 64 == 0 || stopping) && !CheckTilesAndRouters()) return status_ = RunStatus::Failed;
   if (all_halted) {
-    for (const auto& t : tiles_) buffered |= t->BufferedMask() != 0 || t->OutputPending();
+    for (const auto& t : tiles_) buffered |= t->Buffered() || t->OutputPending();
     for (const auto& e : edges_) buffered |= e->PendingInjections() > 0 || e->Undrained() > 0;
     if (!buffered && !moved) {
       stop_reason_ = fmt::format("every tile halted and the fabric drained after {} cycles", cycle_);
@@ -214,12 +231,11 @@ std::vector<BlockedTile> TileGrid::BlockedTiles() const {
 
 std::vector<FullBuffer> TileGrid::FullBuffers() const {
   std::vector<FullBuffer> v;
-  const int colors = CompiledTileParameters().colors;
   for (const auto& t : tiles_) {
-    const uint64_t full = t->FullMask();
-    for (int p = 0; p < 5 && full != 0; ++p) {
-      for (int c = 0; c < colors; ++c) {
-        if ((full >> (p * colors + c)) & 1) v.push_back({t->X(), t->Y(), static_cast<noc::Dir>(p), c});
+    for (int p = 0; p < 5; ++p) {
+      const uint32_t full = t->FullColors(p);
+      for (int c = 0; c < config_.colors && full != 0; ++c) {
+        if ((full >> c) & 1) v.push_back({t->X(), t->Y(), static_cast<noc::Dir>(p), c});
       }
     }
   }
@@ -261,9 +277,19 @@ void TileGrid::OpenTrace(const std::string& path, int x0, int y0, int x1, int y1
     throw std::invalid_argument(fmt::format("--trace-region {},{}:{},{} is not inside the {}x{} mesh", x0, y0, x1, y1,
                                             Width(), Height()));
   }
+  for (int y = y0; y <= y1; ++y) {
+    for (int x = x0; x <= x1; ++x) {
+      if (Tile(x, y).Model() != TileModel::Rtl) {
+        throw std::invalid_argument(fmt::format("--trace-region {},{}:{},{}: tile ({},{}) runs the fast model; waves "
+                                                "come from RTL tiles (--tiles mixed with an --rtl-region that covers "
+                                                "the traced tiles)",
+                                                x0, y0, x1, y1, x, y));
+      }
+    }
+  }
   trace_ = std::make_unique<VerilatedFstC>();
   for (int y = y0; y <= y1; ++y) {
-    for (int x = x0; x <= x1; ++x) Tile(x, y).Trace(trace_.get());
+    for (int x = x0; x <= x1; ++x) static_cast<RtlTile&>(Tile(x, y)).Trace(trace_.get());
   }
   trace_->open(path.c_str());
   if (!trace_->isOpen()) {

@@ -12,7 +12,7 @@
 
 #include "edge_link.h"
 #include "fabric_config.h"
-#include "rtl_tile.h"
+#include "fabric_tile.h"
 
 class VerilatedContext;
 class VerilatedFstC;
@@ -40,12 +40,25 @@ struct FullBuffer {
   int color;
 };
 
-/// Checks a fabric configuration against the Verilated tile; throws naming the key.
-void CheckRtlCompatible(const FabricConfig& config);
+/// Which model runs which tile: every tile the same, or fast tiles around a region of RTL
+/// tiles (mixed fidelity: a few tiles in RTL detail, with waves, the rest fast).
+struct TileModels {
+  TileModel model = TileModel::Rtl;  ///< the model outside the RTL region
+  int x0 = 0, y0 = 0, x1 = -1, y1 = -1;  ///< the RTL region, inclusive (empty when x1 < x0)
+  TileModel At(int x, int y) const {
+    return x >= x0 && x <= x1 && y >= y0 && y <= y1 ? TileModel::Rtl : model;
+  }
+  static TileModels All(TileModel m) { return {m}; }
+};
+
+/// Checks a fabric configuration against the Verilated tile, for `rtl_tiles` of them;
+/// throws naming the key.
+void CheckRtlCompatible(const FabricConfig& config, int64_t rtl_tiles);
 
 class TileGrid {
  public:
-  explicit TileGrid(const FabricConfig& config, const RunOptions& options = {});
+  explicit TileGrid(const FabricConfig& config, const RunOptions& options = {},
+                    const TileModels& models = TileModels::All(TileModel::Rtl));
   ~TileGrid();
   TileGrid(const TileGrid&) = delete;
   TileGrid& operator=(const TileGrid&) = delete;
@@ -56,9 +69,11 @@ class TileGrid {
   int Height() const { return config_.height; }
   int Tiles() const { return config_.width * config_.height; }
   int Index(int x, int y) const { return y * config_.width + x; }
-  RtlTile& Tile(int x, int y) { return *tiles_[Index(x, y)]; }
-  const RtlTile& Tile(int x, int y) const { return *tiles_[Index(x, y)]; }
-  RtlTile& TileAt(int index) { return *tiles_[index]; }
+  FabricTile& Tile(int x, int y) { return *tiles_[Index(x, y)]; }
+  const FabricTile& Tile(int x, int y) const { return *tiles_[Index(x, y)]; }
+  FabricTile& TileAt(int index) { return *tiles_[index]; }
+  /// Tiles run by the Verilated RTL.
+  int64_t RtlTiles() const { return rtl_tiles_; }
   /// The edge link leaving boundary tile (x, y) through `dir` (off the mesh).
   EdgeLink& Edge(int x, int y, noc::Dir dir);
   int EdgeCount() const { return static_cast<int>(edges_.size()); }
@@ -108,7 +123,8 @@ class TileGrid {
   FabricConfig config_;
   RunOptions options_;
   std::unique_ptr<VerilatedContext> context_;
-  std::vector<std::unique_ptr<RtlTile>> tiles_;
+  std::vector<std::unique_ptr<FabricTile>> tiles_;
+  int64_t rtl_tiles_ = 0;
   std::vector<std::unique_ptr<EdgeLink>> edges_;
   std::vector<Source> inputs_;
   std::vector<int> edge_inputs_;

@@ -2,7 +2,7 @@
 
 namespace wafersim::fabric {
 
-TileModule::TileModule(sc_core::sc_module_name name, RtlTile& tile) : sc_module(name), tile_(tile) {
+TileModule::TileModule(sc_core::sc_module_name name, FabricTile& tile) : sc_module(name), tile_(tile) {
   SC_HAS_PROCESS(TileModule);
   SC_METHOD(Evaluate);
   sensitive << clk.pos();

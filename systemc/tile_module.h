@@ -7,7 +7,7 @@
 #include <systemc>
 
 #include "link_bundle.h"
-#include "rtl_tile.h"
+#include "fabric_tile.h"
 
 namespace wafersim::fabric {
 
@@ -17,13 +17,13 @@ class TileModule : public sc_core::sc_module {
   std::array<sc_core::sc_in<LinkBundle>, 4> in;    ///< North, East, South, West
   std::array<sc_core::sc_out<LinkBundle>, 4> out;
 
-  TileModule(sc_core::sc_module_name name, RtlTile& tile);
+  TileModule(sc_core::sc_module_name name, FabricTile& tile);
 
  private:
   void Evaluate();
   void Update();
 
-  RtlTile& tile_;
+  FabricTile& tile_;
   std::array<LinkBundle, 4> next_{};
 };
 

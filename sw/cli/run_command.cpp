@@ -87,7 +87,7 @@ int RunKernelJob(const RunJob& job) {
     config.height = mesh.height;
   }
   fabric::ValidateFabricConfig(config);
-  fabric::CheckRtlCompatible(config);
+  fabric::CheckRtlCompatible(config, config.Tiles());
   runtime::KernelRequest req = job.request;
   if (!job.region.empty()) {
     const MeshSize region = ParseMesh("--region", job.region);

@@ -10,13 +10,19 @@ const char* const kActivityKeys[kActivities] = {"busy", "idle", "halted", "wait_
 const char* const kLinkKeys[5] = {"north", "east", "south", "west", "to_core"};
 }  // namespace
 
+TileCounters CountersOf(const TileGrid& grid, int x, int y) {
+  TileCounters c = grid.Tile(x, y).Counters();
+  c.cycles[static_cast<int>(Activity::Halted)] += grid.DormantCycles(grid.Index(x, y));
+  return c;
+}
+
 FabricTotals Totals(const TileGrid& grid) {
   FabricTotals t;
   t.cycles = grid.Cycle();
   for (int y = 0; y < grid.Height(); ++y) {
     for (int x = 0; x < grid.Width(); ++x) {
       const FabricTile& tile = grid.Tile(x, y);
-      const TileCounters& c = tile.Counters();
+      const TileCounters c = CountersOf(grid, x, y);
       for (int a = 0; a < kActivities; ++a) t.tile_cycles[a] += c.cycles[a];
       t.retired += c.retired;
       for (int d = 0; d < 4; ++d) {
@@ -46,7 +52,7 @@ nlohmann::json StatsJson(const TileGrid& grid) {
   for (int y = 0; y < grid.Height(); ++y) {
     for (int x = 0; x < grid.Width(); ++x) {
       const FabricTile& tile = grid.Tile(x, y);
-      const TileCounters& c = tile.Counters();
+      const TileCounters c = CountersOf(grid, x, y);
       nlohmann::json j = {{"x", x}, {"y", y}, {"retired", c.retired}, {"dispatched", c.dispatched}};
       for (int a = 0; a < kActivities; ++a) j[kActivityKeys[a]] = c.cycles[a];
       j["bank_conflict_cycles"] = c.cycles[static_cast<int>(Activity::WaitSram)];

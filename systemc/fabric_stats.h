@@ -22,6 +22,8 @@ struct FabricTotals {
   uint64_t sram_reads = 0, sram_writes = 0;
 };
 FabricTotals Totals(const TileGrid& grid);
+/// A tile's counters, with the cycles the grid did not visit it (dormant) as halted cycles.
+TileCounters CountersOf(const TileGrid& grid, int x, int y);
 
 /// {"cycles", "totals": {...}, "tiles": [{"x", "y", "busy", ..., "links": {"north", ...}}]}
 nlohmann::json StatsJson(const TileGrid& grid);

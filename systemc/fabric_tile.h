@@ -35,6 +35,10 @@ struct TileSpec {
   SramBankConfig sram;
 };
 
+/// Clears the banks and stores the program's data segments (the backdoor, no cycles); throws
+/// naming the tile when a segment lies beyond the SRAM.
+void LoadProgramData(const isa::Program& program, int x, int y, SramBanks& sram);
+
 /// The tile models a fabric can hold.
 enum class TileModel : uint8_t { Rtl, Fast };
 

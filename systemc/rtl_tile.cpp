@@ -27,18 +27,6 @@ using noc::GetBits;
 using noc::SetBits;
 }  // namespace
 
-const char* ActivityName(Activity a) {
-  switch (a) {
-    case Activity::Busy: return "busy";
-    case Activity::Idle: return "idle";
-    case Activity::Halted: return "halted";
-    case Activity::WaitFabricIn: return "waiting for fabric input";
-    case Activity::WaitFabricOut: return "output backpressure";
-    case Activity::WaitSram: return "SRAM bank conflict";
-  }
-  return "?";
-}
-
 CompiledTile CompiledTileParameters() {
   return {WAFERSIM_TILE_COLORS,      WAFERSIM_TILE_BUF_DEPTH,    WAFERSIM_TILE_BANKS,
           WAFERSIM_TILE_SRAM_BYTES,  WAFERSIM_TILE_IMEM_WORDS,   WAFERSIM_TILE_READ_LATENCY,
@@ -92,16 +80,7 @@ void RtlTile::Load(const isa::Program& program) {
   }
   imem_written_ = std::min(program.code.size() + 1, static_cast<size_t>(kImemWords));
   m.imem_we_i = 0;
-  sram_.Clear();
-  auto& bytes = sram_.Bytes();
-  for (const auto& seg : program.data) {
-    if (seg.addr + seg.bytes.size() > bytes.size()) {
-      throw std::invalid_argument(fmt::format("tile ({},{}): data at 0x{:x} ({} bytes) is beyond its {} bytes of SRAM",
-                                              x_, y_, seg.addr, seg.bytes.size(), bytes.size()));
-    }
-    std::copy(seg.bytes.begin(), seg.bytes.end(), bytes.begin() + seg.addr);
-    sram_.NoteLoaded(static_cast<uint32_t>(seg.addr + seg.bytes.size()));
-  }
+  LoadProgramData(program, x_, y_, sram_);
   Tick();
   Tick();
   counters_ = TileCounters{};

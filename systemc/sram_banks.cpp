@@ -6,21 +6,21 @@ namespace wafersim::fabric {
 
 SramBanks::SramBanks(const SramBankConfig& config)
     : cfg_(config),
-      bytes_(static_cast<size_t>(config.bytes), 0),
       port_free_at_(static_cast<size_t>(config.banks) * config.ports, 0),
       pipe_data_(static_cast<size_t>(config.banks) * (config.read_latency + 1), 0),
       pipe_due_(static_cast<size_t>(config.banks) * (config.read_latency + 1), 0),
       rdata_(static_cast<size_t>(config.banks), 0),
-      grant_(static_cast<size_t>(config.banks), 1),
-      rng_(config.seed) {}
+      grant_(static_cast<size_t>(config.banks), 1) {
+  if (config.refuse_probability > 0) rng_ = std::make_unique<std::mt19937_64>(config.seed);
+}
 
 void SramBanks::Clear() {
-  std::fill(bytes_.begin(), bytes_.end(), 0);
+  std::vector<uint8_t>().swap(bytes_);
   std::fill(port_free_at_.begin(), port_free_at_.end(), 0);
   std::fill(pipe_due_.begin(), pipe_due_.end(), 0);
   std::fill(rdata_.begin(), rdata_.end(), 0);
   std::fill(grant_.begin(), grant_.end(), 1);
-  rng_.seed(cfg_.seed);
+  if (rng_) rng_->seed(cfg_.seed);
   cycle_ = 0;
   reads_ = writes_ = 0;
   peak_ = 0;
@@ -39,14 +39,17 @@ void SramBanks::Edge(const std::vector<BankRequest>& requests) {
     if (r.write) {
       ++writes_;
       *port = cycle_ + static_cast<uint64_t>(cfg_.write_latency);
+      std::vector<uint8_t>& bytes = Allocated();
       for (int i = 0; i < 4; ++i) {
-        if ((r.be >> i) & 1) bytes_[base + i] = static_cast<uint8_t>(r.wdata >> (8 * i));
+        if ((r.be >> i) & 1) bytes[base + i] = static_cast<uint8_t>(r.wdata >> (8 * i));
       }
     } else {
       ++reads_;
       *port = cycle_ + 1;
       uint32_t v = 0;
-      for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(bytes_[base + i]) << (8 * i);
+      if (!bytes_.empty()) {
+        for (int i = 0; i < 4; ++i) v |= static_cast<uint32_t>(bytes_[base + i]) << (8 * i);
+      }
       const uint64_t due = cycle_ + static_cast<uint64_t>(cfg_.read_latency);
       const size_t slot = static_cast<size_t>(b) * slots + due % slots;
       pipe_data_[slot] = v;
@@ -58,7 +61,7 @@ void SramBanks::Edge(const std::vector<BankRequest>& requests) {
     const size_t slot = static_cast<size_t>(b) * slots + cycle_ % slots;
     if (pipe_due_[slot] == cycle_) rdata_[b] = pipe_data_[slot];
     const uint64_t* ports = &port_free_at_[static_cast<size_t>(b) * cfg_.ports];
-    const bool refused = cfg_.refuse_probability > 0 && std::bernoulli_distribution(cfg_.refuse_probability)(rng_);
+    const bool refused = rng_ && std::bernoulli_distribution(cfg_.refuse_probability)(*rng_);
     grant_[b] = !refused && std::any_of(ports, ports + cfg_.ports, [&](uint64_t t) { return t <= cycle_; });
   }
 }

@@ -2,10 +2,12 @@
 // ports; a read holds a port for one cycle and returns its data ReadLatency cycles after it
 // is served, a write holds its port for WriteLatency cycles. A bank with no free port shows
 // its grant low, so the requester stalls (the tile counts those cycles as bank conflicts).
-// The runtime loads and dumps it through a backdoor that takes no cycles.
+// The runtime loads and dumps it through a backdoor that takes no cycles. The bytes are
+// allocated on first use: a wafer has ~900,000 tiles and most of a run's tiles hold little.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -43,9 +45,12 @@ class SramBanks {
   /// to the next cycle.
   void Edge(const std::vector<BankRequest>& requests);
 
-  // The backdoor.
-  std::vector<uint8_t>& Bytes() { return bytes_; }
-  const std::vector<uint8_t>& Bytes() const { return bytes_; }
+  // The backdoor (allocates the bytes, all zero, if nothing was stored yet).
+  std::vector<uint8_t>& Bytes() { return Allocated(); }
+  const std::vector<uint8_t>& Bytes() const { return Allocated(); }
+  /// Whether anything was stored (a tile that never was holds zeros without memory).
+  bool HasBytes() const { return !bytes_.empty(); }
+  /// Zeros everything and gives the bytes' memory back.
   void Clear();
   /// Marks [0, end) as in use (loaded data counts toward the peak).
   void NoteLoaded(uint32_t end) { if (end > peak_) peak_ = end; }
@@ -57,14 +62,19 @@ class SramBanks {
   const SramBankConfig& Config() const { return cfg_; }
 
  private:
+  std::vector<uint8_t>& Allocated() const {
+    if (bytes_.empty()) bytes_.assign(static_cast<size_t>(cfg_.bytes), 0);
+    return bytes_;
+  }
+
   SramBankConfig cfg_;
-  std::vector<uint8_t> bytes_;
+  mutable std::vector<uint8_t> bytes_;
   std::vector<uint64_t> port_free_at_;  // per bank x port: the first cycle it is free
   std::vector<uint32_t> pipe_data_;     // per bank x (ReadLatency + 1) slots: read data in flight
   std::vector<uint64_t> pipe_due_;      // the cycle each slot's data shows (0: empty)
   std::vector<uint32_t> rdata_;
   std::vector<uint8_t> grant_;
-  std::mt19937_64 rng_;
+  std::unique_ptr<std::mt19937_64> rng_;  // only with refusals: its state is 2.5 KB
   uint64_t cycle_ = 0;
   uint64_t reads_ = 0, writes_ = 0;
   uint32_t peak_ = 0;

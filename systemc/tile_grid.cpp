@@ -1,5 +1,6 @@
 #include "tile_grid.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -7,6 +8,7 @@
 #include "isa/isa.h"
 #include "noc/router_mesh.h"
 #include "rtl_tile.h"
+#include "run_interrupt.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
@@ -15,6 +17,7 @@ namespace wafersim::fabric {
 namespace {
 constexpr uint64_t kTimePerCycle = 1000;  // trace time units (ps): one cycle shows as 1 ns
 constexpr int kListed = 8;                // entries named in a one-line report
+constexpr uint64_t kAwake = ~uint64_t{0};
 
 std::unique_ptr<FabricTile> MakeFastTile(int x, int y, const TileSpec&) {
   throw std::invalid_argument(fmt::format("tile ({},{}): the fast tile model is not built yet; use --tiles rtl", x, y));
@@ -28,6 +31,7 @@ const char* RunStatusName(RunStatus s) {
     case RunStatus::Deadlock: return "deadlock";
     case RunStatus::CycleLimit: return "cycle limit";
     case RunStatus::Failed: return "failed";
+    case RunStatus::Interrupted: return "interrupted";
   }
   return "?";
 }
@@ -111,6 +115,10 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const 
   tile_out_next_ = tile_out_;
   edge_out_.assign(edges_.size(), {});
   edge_out_next_ = edge_out_;
+  listed_.assign(static_cast<size_t>(n), 0);
+  skipped_runs_.assign(static_cast<size_t>(n), 0);
+  asleep_since_.assign(static_cast<size_t>(n), kAwake);
+  dormant_cycles_.assign(static_cast<size_t>(n), 0);
 }
 
 TileGrid::~TileGrid() {
@@ -133,6 +141,11 @@ void TileGrid::Load(int x, int y, const isa::Program& program) { Tile(x, y).Load
 
 void TileGrid::Start() {
   for (auto& t : tiles_) t->Release();
+  active_.resize(tiles_.size());
+  for (size_t t = 0; t < tiles_.size(); ++t) active_[t] = static_cast<int>(t);
+  std::fill(skipped_runs_.begin(), skipped_runs_.end(), 0);
+  std::fill(asleep_since_.begin(), asleep_since_.end(), kAwake);
+  std::fill(dormant_cycles_.begin(), dormant_cycles_.end(), 0);
   cycle_ = 0;
   quiet_cycles_ = 0;
   status_ = RunStatus::Running;
@@ -142,8 +155,7 @@ void TileGrid::Start() {
 RunStatus TileGrid::StepWithoutSystemC() {
   std::array<const LinkBundle*, 4> in;
   std::array<LinkBundle, 4> out;
-  const int n = Tiles();
-  for (int t = 0; t < n; ++t) {
+  for (const int t : active_) {
     for (int d = 0; d < 4; ++d) {
       const Source s = inputs_[static_cast<size_t>(t) * 4 + d];
       in[d] = s.from_edge ? &edge_out_[s.index] : &tile_out_[s.index];
@@ -154,11 +166,53 @@ RunStatus TileGrid::StepWithoutSystemC() {
   // An edge's failure is kept in its Problem(), which EndCycle reports.
   for (size_t e = 0; e < edges_.size(); ++e) edges_[e]->Evaluate(tile_out_[edge_inputs_[e]], edge_out_next_[e], cycle_);
   if (Tracing()) DumpTrace(false);
-  for (auto& t : tiles_) t->Update();
+  for (const int t : active_) tiles_[t]->Update();
   if (Tracing()) DumpTrace(true);
   tile_out_.swap(tile_out_next_);
   edge_out_.swap(edge_out_next_);
-  return EndCycle();
+  const RunStatus status = EndCycle();
+  ScheduleNextCycle();
+  return status;
+}
+
+void TileGrid::ScheduleNextCycle() {
+  next_active_.clear();
+  auto list = [&](int t) {
+    if (listed_[t]) return;
+    listed_[t] = 1;
+    if (asleep_since_[t] != kAwake) {
+      dormant_cycles_[t] += cycle_ - asleep_since_[t];
+      asleep_since_[t] = kAwake;
+      skipped_runs_[t] = 0;
+    }
+    next_active_.push_back(t);
+  };
+  for (const int t : active_) {
+    const bool skipped = tiles_[t]->Skipped();
+    skipped_runs_[t] = skipped ? static_cast<uint8_t>(std::min(skipped_runs_[t] + 1, 2)) : 0;
+    if (skipped_runs_[t] < 2 || Tracing()) list(t);
+    const LinkBundle* out = &tile_out_[static_cast<size_t>(t) * 4];
+    for (int d = 0; d < 4; ++d) {
+      if (out[d].Quiet()) continue;
+      const int e = edge_of_[static_cast<size_t>(t) * 4 + d];
+      if (e < 0) list(inputs_[static_cast<size_t>(t) * 4 + d].index / 4);
+    }
+  }
+  for (size_t e = 0; e < edges_.size(); ++e) {
+    if (!edge_out_[e].Quiet()) list(edge_inputs_[e] / 4);
+  }
+  // What was not listed goes to sleep now.
+  for (const int t : active_) {
+    if (!listed_[t]) asleep_since_[t] = cycle_;
+  }
+  for (const int t : next_active_) listed_[t] = 0;
+  std::sort(next_active_.begin(), next_active_.end());  // the same visiting order every run
+  active_.swap(next_active_);
+}
+
+uint64_t TileGrid::DormantCycles(int index) const {
+  const uint64_t since = asleep_since_[index];
+  return dormant_cycles_[index] + (since == kAwake ? 0 : cycle_ - since);
 }
 
 bool TileGrid::CheckTilesAndRouters() {
@@ -191,10 +245,11 @@ RunStatus TileGrid::EndCycle() {
   if (status_ != RunStatus::Running) return status_;
   ++cycle_;
   bool moved = false, all_halted = true, buffered = false;
-  for (const auto& t : tiles_) {
-    moved |= t->Moved();
-    evaluations_ += !t->Skipped();
-    all_halted &= t->LastActivity() == Activity::Halted;
+  for (const int i : active_) {
+    const FabricTile& t = *tiles_[i];
+    moved |= t.Moved();
+    evaluations_ += !t.Skipped();
+    all_halted &= t.LastActivity() == Activity::Halted;
   }
   for (const auto& e : edges_) moved |= e->Moved();
   quiet_cycles_ = moved ? 0 : quiet_cycles_ + 1;
@@ -202,7 +257,7 @@ RunStatus TileGrid::EndCycle() {
   const bool stopping = all_halted || quiet_cycles_ >= options_.watchdog_cycles || cycle_ >= options_.max_cycles;
   if ((cycle_ % 64 == 0 || stopping) && !CheckTilesAndRouters()) return status_ = RunStatus::Failed;
   if (all_halted) {
-    for (const auto& t : tiles_) buffered |= t->Buffered() || t->OutputPending();
+    for (const int i : active_) buffered |= tiles_[i]->Buffered() || tiles_[i]->OutputPending();
     for (const auto& e : edges_) buffered |= e->PendingInjections() > 0 || e->Undrained() > 0;
     if (!buffered && !moved) {
       stop_reason_ = fmt::format("every tile halted and the fabric drained after {} cycles", cycle_);
@@ -216,6 +271,13 @@ RunStatus TileGrid::EndCycle() {
   if (cycle_ >= options_.max_cycles) {
     stop_reason_ = fmt::format("the cycle limit ({}) was reached before every tile halted", options_.max_cycles);
     return status_ = RunStatus::CycleLimit;
+  }
+  if (cycle_ % kProgressCycles == 0) {
+    if (InterruptRequested()) {
+      stop_reason_ = fmt::format("stopped by Ctrl-C after {} cycles; the figures are those so far", cycle_);
+      return status_ = RunStatus::Interrupted;
+    }
+    if (options_.progress) options_.progress(*this);
   }
   return RunStatus::Running;
 }

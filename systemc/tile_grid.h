@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -19,12 +20,18 @@ class VerilatedFstC;
 
 namespace wafersim::fabric {
 
+class TileGrid;
+
 struct RunOptions {
   uint64_t max_cycles = 10'000'000;  ///< stop (and fail) after this many cycles
   uint64_t watchdog_cycles = 1000;   ///< nothing moving for this long is a deadlock
+  /// Called every kProgressCycles cycles (progress reports on long runs).
+  std::function<void(const TileGrid&)> progress;
 };
+inline constexpr uint64_t kProgressCycles = 1024;
 
-enum class RunStatus { Running, Done, Deadlock, CycleLimit, Failed };
+/// Interrupted: Ctrl-C (run_interrupt.h) stopped the run; its statistics are those so far.
+enum class RunStatus { Running, Done, Deadlock, CycleLimit, Failed, Interrupted };
 const char* RunStatusName(RunStatus s);
 
 /// A tile that had not halted when the fabric stopped moving, and why.
@@ -115,10 +122,17 @@ class TileGrid {
 
   /// Tile evaluations done (halted tiles with empty routers are skipped).
   uint64_t Evaluations() const { return evaluations_; }
+  /// Cycles the plain loop did not visit tile `index` at all: it was dormant (halted, its
+  /// router empty) and nothing arrived. They count as halted cycles in the statistics.
+  uint64_t DormantCycles(int index) const;
 
  private:
   std::string DeadlockText() const;
   bool CheckTilesAndRouters();
+  /// After a plain-loop cycle: puts tiles that were skipped twice in a row to sleep (both
+  /// link buffers then hold nothing from them) and wakes the neighbours of every tile and
+  /// edge that drove something, so that next cycle's list holds every tile that could change.
+  void ScheduleNextCycle();
 
   FabricConfig config_;
   RunOptions options_;
@@ -136,6 +150,13 @@ class TileGrid {
   uint64_t cycle_ = 0;
   uint64_t quiet_cycles_ = 0;
   uint64_t evaluations_ = 0;
+  // Activity: the tiles the plain loop visits this cycle; a dormant tile is off the list
+  // until a neighbour or an edge drives its link. Under SystemC every tile stays listed.
+  std::vector<int> active_, next_active_;
+  std::vector<uint8_t> listed_;        // per tile: on next_active_
+  std::vector<uint8_t> skipped_runs_;  // per tile: consecutive skipped cycles (up to 2)
+  std::vector<uint64_t> asleep_since_; // per tile: the cycle it went dormant, or kAwake
+  std::vector<uint64_t> dormant_cycles_;
   RunStatus status_ = RunStatus::Running;
   std::string stop_reason_;
 };

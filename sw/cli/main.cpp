@@ -7,6 +7,7 @@
 
 #include "asm/assembler.h"
 #include "cli/asm_command.h"
+#include "cli/compare_command.h"
 #include "cli/config_command.h"
 #include "cli/demo_command.h"
 #include "cli/gpu_command.h"
@@ -27,6 +28,7 @@ int main(int argc, char** argv) {
   wafersim::cli::AddConfigCommand(app, run);
   wafersim::cli::AddGpuCommand(app, run);
   wafersim::cli::AddWorkloadCommand(app, run);
+  wafersim::cli::AddCompareCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

@@ -13,6 +13,8 @@
 #include "fabric_waves.h"
 #include "runtime/kernel_run.h"
 #include "runtime/mapper_registry.h"
+#include "runtime/run_progress.h"
+#include "run_interrupt.h"
 #include "tile_grid.h"
 #include "waves/gtkw.h"
 
@@ -47,6 +49,7 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
     }
     fmt::print("  phases     mean cycles per region tile: {}\n", s);
   }
+  if (!m.report_line.empty()) fmt::print("  {}\n", m.report_line);
   const double all = tile_cycles;
   using fabric::Activity;
   auto part = [&](Activity a) { return Percent(double(t.tile_cycles[static_cast<int>(a)]), all); };
@@ -100,6 +103,10 @@ int RunKernelJob(const RunJob& job) {
   fabric::RunOptions options;
   options.max_cycles = job.max_cycles;
   options.watchdog_cycles = job.watchdog;
+  auto progress = std::make_shared<runtime::RunProgress>(std::max(mapping.compute_bound_cycles, mapping.io_bound_cycles));
+  options.progress = [progress](const fabric::TileGrid& g) { (*progress)(g); };
+  fabric::InstallInterruptHandler();
+  fabric::ClearInterrupt();
   fabric::TileGrid grid(config, options);
   if (!job.trace.empty()) {
     Region reg{0, 0, std::min(config.width, 2) - 1, std::min(config.height, 2) - 1};
@@ -110,6 +117,7 @@ int RunKernelJob(const RunJob& job) {
   }
   const runtime::KernelResult result = runtime::RunKernel(
       mapping, grid, job.scheduler == "systemc" ? runtime::Scheduler::SystemC : runtime::Scheduler::PlainLoop);
+  progress->Finish();
   PrintReport(mapping, result, grid, job);
   if (!job.trace.empty()) fmt::print("  trace      {} (open with: gtkwave {} {})\n", job.trace, job.trace,
                                      waves::SaveFilePathFor(job.trace));
@@ -120,7 +128,7 @@ int RunKernelJob(const RunJob& job) {
   }
   if (result.status != fabric::RunStatus::Done) {
     fmt::print(stderr, "wafersim: error: {}: {}\n", fabric::RunStatusName(result.status), result.stop_reason);
-    return 1;
+    return result.status == fabric::RunStatus::Interrupted ? 130 : 1;
   }
   if (!result.correct) {
     fmt::print(stderr, "wafersim: error: wrong answer: {}\n", result.check);

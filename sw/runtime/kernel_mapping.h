@@ -36,6 +36,23 @@ struct EdgeOutput {
   size_t offset, count;
 };
 
+/// Results a kernel leaves in a tile's SRAM (where the next layer would use them): output
+/// elements offset, offset + 1, ... are the binary32 words from byte `addr` on.
+struct SramOutput {
+  int x, y;
+  uint32_t addr;
+  size_t offset, count;
+};
+
+/// SRAM contents a run must leave in a tile (a cache the kernel appends to, say): `words`
+/// from byte `addr` on, exactly; `name` says what they are in the failure message.
+struct SramExpectation {
+  int x, y;
+  uint32_t addr;
+  std::vector<uint32_t> words;
+  std::string name;
+};
+
 struct KernelMapping {
   std::string kernel;       ///< "gemv"
   std::string description;  ///< one line: the shape and the placement
@@ -58,6 +75,9 @@ struct KernelMapping {
   double io_bound_cycles = 0;       ///< edge words over the edge links' bandwidth
   uint32_t sram_bytes_per_tile = 0; ///< the most any tile needs
   nlohmann::json parameters;
+  std::string report_line;  ///< one more line of the report, if any (MoE: tokens per expert, imbalance)
+  std::vector<SramExpectation> sram_expected;  ///< checked after the run, besides the outputs
+  std::vector<SramOutput> sram_outputs;       ///< read after the run, with the edge outputs
 };
 
 }  // namespace wafersim::runtime

@@ -42,6 +42,29 @@ void CheckOutput(const KernelMapping& m, KernelResult& r) {
   r.check = fmt::format("all {} elements of {} within tolerance", m.output_size, m.output_name);
 }
 
+// The SRAM contents the mapping expects after the run; the first word that differs fails it
+// (an output error found first stays the one reported).
+void CheckSram(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r) {
+  size_t words = 0;
+  for (const auto& e : m.sram_expected) {
+    const auto& bytes = grid.Tile(e.x, e.y).Sram().Bytes();
+    for (size_t i = 0; i < e.words.size(); ++i) {
+      uint32_t got = 0;
+      std::memcpy(&got, &bytes[e.addr + 4 * i], 4);
+      if (got != e.words[i]) {
+        if (r.correct) {
+          r.check = fmt::format("tile ({},{}) SRAM 0x{:x}: {} word {} is 0x{:08x}, expected 0x{:08x}", e.x, e.y,
+                                e.addr + 4 * i, e.name, i, got, e.words[i]);
+        }
+        r.correct = false;
+        return;
+      }
+    }
+    words += e.words.size();
+  }
+  if (words > 0 && r.correct) r.check += fmt::format("; {} words left in SRAM as expected", words);
+}
+
 void ReadPhases(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r) {
   if (m.stamped_tiles.empty()) return;
   for (size_t p = 0; p < m.phases.size(); ++p) {
@@ -104,8 +127,22 @@ KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler
     }
     r.received += i;
   }
+  for (const auto& out : m.sram_outputs) {
+    const auto& bytes = grid.Tile(out.x, out.y).Sram().Bytes();
+    for (size_t i = 0; i < out.count; ++i) {
+      float v;
+      std::memcpy(&v, &bytes[out.addr + 4 * i], 4);
+      r.output[out.offset + i] = v;
+    }
+    r.received += out.count;
+  }
   CheckOutput(m, r);
+  CheckSram(m, grid, r);
   ReadPhases(m, grid, r);
+  if (r.status != fabric::RunStatus::Done) {
+    r.correct = false;
+    r.check = fmt::format("not checked, the run stopped early ({})", r.check);
+  }
   return r;
 }
 

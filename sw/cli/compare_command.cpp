@@ -1,0 +1,261 @@
+#include "cli/compare_command.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <map>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli/noc_report.h"
+#include "compare/comparison.h"
+#include "fabric_config.h"
+#include "gpu/preset_registry.h"
+#include "workload/dtype.h"
+#include "workload/phase.h"
+#include "workload/workload_keys.h"
+
+namespace wafersim::cli {
+
+namespace {
+
+namespace wl = wafersim::workload;
+namespace cmp = wafersim::compare;
+
+struct CompareFlags {
+  std::string workload_file;
+  std::map<std::string, std::string> text;
+  std::map<std::string, CLI::Option*> given;
+  std::string wafer = "wse3";
+  std::string wafer_config;
+  std::string gpu = "h100-sxm";
+  int gpus = 0;
+  int wafers = 0;
+  std::string weights = "auto";
+  double wafer_link_gbps = 0;
+  double stream_gbps = 0;
+  std::string layer_cycles;
+  std::string json;
+  std::string plots;
+};
+
+std::string Time(double s) {
+  if (s >= 1) return fmt::format("{:.3f} s", s);
+  if (s >= 1e-3) return fmt::format("{:.3f} ms", s * 1e3);
+  if (s >= 1e-6) return fmt::format("{:.2f} us", s * 1e6);
+  return fmt::format("{:.0f} ns", s * 1e9);
+}
+
+std::string Bytes(double v) {
+  if (v >= 1e12) return fmt::format("{:.2f} TB", v / 1e12);
+  if (v >= 1e9) return fmt::format("{:.1f} GB", v / 1e9);
+  if (v >= 1e6) return fmt::format("{:.1f} MB", v / 1e6);
+  return fmt::format("{:.0f} kB", v / 1e3);
+}
+
+std::string Energy(double j) {
+  if (j >= 1) return fmt::format("{:.3f} J", j);
+  if (j >= 1e-3) return fmt::format("{:.2f} mJ", j * 1e3);
+  return fmt::format("{:.1f} uJ", j * 1e6);
+}
+
+std::string Rate(double v) {
+  if (v >= 1e6) return fmt::format("{:.2f} M", v / 1e6);
+  if (v >= 1e4) return fmt::format("{:.0f}", v);
+  return fmt::format("{:.1f}", v);
+}
+
+void Row(const std::string& what, const std::string& wafer, const std::string& gpu) {
+  fmt::print("  {:<26} {:<40} {}\n", what, wafer, gpu);
+}
+
+void PrintSide(const cmp::Comparison& c) {
+  const wl::Workload& w = c.workload;
+  const bool decode = w.phase == wl::Phase::kDecode;
+  const cmp::MachineResult& a = c.wafer.Chosen();
+  const cmp::MachineResult& g = c.gpu;
+  const int last = w.first_layer + w.LayerCount() - 1;
+  fmt::print("wafersim compare: {} {}, batch {}, {} {}, {}; layers {}..{}{}\n", w.model.name, wl::PhaseName(w.phase),
+             w.batch, decode ? "context" : "prompt", decode ? w.context : w.prompt, wl::DTypeName(w.dtype),
+             w.first_layer, last, last == w.model.layers - 1 ? " and the output head" : "");
+  Row("", "wafer: " + a.machine, "GPU node: " + g.machine);
+  Row("mode", a.mode, g.mode);
+  if (decode) {
+    Row("time per output token", Time(a.step_s), Time(g.step_s));
+    Row("tokens/s", Rate(a.TokensPerS()), Rate(g.TokensPerS()));
+  } else {
+    Row("time to first token", Time(a.step_s), Time(g.step_s));
+    Row("prompt tokens/s", Rate(a.TokensPerS()), Rate(g.TokensPerS()));
+  }
+  Row("utilization", fmt::format("{:.2f}% of {:.2f} PFLOP/s", 100 * a.Utilization(), a.peak_flops / 1e15),
+      fmt::format("{:.2f}% of {:.2f} PFLOP/s", 100 * g.Utilization(), g.peak_flops / 1e15));
+  Row("bound", a.bound, g.bound);
+  const auto memory = [](const cmp::MachineResult& r, const std::string& kind) {
+    return fmt::format("{} of {} {}{}", Bytes(r.memory_needed_bytes), Bytes(r.memory_capacity_bytes), kind,
+                       r.fits ? "" : " (DOES NOT FIT)");
+  };
+  Row("memory", memory(a, "SRAM usable"), memory(g, "HBM"));
+  Row("energy per token", Energy(a.EnergyPerTokenJ()) + " counted", Energy(g.EnergyPerTokenJ()) + " counted");
+  const auto rated = [](const cmp::MachineResult& r) {
+    return r.rated_power_w > 0 ? fmt::format("{} at {:.1f} kW rated", Energy(r.RatedEnergyPerTokenJ()),
+                                             r.devices * r.rated_power_w / 1e3)
+                               : std::string("(no rated power)");
+  };
+  Row("", rated(a), rated(g));
+  for (size_t i = 0; i < a.breakdown_s.size(); ++i) {
+    const auto& [group, ta] = a.breakdown_s[i];
+    const double tg = g.breakdown_s[i].second;
+    if (ta <= 0 && tg <= 0) continue;
+    Row(i == 0 ? "time: " + group : "      " + group,
+        fmt::format("{} ({:.0f}%)", Time(ta), 100 * ta / a.step_s), fmt::format("{} ({:.0f}%)", Time(tg), 100 * tg / g.step_s));
+  }
+
+  const cmp::WaferCapacity& cap = c.wafer.capacity;
+  fmt::print("\nwafer capacity: {} of weights + {} of KV cache + {} of activations; {} usable per wafer ({:.0f}% "
+             "of {} tiles x {} bytes): {}\n",
+             Bytes(cap.weight_bytes), Bytes(cap.kv_bytes), Bytes(cap.activation_bytes),
+             Bytes(cap.usable_per_wafer + cap.activation_bytes), 100 * cap.usable_fraction, cap.tiles,
+             cap.sram_bytes_per_tile,
+             c.wafer.fits_one ? "fits one wafer"
+                              : fmt::format("does not fit one wafer; needs {} in a layer pipeline", cap.wafers_needed));
+  const auto other = [&](const cmp::MachineResult& r) {
+    fmt::print("  {:<34} {} per pass, {} tokens/s, bound {}, energy per token {}{}\n", r.mode, Time(r.step_s),
+               Rate(r.TokensPerS()), r.bound, Energy(r.EnergyPerTokenJ()), r.fits ? "" : " (DOES NOT FIT)");
+  };
+  if (!c.wafer.fits_one || c.wafer.chosen == "stream") {
+    fmt::print("  both ways out (--weights picks the one above):\n");
+    other(c.wafer.resident);
+    other(c.wafer.streamed);
+  }
+}
+
+void PrintKernels(const cmp::Comparison& c) {
+  const cmp::MachineResult& a = c.wafer.Chosen();
+  const cmp::MachineResult& g = c.gpu;
+  fmt::print("\nper kernel (one run x runs per pass):\n  {:<36} {:>22} {:<14} {:>22} {:<13}\n", "kernel",
+             "wafer", "  bound", "GPU", "  bound");
+  std::vector<std::string> names;
+  std::map<std::string, const cmp::KernelTiming*> wa, gp;
+  for (const auto& k : a.kernels) {
+    names.push_back(k.name);
+    wa[k.name] = &k;
+  }
+  for (const auto& k : g.kernels) {
+    if (!wa.count(k.name)) names.push_back(k.name);
+    gp[k.name] = &k;
+  }
+  const auto cell = [](const cmp::KernelTiming* k) {
+    return k ? fmt::format("{} x {}", Time(k->time_s), k->count) : std::string("-");
+  };
+  for (const auto& n : names) {
+    const auto* x = wa.count(n) ? wa[n] : nullptr;
+    const auto* y = gp.count(n) ? gp[n] : nullptr;
+    fmt::print("  {:<36} {:>22}   {:<12} {:>22}   {:<13}\n", n, cell(x), x ? x->bound : "", cell(y),
+               y ? y->bound : "");
+  }
+  fmt::print("\nnotes:\n");
+  for (const auto& n : a.notes) fmt::print("  wafer: {}\n", n);
+  for (const auto& n : g.notes) fmt::print("  GPU: {}\n", n);
+  fmt::print("  energy: counted operations and bytes x the energy table (docs/energy.md); dynamic energy only\n");
+}
+
+void Plot(const std::string& json_path, const std::string& prefix) {
+  const std::string script = std::string(WAFERSIM_SOURCE_DIR) + "/scripts/plot_compare";
+  const std::string cmd = fmt::format("/usr/bin/python3 '{}' '{}' '{}'", script, json_path, prefix);
+  if (std::system(cmd.c_str()) != 0) {
+    throw std::runtime_error(fmt::format("--plots: '{}' failed (it needs /usr/bin/python3 with matplotlib)", cmd));
+  }
+  fmt::print("plots: {}-roofline.png, {}-breakdown.png\n", prefix, prefix);
+}
+
+double PositiveGbps(const std::string& flag, double v) {
+  if (!(v > 0) || !std::isfinite(v)) throw std::invalid_argument(fmt::format("{} {}: must be a positive GB/s", flag, v));
+  return v * 1e9;
+}
+
+}  // namespace
+
+void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
+  auto flags = std::make_shared<CompareFlags>();
+  CLI::App* cmd = app.add_subcommand(
+      "compare", "A workload on the wafer and on an HBM GPU node, side by side (time, tokens/s, bound, memory, "
+                 "energy per token)");
+  cmd->add_option("--config", flags->workload_file, "workload TOML file of [model] and [run] keys (flags override it)");
+  for (const auto& k : wl::WorkloadKeys()) {
+    flags->given[k.key] =
+        cmd->add_option(k.flag, flags->text[k.key], fmt::format("{} ({}; default {})", k.meaning, k.unit, k.fallback));
+  }
+  cmd->add_option("--wafer", flags->wafer, "fabric preset (see wafersim config)")->capture_default_str();
+  cmd->add_option("--wafer-config", flags->wafer_config, "fabric TOML file over the preset");
+  cmd->add_option("--gpu", flags->gpu, "GPU preset (see wafersim gpu --list)")->capture_default_str();
+  cmd->add_option("--gpus", flags->gpus, "GPUs of the node for tensor parallelism (default: the whole node)");
+  cmd->add_option("--wafers", flags->wafers, "wafers of the layer pipeline (default: as many as the model needs)");
+  cmd->add_option("--weights", flags->weights,
+                  "when the model does not fit one wafer, report: pipeline (several wafers), stream (weights streamed "
+                  "in at the edge) or auto (pipeline); both are shown")
+      ->capture_default_str();
+  cmd->add_option("--wafer-link-bw", flags->wafer_link_gbps, "bandwidth between pipelined wafers, GB/s (default 150)");
+  cmd->add_option("--stream-bw", flags->stream_gbps,
+                  "bandwidth of streamed weights, GB/s (default: the fabric's edge links x 4 bytes x clock)");
+  cmd->add_option("--layer-cycles", flags->layer_cycles,
+                  "JSON of simulated cycles per kernel, replacing the wafer model's estimates");
+  cmd->add_option("--json", flags->json, "write the comparison as JSON");
+  cmd->add_option("--plots", flags->plots, "write PREFIX-roofline.png and PREFIX-breakdown.png");
+  cmd->callback([flags, cmd, &run] {
+    run = [flags, cmd]() -> int {
+      std::vector<wl::Setting> from_file;
+      if (!flags->workload_file.empty()) from_file = wl::ReadWorkloadFile(flags->workload_file);
+      std::vector<wl::Setting> from_flags;
+      for (const auto& k : wl::WorkloadKeys()) {
+        if (flags->given[k.key]->count() > 0) from_flags.push_back(wl::FlagSetting(k.key, flags->text[k.key]));
+      }
+      cmp::CompareRequest req;
+      req.workload = wl::ResolveWorkload(from_file, from_flags);
+      fabric::FabricConfig fc;
+      try {
+        fc = fabric::Preset(flags->wafer);
+      } catch (const std::invalid_argument& e) {
+        throw std::invalid_argument(fmt::format("--wafer {}: {}", flags->wafer, e.what()));
+      }
+      if (!flags->wafer_config.empty()) fc = fabric::LoadFabricConfig(flags->wafer_config, fc);
+      fabric::ValidateFabricConfig(fc);
+      req.wafer.config = fc;
+      if (cmd->count("--wafer-link-bw") > 0) {
+        req.wafer.params.wafer_link_bytes_per_s = PositiveGbps("--wafer-link-bw", flags->wafer_link_gbps);
+      }
+      if (cmd->count("--stream-bw") > 0) req.wafer.params.stream_bytes_per_s = PositiveGbps("--stream-bw", flags->stream_gbps);
+      if (cmd->count("--wafers") > 0 && flags->wafers <= 0) {
+        throw std::invalid_argument(fmt::format("--wafers {}: must be a positive integer", flags->wafers));
+      }
+      if (cmd->count("--gpus") > 0 && flags->gpus <= 0) {
+        throw std::invalid_argument(fmt::format("--gpus {}: must be a positive integer", flags->gpus));
+      }
+      req.wafer_options.wafers = flags->wafers;
+      req.wafer_options.weights = flags->weights;
+      if (!flags->layer_cycles.empty()) req.overrides = cmp::CycleOverrides::Load(flags->layer_cycles);
+      try {
+        req.gpu = gpu::PresetRegistry::Get().Create(flags->gpu);
+      } catch (const std::invalid_argument& e) {
+        std::string msg = e.what();
+        if (msg.rfind("--preset", 0) == 0) msg = "--gpu" + msg.substr(8);
+        throw std::invalid_argument(msg);
+      }
+      req.gpus = flags->gpus;
+      const cmp::Comparison c = cmp::Compare(req);
+      PrintSide(c);
+      PrintKernels(c);
+      if (!flags->json.empty() || !flags->plots.empty()) {
+        const std::string path = !flags->json.empty() ? flags->json : flags->plots + "-compare.json";
+        WriteJson(path, cmp::ComparisonJson(c, req.energy));
+        if (!flags->plots.empty()) Plot(path, flags->plots);
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace wafersim::cli

@@ -1,0 +1,43 @@
+#include "compare/cycle_overrides.h"
+
+#include <fstream>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+namespace wafersim::compare {
+
+CycleOverrides CycleOverrides::Load(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw std::invalid_argument(fmt::format("--layer-cycles {}: cannot open the file", path));
+  nlohmann::json j;
+  try {
+    in >> j;
+  } catch (const nlohmann::json::exception& e) {
+    throw std::invalid_argument(fmt::format("--layer-cycles {}: not JSON ({})", path, e.what()));
+  }
+  if (!j.is_object() || !j.contains("kernels") || !j["kernels"].is_object()) {
+    throw std::invalid_argument(fmt::format("--layer-cycles {}: expected an object with \"kernels\"", path));
+  }
+  CycleOverrides o;
+  for (const auto& [name, v] : j["kernels"].items()) {
+    const auto number = [&](const char* key) {
+      if (!v.is_object() || !v.contains(key) || !v[key].is_number() || v[key].get<double>() < 0) {
+        throw std::invalid_argument(
+            fmt::format("--layer-cycles {}: kernels.{}.{}: must be a number >= 0", path, name, key));
+      }
+      return v[key].get<double>();
+    };
+    o.Set(name, {number("fixed_cycles"), number("token_cycles")});
+  }
+  return o;
+}
+
+std::optional<StageCost> CycleOverrides::Find(const std::string& kernel) const {
+  const auto it = by_kernel_.find(kernel);
+  if (it == by_kernel_.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace wafersim::compare

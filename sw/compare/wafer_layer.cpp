@@ -1,0 +1,252 @@
+#include "compare/wafer_layer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "gpu/moe_routing.h"
+#include "workload/memory_footprint.h"
+#include "workload/param_count.h"
+
+namespace wafersim::compare {
+
+namespace wl = wafersim::workload;
+
+namespace {
+
+/// Elements a vector kernel keeps on each tile at least (fewer would spend the tiles on routes).
+constexpr double kMinElementsPerTile = 16;
+/// Tiles a matrix gets at least, over what its bytes need: its blocks are whole rows and
+/// columns of tiles, so a region exactly as large as the bytes rarely places them.
+constexpr double kPlacementSlack = 1.15;
+
+std::string GroupOf(const wl::Kernel& k) {
+  if (k.kind == wl::KernelKind::kAttention) return "attention";
+  if (k.name.rfind("moe.", 0) == 0) return "experts";
+  if (k.kind == wl::KernelKind::kGemm || k.kind == wl::KernelKind::kGemv) return "projections";
+  return "vector";
+}
+
+bool IsMatrix(const wl::Kernel& k) { return k.kind == wl::KernelKind::kGemm || k.kind == wl::KernelKind::kGemv; }
+
+/// Applies a simulated figure if there is one, and fills what follows from the cost.
+void Finish(WaferStage& s, double tokens, const CycleOverrides& overrides) {
+  s.source = "modelled from the simulated GEMV mapping";
+  if (const auto sim = overrides.Find(s.name)) {
+    s.cost = *sim;
+    s.source = "simulated (--layer-cycles)";
+  }
+  s.pass_cycles = s.cost.Cycles(tokens);
+  s.bound = tokens * s.cost.token_cycles >= s.cost.fixed_cycles ? "compute" : "latency";
+}
+
+WaferStage MatrixStage(const WaferMachine& m, const wl::Workload& w, const wl::Kernel& k, int64_t tiles,
+                       double usable) {
+  const int b = wl::DTypeBytes(w.dtype);
+  const int lanes = m.Lanes(w.dtype);
+  const double tokens = static_cast<double>(w.Tokens());
+  WaferStage s;
+  s.name = k.name;
+  s.kind = wl::KernelKindName(k.kind);
+  s.group = GroupOf(k);
+  double hops_per_row = 0;
+  if (k.experts > 0) {
+    // Every expert on its own tiles; the experts a pass uses run at once.
+    const std::vector<int64_t> counts = gpu::RouteTokens(w.Tokens(), k.experts, k.top_k, gpu::Routing{});
+    const double busiest = static_cast<double>(*std::max_element(counts.begin(), counts.end()));
+    const int64_t per_expert = std::max<int64_t>(1, tiles / k.experts);
+    const GemvPlacement g = PlaceGemv(k.n, k.k, 1, per_expert, b, usable, lanes, busiest);
+    s.tiles = g.tiles * k.experts;
+    s.bytes_per_tile = g.bytes_per_tile;
+    s.fits = g.fits;
+    s.cost = {g.cost.fixed_cycles, g.cost.token_cycles * busiest / tokens};
+    hops_per_row = 4.0 * static_cast<double>(k.k * g.q + k.n * g.p);
+    s.counts.sram_bytes = k.flops * b + static_cast<double>(k.m) * static_cast<double>(k.n * g.p) * 8;
+  } else {
+    const GemvPlacement g = PlaceGemv(k.n, k.k, k.batch, tiles, b, usable, lanes, tokens);
+    s.tiles = g.tiles;
+    s.bytes_per_tile = g.bytes_per_tile;
+    s.fits = g.fits;
+    s.cost = g.cost;
+    hops_per_row = 4.0 * static_cast<double>(k.k * g.q + k.n * g.p) * static_cast<double>(k.batch);
+    s.counts.sram_bytes =
+        k.flops * b + static_cast<double>(k.m) * static_cast<double>(k.n * g.p * k.batch) * 8;  // + partial sums
+  }
+  s.counts.matrix_flops = k.flops;
+  s.counts.hop_bytes = static_cast<double>(k.m) * hops_per_row;
+  s.sram_bytes = s.counts.sram_bytes;
+  return s;
+}
+
+WaferStage AttentionStage(const WaferMachine& m, const wl::Workload& w, const wl::Kernel& a, int64_t tiles,
+                          double kv_bytes) {
+  const int b = wl::DTypeBytes(w.dtype);
+  const int lanes = m.Lanes(w.dtype);
+  const double tokens = static_cast<double>(w.Tokens());
+  const double keys = wl::AttentionPairs(a.q_len, a.kv_len, a.causal) / static_cast<double>(a.q_len);
+  const double per_seq_tiles = std::max(1.0, std::floor(static_cast<double>(tiles) / static_cast<double>(a.sequences)));
+  const double key_rows = std::ceil(keys) * static_cast<double>(a.kv_heads);
+  const double group = static_cast<double>(a.heads / a.kv_heads);
+  const double heads = static_cast<double>(a.heads);
+  // Keys spread one block per tile; with more tiles than key rows (MLA's one latent for all
+  // heads) each key is copied to `copies` tiles that split the group's query heads.
+  const double used = std::min(per_seq_tiles, key_rows);
+  const double copies = std::clamp(std::floor(per_seq_tiles / key_rows), 1.0, group);
+  const double m_t = std::ceil(key_rows / used);
+  const double side = std::sqrt(used * copies);
+  // One query token of one sequence on its tiles: both passes over each tile's keys for its
+  // query heads, an exponential per score, the heads' outputs (and the softmax's max and sum)
+  // reduced along the rows of tiles.
+  const double per_query = std::ceil(group / copies) * m_t *
+                               (GemvRowCycles(a.qk_dim, lanes) + GemvRowCycles(a.v_dim, lanes) + m.params.exp_cycles) +
+                           GemvFit::kPerBlockSide * heads * static_cast<double>(a.v_dim + 2) / side;
+  WaferStage s;
+  s.name = a.name;
+  s.kind = "attention";
+  s.group = "attention";
+  s.tiles = static_cast<int64_t>(used * copies) * a.sequences;
+  s.bytes_per_tile = kv_bytes * copies / static_cast<double>(tiles);
+  s.cost.fixed_cycles = GemvFit::kBase + GemvFit::kPerRegionSide * 2 * side;
+  s.cost.token_cycles = per_query / static_cast<double>(a.sequences);  // the sequences run side by side
+  const double pairs = a.flops / (2.0 * heads * static_cast<double>(a.qk_dim + a.v_dim));  // per head
+  s.counts.matrix_flops = a.flops;
+  s.counts.vector_ops = heads * pairs * 5;  // max, subtract, exponential, sum, scale
+  s.counts.sram_bytes = a.flops * b;
+  s.counts.hop_bytes = tokens * 4 * heads * static_cast<double>(a.qk_dim + a.v_dim + 2) * side;
+  s.sram_bytes = s.counts.sram_bytes;
+  return s;
+}
+
+/// Operations per element on the vector path (lanes wide) and exponentials per element.
+struct VectorCost {
+  double ops = 1;
+  double exps = 0;
+  bool reduces = false;  ///< needs a reduction across its tiles (norms, top-k)
+  bool moves = false;    ///< crosses the region (MoE dispatch and combine)
+};
+
+VectorCost VectorCostOf(const wl::Kernel& k) {
+  switch (k.kind) {
+    case wl::KernelKind::kRmsNorm: return {4, 0, true, false};
+    case wl::KernelKind::kLayerNorm: return {6, 0, true, false};
+    case wl::KernelKind::kRope: return {6, 0, false, false};
+    case wl::KernelKind::kResidualAdd: return {1, 0, false, false};
+    case wl::KernelKind::kSiluMul: return {4, 1, false, false};
+    case wl::KernelKind::kGelu: return {6, 1, false, false};
+    case wl::KernelKind::kKvAppend: return {1, 0, false, false};
+    case wl::KernelKind::kTopK: return {4, 1, true, false};
+    case wl::KernelKind::kDispatch: return {1, 0, false, true};
+    case wl::KernelKind::kCombine: return {2.0 * std::max<int64_t>(1, k.top_k), 0, false, true};
+    default: return {1, 0, false, false};
+  }
+}
+
+WaferStage VectorStage(const WaferMachine& m, const wl::Workload& w, const wl::Kernel& k, int64_t near_tiles,
+                       int64_t layer_tiles) {
+  const int b = wl::DTypeBytes(w.dtype);
+  const int lanes = m.Lanes(w.dtype);
+  const double tokens = static_cast<double>(w.Tokens());
+  const VectorCost c = VectorCostOf(k);
+  const double elements = static_cast<double>(k.rows) * static_cast<double>(k.width);
+  const double per_token = elements / tokens;
+  const double used = std::clamp(std::floor(per_token / kMinElementsPerTile), 1.0, static_cast<double>(near_tiles));
+  const double side = std::sqrt(used);
+  WaferStage s;
+  s.name = k.name;
+  s.kind = wl::KernelKindName(k.kind);
+  s.group = GroupOf(k);
+  s.tiles = static_cast<int64_t>(used);
+  s.cost.token_cycles = std::ceil(per_token / used) * (c.ops / lanes + c.exps * m.params.exp_cycles);
+  s.cost.fixed_cycles = GemvFit::kBase + (c.reduces ? GemvFit::kPerRegionSide * 2 * side : 0);
+  if (c.moves) {
+    // The token's vector crosses the layer's region to (or from) its experts, a piece per column:
+    // the crossing's latency once (tokens follow each other), the pieces per token.
+    const double layer_side = std::sqrt(static_cast<double>(layer_tiles));
+    s.cost.token_cycles = std::ceil(per_token / layer_side);
+    s.cost.fixed_cycles += m.params.hop_cycles * 2 * layer_side;
+    s.counts.hop_bytes = elements * 4 * layer_side;
+  }
+  s.counts.vector_ops = elements * c.ops + elements * c.exps;
+  s.counts.sram_bytes = elements * b * 2;
+  s.sram_bytes = s.counts.sram_bytes;
+  return s;
+}
+
+}  // namespace
+
+LayerBytes LayerStoredBytes(const wl::Workload& w, int layer) {
+  LayerBytes lb;
+  lb.weights = static_cast<double>(wl::LayerWeightBytes(w.model, layer, w.dtype));
+  lb.kv = static_cast<double>(w.batch) * static_cast<double>(w.KvLength()) *
+          static_cast<double>(wl::KvBytesPerTokenPerLayer(w.model, w.dtype));
+  return lb;
+}
+
+std::vector<WaferStage> LayerStages(const WaferMachine& m, const wl::Workload& w, int layer, int64_t tiles,
+                                    const CycleOverrides& overrides) {
+  const std::vector<wl::Kernel> kernels = wl::LayerKernels(w, layer);
+  const LayerBytes lb = LayerStoredBytes(w, layer);
+  const double kv_per_tile = lb.kv / static_cast<double>(tiles);
+  const double usable = m.UsableBytesPerTile() - kv_per_tile;
+  double matrix_weights = 0;
+  for (const auto& k : kernels) {
+    if (IsMatrix(k)) matrix_weights += static_cast<double>(k.weight_params);
+  }
+  const double tokens = static_cast<double>(w.Tokens());
+  std::vector<WaferStage> out;
+  int64_t near = tiles;
+  for (const auto& k : kernels) {
+    WaferStage s;
+    if (IsMatrix(k)) {
+      // Its share of the region, and never fewer tiles than its weights need (with room for blocks
+      // being whole rows and columns of tiles): small matrices would otherwise round to nothing.
+      const double share = static_cast<double>(k.weight_params) / matrix_weights;
+      const double bytes = static_cast<double>(k.weight_params) * wl::DTypeBytes(w.dtype);
+      const int64_t least = static_cast<int64_t>(std::ceil(kPlacementSlack * bytes / std::max(usable, 1.0)));
+      const int64_t mine =
+          std::max<int64_t>({1, least, static_cast<int64_t>(std::floor(share * static_cast<double>(tiles)))});
+      s = MatrixStage(m, w, k, mine, usable);
+      near = std::max<int64_t>(1, s.tiles);
+    } else if (k.kind == wl::KernelKind::kAttention) {
+      s = AttentionStage(m, w, k, tiles, lb.kv);
+    } else {
+      s = VectorStage(m, w, k, near, tiles);
+    }
+    if (usable <= 0) s.fits = false;
+    Finish(s, tokens, overrides);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+int64_t HeadRows(const wl::Workload& w) { return w.batch; }
+
+WaferStage HeadStage(const WaferMachine& m, const wl::Workload& w, int64_t tiles, const CycleOverrides& overrides) {
+  wl::Kernel k;
+  k.name = "lm_head";
+  k.kind = wl::KernelKind::kGemv;
+  k.m = HeadRows(w);
+  k.n = w.model.vocab;
+  k.k = w.model.hidden;
+  k.flops = 2.0 * static_cast<double>(k.m) * static_cast<double>(k.n) * static_cast<double>(k.k);
+  const int b = wl::DTypeBytes(w.dtype);
+  const double rows = static_cast<double>(k.m);
+  WaferStage s;
+  s.name = k.name;
+  s.kind = "gemv";
+  s.group = "projections";
+  const GemvPlacement g = PlaceGemv(k.n, k.k, 1, tiles, b, m.UsableBytesPerTile(), m.Lanes(w.dtype), rows);
+  s.tiles = g.tiles;
+  s.bytes_per_tile = g.bytes_per_tile;
+  s.fits = g.fits;
+  // Only the rows that need logits go through it: in prefill, once at the end of the pass.
+  const double tokens = static_cast<double>(w.Tokens());
+  s.cost = tokens > rows ? StageCost{g.cost.Cycles(rows), 0} : g.cost;
+  s.counts.matrix_flops = k.flops;
+  s.counts.sram_bytes = k.flops * b;
+  s.counts.hop_bytes = rows * 4.0 * static_cast<double>(k.k * g.q + k.n * g.p);
+  s.sram_bytes = s.counts.sram_bytes;
+  Finish(s, tokens, overrides);
+  return s;
+}
+
+}  // namespace wafersim::compare

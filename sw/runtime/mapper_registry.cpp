@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/attention_mapper.h"
 #include "runtime/gemv_mapper.h"
 
 namespace wafersim::runtime {
@@ -12,6 +13,8 @@ const std::vector<MapperInfo>& Mappers() {
   static const std::vector<MapperInfo> mappers = {
       {"gemv", "y = W x: W sharded over a region, x multicast down columns, partial sums reduced along rows",
        MapGemv},
+      {"attention", "decode: KV cache sharded, max and sum reduced across tiles; prefill: causal, online softmax",
+       MapAttention},
   };
   return mappers;
 }

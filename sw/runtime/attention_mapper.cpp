@@ -1,0 +1,73 @@
+#include "runtime/attention_mapper.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "runtime/attention_decode_mapper.h"
+#include "runtime/attention_prefill_mapper.h"
+
+namespace wafersim::runtime {
+
+KernelMapping MapAttention(const KernelRequest& request, const fabric::FabricConfig& fabric) {
+  if (request.phase == "decode") return MapAttentionDecode(request, fabric);
+  if (request.phase == "prefill") return MapAttentionPrefill(request, fabric);
+  throw std::invalid_argument(fmt::format("--phase: '{}' is not decode or prefill", request.phase));
+}
+
+namespace attention {
+
+std::vector<Band> MakeBands(int64_t groups, int rows) {
+  std::vector<Band> bands;
+  if (groups <= rows) {
+    for (int i = 0; i < groups; ++i) {
+      bands.push_back({static_cast<int>(Start(rows, groups, i)), static_cast<int>(Share(rows, groups, i)), i, 1});
+    }
+  } else {
+    for (int r = 0; r < rows; ++r) {
+      bands.push_back({r, 1, static_cast<int>(Start(groups, rows, r)), static_cast<int>(Share(groups, rows, r))});
+    }
+  }
+  return bands;
+}
+
+// With w_t the exact weights and the fabric's weights w_t (1 + eta_t) before normalizing, the
+// numerator sum w (1 + eta) v plus its rounding errors, over the denominator sum w (1 + eta)
+// plus its own, differs from o by at most
+//   [sum w_t eta_t |v_t - o| + c u (1 + eta_max) (sum w_t |v_t| + |o|)] / (1 - eta_mean - c u (1 + eta_max))
+// (c = roundings), then 1/l by Newton (2u) and the product (u) add 3u, with room: 4u.
+void SoftmaxRow(const std::vector<double>& scores, const std::vector<double>& eta, int d, double roundings,
+                const std::function<const float*(int64_t)>& v, double* o, double* tol) {
+  const int64_t n = static_cast<int64_t>(scores.size());
+  const double m = *std::max_element(scores.begin(), scores.end());
+  std::vector<double> w(scores.size());
+  double total = 0, eta_max = 0, eta_mean = 0;
+  for (int64_t t = 0; t < n; ++t) {
+    w[t] = std::exp(scores[t] - m);
+    total += w[t];
+    eta_max = std::max(eta_max, eta[t]);
+  }
+  for (int64_t t = 0; t < n; ++t) {
+    w[t] /= total;
+    eta_mean += w[t] * eta[t];
+  }
+  const double c = roundings * kU * (1 + eta_max);
+  for (int i = 0; i < d; ++i) {
+    double sum = 0, abs_sum = 0;
+    for (int64_t t = 0; t < n; ++t) {
+      sum += w[t] * v(t)[i];
+      abs_sum += w[t] * std::fabs(v(t)[i]);
+    }
+    double spread = 0;
+    for (int64_t t = 0; t < n; ++t) spread += w[t] * eta[t] * std::fabs(v(t)[i] - sum);
+    // Exponentials below 2^-126 (subnormal, or 0 below e^-103.98): at most 2^-150 + E 2^-126
+    // off each, against l >= 1.
+    const double tiny = double(n) * (0x1p-150 + kExpF32RelativeError * 0x1p-126) * (abs_sum + std::fabs(sum) + 1);
+    const double err = (spread + c * (abs_sum + std::fabs(sum)) + tiny) / (1 - eta_mean - c);
+    o[i] = sum;
+    tol[i] = err + 4 * kU * (std::fabs(sum) + err);
+  }
+}
+
+}  // namespace attention
+
+}  // namespace wafersim::runtime

@@ -1,0 +1,22 @@
+// Attention prefill (docs/mapping.md): causal attention over the prompt, the sequence sharded
+// over the tiles. The region's rows are split into bands per (sequence, kv head) group, as in
+// decode; a group's prompt tokens are dealt to its band's tiles in a snake (0, 1, .., n-1,
+// n-1, .., 0, ...) so that every tile has about the same causal work, and each tile keeps
+// its tokens' queries, running maximum, running sum and output rows. The group's K and V
+// stream in from the west edge of every band row in chunks, multicast along the row; each
+// tile scores its rows against the keys each may see (key position <= query position) and
+// folds them in with an online softmax (exp_f32 in firmware), then divides by the running
+// sum. The outputs stay in the tiles' SRAM, where the next layer would use them.
+#pragma once
+
+#include "fabric_config.h"
+#include "runtime/kernel_mapping.h"
+#include "runtime/kernel_request.h"
+
+namespace wafersim::runtime {
+
+/// Throws std::invalid_argument naming the flag when the shape is wrong, and when a tile's
+/// share does not fit its SRAM (bytes needed versus available, per tensor).
+KernelMapping MapAttentionPrefill(const KernelRequest& request, const fabric::FabricConfig& fabric);
+
+}  // namespace wafersim::runtime

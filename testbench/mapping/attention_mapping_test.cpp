@@ -1,0 +1,255 @@
+// The attention mapper on RTL tiles, run as a plain loop. Decode is right for multi-head and
+// grouped-query shapes, bands of several rows and several groups per row, tiles without
+// tokens, a region inside the mesh; the new token's K and V are in the root's cache after the
+// run. Prefill is right for the same kinds of shapes and for several K/V chunks. For both:
+// the tolerance is tight enough to catch an error, the SRAM check, --fit and bad input.
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "fabric/fabric_harness.h"
+#include "runtime/attention_mapper.h"
+#include "runtime/kernel_run.h"
+
+using namespace wafersim;
+using testbench::SmallFabric;
+
+namespace {
+
+runtime::KernelRequest Decode(int batch, int heads, int kv_heads, int head_dim, int context) {
+  runtime::KernelRequest req;
+  req.kernel = "attention";
+  req.phase = "decode";
+  req.batch = batch;
+  req.heads = heads;
+  req.kv_heads = kv_heads;
+  req.head_dim = head_dim;
+  req.context = context;
+  return req;
+}
+
+runtime::KernelRequest Prefill(int batch, int heads, int kv_heads, int head_dim, int prompt) {
+  auto req = Decode(batch, heads, kv_heads, head_dim, 0);
+  req.phase = "prefill";
+  req.prompt = prompt;
+  return req;
+}
+
+runtime::KernelResult Run(const runtime::KernelMapping& mapping, const fabric::FabricConfig& config) {
+  fabric::TileGrid grid(config);
+  return runtime::RunKernel(mapping, grid, runtime::Scheduler::PlainLoop);
+}
+
+}  // namespace
+
+TEST_CASE("attention decode on RTL tiles is right for multi-head and grouped-query shapes", "[mapping][attention]") {
+  struct Case {
+    int batch, heads, kv_heads, head_dim, context, w, h;
+    const char* what;
+  };
+  for (const Case c : {Case{1, 1, 1, 8, 0, 1, 1, "one tile, only the new token"},
+                       Case{1, 2, 1, 8, 10, 2, 2, "two heads share a kv head over a 2x2 band"},
+                       Case{1, 8, 2, 16, 37, 3, 4, "grouped-query: two bands of two rows"},
+                       Case{2, 4, 2, 12, 7, 3, 2, "four groups on two rows, head dim not a multiple of 8"},
+                       Case{1, 3, 3, 8, 2, 2, 3, "three groups on one-row bands of two tiles"},
+                       Case{1, 2, 2, 8, 2, 4, 1, "two groups on one row, fewer tokens than tiles"}}) {
+    INFO(c.what);
+    const auto config = SmallFabric(c.w, c.h);
+    const auto mapping = runtime::MapAttention(Decode(c.batch, c.heads, c.kv_heads, c.head_dim, c.context), config);
+    const auto r = Run(mapping, config);
+    INFO(r.stop_reason << "; " << r.check);
+    CHECK(r.status == fabric::RunStatus::Done);
+    CHECK(r.correct);
+    CHECK(r.received == size_t(c.batch * c.heads * c.head_dim));
+    REQUIRE(r.phases.size() == 5);
+    CHECK(r.phases[1].max_cycles > 0);  // scores
+  }
+}
+
+TEST_CASE("attention decode on a region inside the mesh forwards its outputs to the edge", "[mapping][attention]") {
+  const auto config = SmallFabric(4, 3);
+  auto req = Decode(1, 4, 2, 8, 20);
+  req.region_width = 2;
+  req.region_height = 2;
+  const auto mapping = runtime::MapAttention(req, config);
+  CHECK(mapping.region_width == 2);
+  const auto r = Run(mapping, config);
+  INFO(r.stop_reason << "; " << r.check);
+  CHECK(r.correct);
+}
+
+TEST_CASE("attention decode appends the new token's K and V to the root's cache", "[mapping][attention]") {
+  const auto config = SmallFabric(2, 2);
+  auto mapping = runtime::MapAttention(Decode(1, 2, 2, 8, 9), config);
+  // The new token's K and V go in on their own color to the root of each band, (1,0) and
+  // (1,1); the check after the run covers the root's whole cache, its last row included.
+  const runtime::EdgeInput* kv = nullptr;
+  for (const auto& in : mapping.inputs) {
+    if (in.y == 1 && in.color == 6) kv = &in;
+  }
+  REQUIRE(kv != nullptr);
+  REQUIRE(kv->payloads.size() == 16);
+  const runtime::SramExpectation* k_root = nullptr;
+  for (const auto& e : mapping.sram_expected) {
+    if (e.x == 1 && e.y == 1 && e.name.rfind("K cache", 0) == 0) k_root = &e;
+  }
+  REQUIRE(k_root != nullptr);
+  // Rows are padded to 8 words: the new row is the last 8.
+  CHECK(std::equal(kv->payloads.begin(), kv->payloads.begin() + 8, k_root->words.end() - 8));
+  auto r = Run(mapping, config);
+  CHECK(r.correct);
+  CHECK(r.check.find("words left in SRAM as expected") != std::string::npos);
+
+  // A cache word that is not what the run left fails the run, naming the tile and the word.
+  auto& last = mapping.sram_expected.back();
+  last.words.back() ^= 1;
+  r = Run(mapping, config);
+  CHECK_FALSE(r.correct);
+  CHECK(r.check.find(fmt::format("tile ({},{}) SRAM", last.x, last.y)) != std::string::npos);
+  CHECK(r.check.find(last.name) != std::string::npos);
+}
+
+TEST_CASE("attention decode's tolerance catches an error a few times its size", "[mapping][attention]") {
+  const auto config = SmallFabric(2, 2);
+  auto mapping = runtime::MapAttention(Decode(1, 4, 1, 16, 30), config);
+  // Derived from binary32 and exp_f32's error bounds: far below the outputs' size.
+  double largest_tol = 0, largest_ref = 0;
+  for (size_t i = 0; i < mapping.reference.size(); ++i) {
+    largest_tol = std::max(largest_tol, mapping.tolerance[i]);
+    largest_ref = std::max(largest_ref, std::fabs(mapping.reference[i]));
+  }
+  CHECK(largest_tol < 1e-4 * largest_ref);
+  auto r = Run(mapping, config);
+  CHECK(r.correct);
+  CHECK(r.max_abs_err > 0);  // the fabric's binary32 answer is not the double reference
+  mapping.reference[5] += 3 * mapping.tolerance[5];
+  r = Run(mapping, config);
+  CHECK_FALSE(r.correct);
+  CHECK(r.check.find("o[5] =") == 0);
+}
+
+TEST_CASE("attention decode that does not fit says so, and --fit takes a larger region", "[mapping][attention]") {
+  const auto config = SmallFabric(4, 4);
+  auto req = Decode(1, 1, 1, 16, 1999);
+  req.region_width = req.region_height = 1;
+  try {
+    runtime::MapAttention(req, config);
+    FAIL("a 2,000-token cache on one tile should not fit");
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    CHECK(what.find("does not fit a 1x1 region") != std::string::npos);
+    CHECK(what.find("K cache 128000 bytes") != std::string::npos);
+  }
+  req.fit = true;
+  const auto mapping = runtime::MapAttention(req, config);
+  CHECK(mapping.region_width * mapping.region_height > 1);
+  CHECK(mapping.sram_bytes_per_tile <= uint32_t(config.sram_bytes));
+  const auto r = Run(mapping, config);
+  INFO(r.stop_reason << "; " << r.check);
+  CHECK(r.correct);
+}
+
+TEST_CASE("attention names the flag that is wrong", "[mapping][attention]") {
+  const auto config = SmallFabric(2, 2);
+  auto bad = [&](runtime::KernelRequest req, const std::string& start) {
+    try {
+      runtime::MapAttention(req, config);
+      FAIL("accepted: " << start);
+    } catch (const std::invalid_argument& e) {
+      CHECK(std::string(e.what()).rfind(start, 0) == 0);
+    }
+  };
+  auto req = Decode(1, 4, 2, 8, 4);
+  req.phase = "append";
+  bad(req, "--phase: 'append'");
+  bad(Decode(0, 4, 2, 8, 4), "--batch: 0");
+  bad(Decode(1, 0, 2, 8, 4), "--heads: 0");
+  bad(Decode(1, 4, 3, 8, 4), "--kv-heads: 3");
+  bad(Decode(1, 4, 2, 0, 4), "--head-dim: 0");
+  bad(Decode(1, 4, 2, 8, -1), "--context: -1");
+  bad(Prefill(1, 4, 2, 8, 0), "--prompt: 0");
+  bad(Prefill(1, 4, 3, 8, 4), "--kv-heads: 3");
+  req = Decode(1, 4, 2, 8, 4);
+  req.dtype = "f16";
+  bad(req, "--dtype: attention decode takes f32 only");
+}
+
+TEST_CASE("attention prefill on RTL tiles is right for multi-head and grouped-query shapes", "[mapping][attention]") {
+  struct Case {
+    int batch, heads, kv_heads, head_dim, prompt, w, h;
+    const char* what;
+  };
+  for (const Case c : {Case{1, 1, 1, 8, 1, 1, 1, "one token on one tile"},
+                       Case{1, 2, 1, 8, 13, 2, 2, "two heads share a kv head over a 2x2 band"},
+                       Case{2, 4, 2, 12, 9, 3, 2, "four groups on two rows, head dim not a multiple of 8"},
+                       Case{1, 3, 3, 8, 5, 2, 3, "three groups on one-row bands"},
+                       Case{1, 2, 2, 8, 3, 4, 1, "fewer tokens than tiles"}}) {
+    INFO(c.what);
+    const auto config = SmallFabric(c.w, c.h);
+    const auto mapping = runtime::MapAttention(Prefill(c.batch, c.heads, c.kv_heads, c.head_dim, c.prompt), config);
+    const auto r = Run(mapping, config);
+    INFO(r.stop_reason << "; " << r.check);
+    CHECK(r.status == fabric::RunStatus::Done);
+    CHECK(r.correct);
+    CHECK(r.received == size_t(c.batch * c.heads * c.prompt * c.head_dim));
+    REQUIRE(r.phases.size() == 3);
+    CHECK(r.phases[1].max_cycles > 0);  // compute
+  }
+}
+
+TEST_CASE("attention prefill streams K and V in several chunks when a tile has little SRAM", "[mapping][attention]") {
+  const auto run_config = SmallFabric(2, 1);
+  fabric::FabricConfig map_config = run_config;
+  map_config.sram_bytes = 2048;  // 10 records of 96 bytes leave room for chunks of 14 keys
+  const auto mapping = runtime::MapAttention(Prefill(1, 1, 1, 8, 20), map_config);
+  CHECK(mapping.parameters["chunk"] == 14);
+  const auto r = Run(mapping, run_config);
+  INFO(r.stop_reason << "; " << r.check);
+  CHECK(r.correct);
+  // Every tile took the whole stream: 20 keys and 20 values of 8 words.
+  CHECK(mapping.inputs.size() == 1);
+  CHECK(mapping.inputs[0].payloads.size() == 320);
+}
+
+TEST_CASE("attention prefill's tolerance catches an error a few times its size", "[mapping][attention]") {
+  const auto config = SmallFabric(2, 2);
+  auto mapping = runtime::MapAttention(Prefill(1, 2, 1, 16, 12), config);
+  auto r = Run(mapping, config);
+  CHECK(r.correct);
+  CHECK(r.max_abs_err > 0);
+  double largest_tol = 0, largest_ref = 0;
+  for (size_t i = 0; i < mapping.reference.size(); ++i) {
+    largest_tol = std::max(largest_tol, mapping.tolerance[i]);
+    largest_ref = std::max(largest_ref, std::fabs(mapping.reference[i]));
+  }
+  CHECK(largest_tol < 1e-4 * largest_ref);
+  // The last token's row sees every key: the most roundings.
+  const size_t at = mapping.reference.size() - 3;
+  mapping.reference[at] += 3 * mapping.tolerance[at];
+  r = Run(mapping, config);
+  CHECK_FALSE(r.correct);
+  CHECK(r.check.find(fmt::format("o[{}] =", at)) == 0);
+}
+
+TEST_CASE("attention prefill that does not fit says so, and --fit takes a larger region", "[mapping][attention]") {
+  const auto config = SmallFabric(4, 2);
+  auto req = Prefill(1, 1, 1, 64, 100);
+  req.region_width = req.region_height = 1;
+  try {
+    runtime::MapAttention(req, config);
+    FAIL("100 rows of 544 bytes on one tile should not fit");
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    CHECK(what.find("does not fit a 1x1 region") != std::string::npos);
+    CHECK(what.find("outputs of 100 tokens x 1 heads: 54400 bytes") != std::string::npos);
+  }
+  req.prompt = 24;
+  req.head_dim = 8;
+  fabric::FabricConfig map_config = config;
+  map_config.sram_bytes = 2048;  // 24 records of 96 bytes do not fit on one tile
+  const auto mapping = runtime::MapAttention([&] { auto f = req; f.fit = true; return f; }(), map_config);
+  CHECK(mapping.region_width == 2);
+  const auto r = Run(mapping, config);
+  INFO(r.stop_reason << "; " << r.check);
+  CHECK(r.correct);
+}

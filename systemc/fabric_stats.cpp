@@ -49,7 +49,9 @@ nlohmann::json StatsJson(const TileGrid& grid) {
                            {"max_sram_peak_bytes", t.max_sram_peak_bytes}};
   for (int a = 0; a < kActivities; ++a) totals[kActivityKeys[a]] = t.tile_cycles[a];
   nlohmann::json tiles = nlohmann::json::array();
-  for (int y = 0; y < grid.Height(); ++y) {
+  // Per-tile figures for up to 256 x 256 tiles: a whole wafer's would be about 500 MB of JSON.
+  const bool listed = grid.Tiles() <= kMaxListedTiles;
+  for (int y = 0; listed && y < grid.Height(); ++y) {
     for (int x = 0; x < grid.Width(); ++x) {
       const FabricTile& tile = grid.Tile(x, y);
       const TileCounters c = CountersOf(grid, x, y);
@@ -65,8 +67,8 @@ nlohmann::json StatsJson(const TileGrid& grid) {
       tiles.push_back(j);
     }
   }
-  return {{"cycles", t.cycles}, {"width", grid.Width()}, {"height", grid.Height()}, {"totals", totals},
-          {"tiles", tiles}};
+  return {{"cycles", t.cycles}, {"width", grid.Width()},  {"height", grid.Height()},
+          {"totals", totals}, {"tiles_listed", listed}, {"tiles", tiles}};
 }
 
 }  // namespace wafersim::fabric

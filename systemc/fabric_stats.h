@@ -25,7 +25,9 @@ FabricTotals Totals(const TileGrid& grid);
 /// A tile's counters, with the cycles the grid did not visit it (dormant) as halted cycles.
 TileCounters CountersOf(const TileGrid& grid, int x, int y);
 
-/// {"cycles", "totals": {...}, "tiles": [{"x", "y", "busy", ..., "links": {"north", ...}}]}
+inline constexpr int kMaxListedTiles = 256 * 256;
+/// {"cycles", "totals": {...}, "tiles_listed", "tiles": [{"x", "y", "busy", ..., "links": {"north", ...}}]};
+/// the tiles are listed on fabrics of at most kMaxListedTiles.
 nlohmann::json StatsJson(const TileGrid& grid);
 
 }  // namespace wafersim::fabric

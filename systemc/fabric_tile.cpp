@@ -27,7 +27,7 @@ void LoadProgramData(const isa::Program& program, int x, int y, SramBanks& sram)
       throw std::invalid_argument(fmt::format("tile ({},{}): data at 0x{:x} ({} bytes) is beyond its {} bytes of SRAM",
                                               x, y, seg.addr, seg.bytes.size(), size));
     }
-    std::copy(seg.bytes.begin(), seg.bytes.end(), sram.Bytes().begin() + seg.addr);
+    sram.Store(seg.addr, seg.bytes.data(), seg.bytes.size());
     sram.NoteLoaded(static_cast<uint32_t>(seg.addr + seg.bytes.size()));
   }
 }

@@ -2,8 +2,8 @@
 // ports; a read holds a port for one cycle and returns its data ReadLatency cycles after it
 // is served, a write holds its port for WriteLatency cycles. A bank with no free port shows
 // its grant low, so the requester stalls (the tile counts those cycles as bank conflicts).
-// The runtime loads and dumps it through a backdoor that takes no cycles. The bytes are
-// allocated on first use: a wafer has ~900,000 tiles and most of a run's tiles hold little.
+// The runtime loads and dumps it through a backdoor that takes no cycles. The bytes live in
+// pages allocated on first write: a wafer has ~900,000 tiles and most hold a few hundred bytes.
 #pragma once
 
 #include <cstdint>
@@ -45,11 +45,13 @@ class SramBanks {
   /// to the next cycle.
   void Edge(const std::vector<BankRequest>& requests);
 
-  // The backdoor (allocates the bytes, all zero, if nothing was stored yet).
-  std::vector<uint8_t>& Bytes() { return Allocated(); }
-  const std::vector<uint8_t>& Bytes() const { return Allocated(); }
-  /// Whether anything was stored (a tile that never was holds zeros without memory).
-  bool HasBytes() const { return !bytes_.empty(); }
+  // The backdoor.
+  uint32_t ReadWord(uint32_t addr) const;
+  void Store(uint32_t addr, const uint8_t* data, size_t n);
+  /// The whole SRAM as one array, for small harnesses that poke and compare it: from the first
+  /// call on, the banks keep their bytes there instead of in pages.
+  std::vector<uint8_t>& Bytes() { return Flat(); }
+  const std::vector<uint8_t>& Bytes() const { return Flat(); }
   /// Zeros everything and gives the bytes' memory back.
   void Clear();
   /// Marks [0, end) as in use (loaded data counts toward the peak).
@@ -62,19 +64,25 @@ class SramBanks {
   const SramBankConfig& Config() const { return cfg_; }
 
  private:
-  std::vector<uint8_t>& Allocated() const {
-    if (bytes_.empty()) bytes_.assign(static_cast<size_t>(cfg_.bytes), 0);
-    return bytes_;
-  }
+  static constexpr uint32_t kPageBytes = 1024;
+  std::vector<uint8_t>& Flat() const;
+  /// The byte at `addr` for writing (allocating its page).
+  uint8_t* Writable(uint32_t addr);
+  /// The byte at `addr`, or nullptr where nothing was ever written (it reads as zero).
+  const uint8_t* Readable(uint32_t addr) const;
 
   SramBankConfig cfg_;
-  mutable std::vector<uint8_t> bytes_;
+  // Pages (empty until the first write; a null page holds zeros), or, once Bytes() was
+  // asked, one flat array.
+  mutable std::vector<std::unique_ptr<uint8_t[]>> pages_;
+  mutable std::vector<uint8_t> flat_;
   std::vector<uint64_t> port_free_at_;  // per bank x port: the first cycle it is free
   std::vector<uint32_t> pipe_data_;     // per bank x (ReadLatency + 1) slots: read data in flight
   std::vector<uint64_t> pipe_due_;      // the cycle each slot's data shows (0: empty)
   std::vector<uint32_t> rdata_;
   std::vector<uint8_t> grant_;
   std::unique_ptr<std::mt19937_64> rng_;  // only with refusals: its state is 2.5 KB
+  bool settled_ = false;  // see Edge
   uint64_t cycle_ = 0;
   uint64_t reads_ = 0, writes_ = 0;
   uint32_t peak_ = 0;

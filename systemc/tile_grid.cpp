@@ -7,6 +7,7 @@
 
 #include "isa/isa.h"
 #include "noc/router_mesh.h"
+#include "fast_tile.h"
 #include "rtl_tile.h"
 #include "run_interrupt.h"
 #include "verilated.h"
@@ -18,10 +19,6 @@ namespace {
 constexpr uint64_t kTimePerCycle = 1000;  // trace time units (ps): one cycle shows as 1 ns
 constexpr int kListed = 8;                // entries named in a one-line report
 constexpr uint64_t kAwake = ~uint64_t{0};
-
-std::unique_ptr<FabricTile> MakeFastTile(int x, int y, const TileSpec&) {
-  throw std::invalid_argument(fmt::format("tile ({},{}): the fast tile model is not built yet; use --tiles rtl", x, y));
-}
 }  // namespace
 
 const char* RunStatusName(RunStatus s) {
@@ -86,7 +83,10 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const 
       if (models.At(x, y) == TileModel::Rtl) {
         tiles_.push_back(std::make_unique<RtlTile>(context_.get(), fmt::format("T_{}_{}", x, y), x, y, spec));
       } else {
-        tiles_.push_back(MakeFastTile(x, y, spec));
+        // Buffers as deep as the Verilated tile's (the run's depth is the credit limit), so
+        // that fast and RTL tiles behave the same; deeper when the configuration asks.
+        const int depth = std::max(config.buffer_depth, CompiledTileParameters().buffer_depth);
+        tiles_.push_back(std::make_unique<FastTile>(x, y, spec, depth));
       }
     }
   }
@@ -115,6 +115,10 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const 
   tile_out_next_ = tile_out_;
   edge_out_.assign(edges_.size(), {});
   edge_out_next_ = edge_out_;
+  if (options.threads < 1 || options.threads > 256) {
+    throw std::invalid_argument(fmt::format("--threads {}: must be 1..256", options.threads));
+  }
+  if (options.threads > 1 && rtl_tiles_ == 0) pool_ = std::make_unique<StepPool>(options.threads);
   listed_.assign(static_cast<size_t>(n), 0);
   skipped_runs_.assign(static_cast<size_t>(n), 0);
   asleep_since_.assign(static_cast<size_t>(n), kAwake);
@@ -153,20 +157,44 @@ void TileGrid::Start() {
 }
 
 RunStatus TileGrid::StepWithoutSystemC() {
-  std::array<const LinkBundle*, 4> in;
-  std::array<LinkBundle, 4> out;
-  for (const int t : active_) {
-    for (int d = 0; d < 4; ++d) {
-      const Source s = inputs_[static_cast<size_t>(t) * 4 + d];
-      in[d] = s.from_edge ? &edge_out_[s.index] : &tile_out_[s.index];
+  // Below this many tiles a cycle's work does not pay for waking the other threads.
+  constexpr size_t kTilesPerThread = 2048;
+  const int workers = pool_ && active_.size() >= kTilesPerThread * 2 ? pool_->Threads() : 1;
+  auto range = [&](int w) {
+    const size_t n = active_.size();
+    return std::pair{n * w / workers, n * (w + 1) / workers};
+  };
+  auto evaluate = [&](int w) {
+    std::array<const LinkBundle*, 4> in;
+    std::array<LinkBundle, 4> out;
+    const auto [begin, end] = range(w);
+    for (size_t i = begin; i < end; ++i) {
+      const int t = active_[i];
+      for (int d = 0; d < 4; ++d) {
+        const Source s = inputs_[static_cast<size_t>(t) * 4 + d];
+        in[d] = s.from_edge ? &edge_out_[s.index] : &tile_out_[s.index];
+      }
+      tiles_[t]->Evaluate(in, out);
+      std::copy(out.begin(), out.end(), tile_out_next_.begin() + static_cast<ptrdiff_t>(t) * 4);
     }
-    tiles_[t]->Evaluate(in, out);
-    std::copy(out.begin(), out.end(), tile_out_next_.begin() + static_cast<ptrdiff_t>(t) * 4);
+  };
+  auto update = [&](int w) {
+    const auto [begin, end] = range(w);
+    for (size_t i = begin; i < end; ++i) tiles_[active_[i]]->Update();
+  };
+  if (workers > 1) {
+    pool_->Run(evaluate);
+  } else {
+    evaluate(0);
   }
   // An edge's failure is kept in its Problem(), which EndCycle reports.
   for (size_t e = 0; e < edges_.size(); ++e) edges_[e]->Evaluate(tile_out_[edge_inputs_[e]], edge_out_next_[e], cycle_);
   if (Tracing()) DumpTrace(false);
-  for (const int t : active_) tiles_[t]->Update();
+  if (workers > 1) {
+    pool_->Run(update);
+  } else {
+    update(0);
+  }
   if (Tracing()) DumpTrace(true);
   tile_out_.swap(tile_out_next_);
   edge_out_.swap(edge_out_next_);
@@ -205,8 +233,8 @@ void TileGrid::ScheduleNextCycle() {
   for (const int t : active_) {
     if (!listed_[t]) asleep_since_[t] = cycle_;
   }
+  // The visiting order changes no result (every tile reads last cycle's links only).
   for (const int t : next_active_) listed_[t] = 0;
-  std::sort(next_active_.begin(), next_active_.end());  // the same visiting order every run
   active_.swap(next_active_);
 }
 

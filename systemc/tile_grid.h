@@ -14,6 +14,7 @@
 #include "edge_link.h"
 #include "fabric_config.h"
 #include "fabric_tile.h"
+#include "step_pool.h"
 
 class VerilatedContext;
 class VerilatedFstC;
@@ -25,6 +26,8 @@ class TileGrid;
 struct RunOptions {
   uint64_t max_cycles = 10'000'000;  ///< stop (and fail) after this many cycles
   uint64_t watchdog_cycles = 1000;   ///< nothing moving for this long is a deadlock
+  /// Threads stepping the plain loop's tiles (fast tiles only; RTL tiles step on one).
+  int threads = 1;
   /// Called every kProgressCycles cycles (progress reports on long runs).
   std::function<void(const TileGrid&)> progress;
 };
@@ -145,6 +148,7 @@ class TileGrid {
   std::vector<int> edge_of_;  // tile * 4 + dir -> edge index, or -1
   // Plain-loop link state: this cycle's and the next cycle's bundles.
   std::vector<LinkBundle> tile_out_, tile_out_next_, edge_out_, edge_out_next_;
+  std::unique_ptr<StepPool> pool_;
   std::unique_ptr<VerilatedFstC> trace_;
   uint64_t trace_c0_ = 0, trace_c1_ = 0;
   uint64_t cycle_ = 0;

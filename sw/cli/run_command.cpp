@@ -25,11 +25,13 @@ namespace {
 std::string Percent(double part, double whole) { return fmt::format("{:.1f}%", whole > 0 ? 100.0 * part / whole : 0.0); }
 
 void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r, const fabric::TileGrid& grid,
-                 const RunJob& job) {
+                 bool systemc) {
   const fabric::FabricTotals t = fabric::Totals(grid);
   const double bound = std::max(m.compute_bound_cycles, m.io_bound_cycles);
-  fmt::print("{}: {} (RTL tiles, {})\n", m.kernel, m.description,
-             job.scheduler == "systemc" ? "SystemC fabric" : "plain loop");
+  const std::string tiles = grid.RtlTiles() == grid.Tiles() ? "RTL tiles"
+                            : grid.RtlTiles() == 0 ? "fast tiles"
+                                                   : fmt::format("{} RTL tiles, the rest fast", grid.RtlTiles());
+  fmt::print("{}: {} ({}, {})\n", m.kernel, m.description, tiles, systemc ? "SystemC fabric" : "plain loop");
   fmt::print("  status     {}: {}\n", fabric::RunStatusName(r.status), r.stop_reason);
   fmt::print("  result     {}: {} (max abs err {:.3g}, max rel err {:.3g})\n", r.correct ? "correct" : "WRONG", r.check,
              r.max_abs_err, r.max_rel_err);
@@ -75,12 +77,14 @@ void PlotHeatmaps(const std::string& json_path, const std::string& prefix) {
 }  // namespace
 
 int RunKernelJob(const RunJob& job) {
-  if (job.tiles == "fast" || job.tiles == "mixed") {
-    throw std::invalid_argument("--tiles: the fast tile model is not built yet; use --tiles rtl");
+  if (job.tiles != "rtl" && job.tiles != "fast" && job.tiles != "mixed") {
+    throw std::invalid_argument(fmt::format("--tiles: '{}' is not rtl, fast or mixed", job.tiles));
   }
-  if (job.tiles != "rtl") throw std::invalid_argument(fmt::format("--tiles: '{}' is not rtl, fast or mixed", job.tiles));
-  if (job.scheduler != "systemc" && job.scheduler != "plain") {
-    throw std::invalid_argument(fmt::format("--scheduler: '{}' is not systemc or plain", job.scheduler));
+  if (job.scheduler != "systemc" && job.scheduler != "plain" && job.scheduler != "auto") {
+    throw std::invalid_argument(fmt::format("--scheduler: '{}' is not systemc, plain or auto", job.scheduler));
+  }
+  if (!job.rtl_region.empty() && job.tiles != "mixed") {
+    throw std::invalid_argument("--rtl-region: only with --tiles mixed");
   }
   fabric::FabricConfig config = fabric::Preset(job.preset);
   if (!job.config_file.empty()) config = fabric::LoadFabricConfig(job.config_file, config);
@@ -90,7 +94,27 @@ int RunKernelJob(const RunJob& job) {
     config.height = mesh.height;
   }
   fabric::ValidateFabricConfig(config);
-  fabric::CheckRtlCompatible(config, config.Tiles());
+  fabric::TileModels models = fabric::TileModels::All(job.tiles == "rtl" ? fabric::TileModel::Rtl
+                                                                          : fabric::TileModel::Fast);
+  if (job.tiles == "mixed") {
+    Region r{0, 0, std::min(config.width, 2) - 1, std::min(config.height, 2) - 1};
+    if (!job.rtl_region.empty()) r = ParseRegion("--rtl-region", job.rtl_region);
+    if (r.x1 >= config.width || r.y1 >= config.height) {
+      throw std::invalid_argument(fmt::format("--rtl-region {}: not a region of the {}x{} mesh", job.rtl_region,
+                                              config.width, config.height));
+    }
+    models = {fabric::TileModel::Fast, r.x0, r.y0, r.x1, r.y1};
+  }
+  int64_t rtl_tiles = 0;
+  for (int y = 0; y < config.height; ++y) {
+    for (int x = 0; x < config.width; ++x) rtl_tiles += models.At(x, y) == fabric::TileModel::Rtl;
+  }
+  fabric::CheckRtlCompatible(config, rtl_tiles);
+  if (!job.heatmaps.empty() && config.Tiles() > fabric::kMaxListedTiles) {
+    throw std::invalid_argument(fmt::format("--heatmaps: {} tiles; per-tile figures are kept for at most {}",
+                                            config.Tiles(), fabric::kMaxListedTiles));
+  }
+  const bool systemc = job.scheduler == "systemc" || (job.scheduler == "auto" && job.tiles == "rtl");
   runtime::KernelRequest req = job.request;
   if (!job.region.empty()) {
     const MeshSize region = ParseMesh("--region", job.region);
@@ -103,11 +127,12 @@ int RunKernelJob(const RunJob& job) {
   fabric::RunOptions options;
   options.max_cycles = job.max_cycles;
   options.watchdog_cycles = job.watchdog;
+  options.threads = job.threads;
   auto progress = std::make_shared<runtime::RunProgress>(std::max(mapping.compute_bound_cycles, mapping.io_bound_cycles));
   options.progress = [progress](const fabric::TileGrid& g) { (*progress)(g); };
   fabric::InstallInterruptHandler();
   fabric::ClearInterrupt();
-  fabric::TileGrid grid(config, options);
+  fabric::TileGrid grid(config, options, models);
   if (!job.trace.empty()) {
     Region reg{0, 0, std::min(config.width, 2) - 1, std::min(config.height, 2) - 1};
     if (!job.trace_region.empty()) reg = ParseRegion("--trace-region", job.trace_region);
@@ -116,9 +141,9 @@ int RunKernelJob(const RunJob& job) {
     fabric::WriteFabricGtkw(job.trace, reg.x0, reg.y0, reg.x1, reg.y1);
   }
   const runtime::KernelResult result = runtime::RunKernel(
-      mapping, grid, job.scheduler == "systemc" ? runtime::Scheduler::SystemC : runtime::Scheduler::PlainLoop);
+      mapping, grid, systemc ? runtime::Scheduler::SystemC : runtime::Scheduler::PlainLoop);
   progress->Finish();
-  PrintReport(mapping, result, grid, job);
+  PrintReport(mapping, result, grid, systemc);
   if (!job.trace.empty()) fmt::print("  trace      {} (open with: gtkwave {} {})\n", job.trace, job.trace,
                                      waves::SaveFilePathFor(job.trace));
   if (!job.json.empty() || !job.heatmaps.empty()) {
@@ -168,10 +193,15 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--region", job->region, "tiles the mapping uses, WxH at the north-west corner (default: all)");
   cmd->add_option("--preset", job->preset, "fabric preset (see wafersim config)")->capture_default_str();
   cmd->add_option("--config", job->config_file, "fabric TOML file over the preset");
-  cmd->add_option("--tiles", job->tiles, "tile model: rtl (fast and mixed come with the fast tile model)")
+  cmd->add_option("--tiles", job->tiles,
+                  "tile model: rtl (Verilated), fast (the C++ model, cycle-exact against it), or mixed (fast "
+                  "around an --rtl-region)")
       ->capture_default_str();
+  cmd->add_option("--rtl-region", job->rtl_region, "with --tiles mixed: the RTL tiles, x0,y0:x1,y1 (default 0,0:1,1)");
+  cmd->add_option("--threads", job->threads, "threads stepping fast tiles (the plain loop)")->capture_default_str();
   cmd->add_option("--scheduler", job->scheduler,
-                  "systemc, or plain: the same cycles as a loop without SystemC (for speed comparisons)")
+                  "systemc (a SystemC process per tile), plain (the same cycles as a loop without SystemC), or auto: "
+                  "systemc for RTL tiles, plain for fast and mixed")
       ->capture_default_str();
   cmd->add_option("--seed", r.seed, "seed of the random inputs")->capture_default_str();
   cmd->add_option("--max-cycles", job->max_cycles, "stop and fail after this many cycles")->capture_default_str();

@@ -20,7 +20,8 @@ struct RunJob {
   std::string preset = "small";
   std::string config_file;
   std::string tiles = "rtl";
-  std::string scheduler = "systemc";
+  std::string scheduler = "auto";  ///< systemc, plain, or auto: SystemC for RTL tiles, plain otherwise
+  int threads = 1;
   uint64_t max_cycles = 10'000'000;
   uint64_t watchdog = 1000;
   std::string json;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -58,7 +59,7 @@ TileLayout Layout(int64_t rows, int64_t cols, uint32_t es) {
 // partial sums coming from the west and send them east.
 std::string ComputeTileSource(int c, int r, int region_h, int64_t rows, int64_t cols, const TileLayout& l,
                               const std::string& dtype) {
-  std::string s = fmt::format("# gemv tile ({},{}): {} rows x {} columns of W, {}\n", c, r, rows, cols, dtype);
+  std::string s = fmt::format("# gemv tile: {} rows x {} columns of W, {}\n", rows, cols, dtype);
   s += fmt::format("        .equ    NC, {}\n        .equ    MR, {}\n        .equ    XADDR, {}\n"
                    "        .equ    PADDR, {}\n        .equ    WADDR, {}\n        .equ    WROW, {}\n        .text\n",
                    cols, rows, l.x_addr, l.partial_addr, l.w_addr, l.w_row_bytes);
@@ -198,13 +199,23 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   assembler::AsmOptions asm_options;
   asm_options.imem_words = fabric.imem_words;
   asm_options.sram_bytes = fabric.sram_bytes;
+  // Tiles differ in their data, but their code comes in a few variants (block sizes, column
+  // parity, the first column and last row): each is assembled once, which matters on a wafer.
+  std::unordered_map<std::string, isa::Program> assembled;
+  auto assemble = [&](const std::string& src, int c, int r, const char* what) {
+    auto it = assembled.find(src);
+    if (it == assembled.end()) {
+      it = assembled.emplace(src, assembler::AssembleText(src, fmt::format("gemv {} ({},{})", what, c, r), asm_options))
+               .first;
+    }
+    return it->second;
+  };
   for (int r = 0; r < ph; ++r) {
     const int64_t rows = Share(req.m, ph, r), row0 = Start(req.m, ph, r);
     for (int c = 0; c < pw; ++c) {
       const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
       const TileLayout l = Layout(rows, cols, es);
-      TileProgram tp{c, r, assembler::AssembleText(ComputeTileSource(c, r, ph, rows, cols, l, req.dtype),
-                                                   fmt::format("gemv tile ({},{})", c, r), asm_options)};
+      TileProgram tp{c, r, assemble(ComputeTileSource(c, r, ph, rows, cols, l, req.dtype), c, r, "tile")};
       const int64_t stride = l.w_row_bytes / es;
       std::vector<float> block(static_cast<size_t>(stride * (rows - 1) + cols), 0.0f);
       for (int64_t i = 0; i < rows; ++i) {
@@ -217,8 +228,7 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
     // East of the region the row's sums pass straight through to the mesh edge.
     for (int c = pw; c < fabric.width; ++c) {
       const std::string src = "main:\n" + RouteConfig(SumColor(pw - 1), Route(kPortWest, kPortEast)) + "        halt\n";
-      km.tiles.push_back({c, r, assembler::AssembleText(src, fmt::format("gemv forwarding tile ({},{})", c, r),
-                                                        asm_options)});
+      km.tiles.push_back({c, r, assemble(src, c, r, "forwarding tile")});
     }
     km.outputs.push_back({fabric.width - 1, r, noc::Dir::East, SumColor(pw - 1), static_cast<size_t>(row0),
                           static_cast<size_t>(rows)});

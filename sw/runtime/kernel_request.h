@@ -30,7 +30,9 @@ struct KernelRequest {
   int experts = 0;
   int top_k = 0;
   int tokens = 0;
-  std::string dispatch = "dynamic";  ///< MoE token dispatch: dynamic (routed packets) or static (colors)
+  /// MoE token dispatch: static (colors) or dynamic (routed packets; the core cannot yet
+  /// send packet heads, so the mapper refuses it and says why).
+  std::string dispatch = "static";
 };
 
 }  // namespace wafersim::runtime

@@ -47,10 +47,9 @@ void CheckOutput(const KernelMapping& m, KernelResult& r) {
 void CheckSram(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r) {
   size_t words = 0;
   for (const auto& e : m.sram_expected) {
-    const auto& bytes = grid.Tile(e.x, e.y).Sram().Bytes();
+    const fabric::SramBanks& sram = grid.Tile(e.x, e.y).Sram();
     for (size_t i = 0; i < e.words.size(); ++i) {
-      uint32_t got = 0;
-      std::memcpy(&got, &bytes[e.addr + 4 * i], 4);
+      const uint32_t got = sram.ReadWord(static_cast<uint32_t>(e.addr + 4 * i));
       if (got != e.words[i]) {
         if (r.correct) {
           r.check = fmt::format("tile ({},{}) SRAM 0x{:x}: {} word {} is 0x{:08x}, expected 0x{:08x}", e.x, e.y,
@@ -70,10 +69,9 @@ void ReadPhases(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r)
   for (size_t p = 0; p < m.phases.size(); ++p) {
     PhaseTime t{m.phases[p], 0, 0};
     for (const auto& [x, y] : m.stamped_tiles) {
-      const auto& bytes = grid.Tile(x, y).Sram().Bytes();
-      uint32_t end = 0, begin = 0;
-      std::memcpy(&end, &bytes[m.stamps_addr + 4 * p], 4);
-      if (p > 0) std::memcpy(&begin, &bytes[m.stamps_addr + 4 * (p - 1)], 4);
+      const fabric::SramBanks& sram = grid.Tile(x, y).Sram();
+      const uint32_t end = sram.ReadWord(static_cast<uint32_t>(m.stamps_addr + 4 * p));
+      const uint32_t begin = p > 0 ? sram.ReadWord(static_cast<uint32_t>(m.stamps_addr + 4 * (p - 1))) : 0;
       const double d = end >= begin ? double(end - begin) : 0.0;
       t.mean_cycles += d / double(m.stamped_tiles.size());
       t.max_cycles = std::max(t.max_cycles, d);
@@ -84,7 +82,7 @@ void ReadPhases(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r)
 
 }  // namespace
 
-KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler scheduler) {
+void LoadKernel(const KernelMapping& m, fabric::TileGrid& grid) {
   const isa::Program empty;
   std::vector<bool> loaded(static_cast<size_t>(grid.Tiles()), false);
   for (const auto& tp : m.tiles) {
@@ -99,7 +97,10 @@ KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler
   for (const auto& in : m.inputs) grid.Edge(in.x, in.y, in.dir).Inject(in.color, in.payloads);
   for (const auto& out : m.outputs) grid.Edge(out.x, out.y, out.dir).Collect();
   grid.Start();
+}
 
+KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler scheduler) {
+  LoadKernel(m, grid);
   KernelResult r;
   const auto t0 = std::chrono::steady_clock::now();
   if (scheduler == Scheduler::SystemC) {
@@ -128,10 +129,11 @@ KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler
     r.received += i;
   }
   for (const auto& out : m.sram_outputs) {
-    const auto& bytes = grid.Tile(out.x, out.y).Sram().Bytes();
+    const fabric::SramBanks& sram = grid.Tile(out.x, out.y).Sram();
     for (size_t i = 0; i < out.count; ++i) {
+      const uint32_t bits = sram.ReadWord(static_cast<uint32_t>(out.addr + 4 * i));
       float v;
-      std::memcpy(&v, &bytes[out.addr + 4 * i], 4);
+      std::memcpy(&v, &bits, 4);
       r.output[out.offset + i] = v;
     }
     r.received += out.count;

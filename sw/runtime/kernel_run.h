@@ -36,6 +36,10 @@ struct KernelResult {
   std::vector<PhaseTime> phases;
 };
 
+/// Loads `mapping` into `grid` (fresh from construction): every tile's program (an empty one
+/// where the mapping has none), the edge inputs and collectors; then starts the grid.
+void LoadKernel(const KernelMapping& mapping, fabric::TileGrid& grid);
+
 /// Loads `mapping` into `grid` (fresh from construction) and runs it. The run's own failures
 /// (deadlock, tile error, cycle limit, a wrong answer) are in the result, not thrown.
 KernelResult RunKernel(const KernelMapping& mapping, fabric::TileGrid& grid, Scheduler scheduler);

@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include "runtime/attention_mapper.h"
+#include "runtime/gemm_mapper.h"
 #include "runtime/gemv_mapper.h"
+#include "runtime/moe_mapper.h"
 
 namespace wafersim::runtime {
 
@@ -13,6 +15,9 @@ const std::vector<MapperInfo>& Mappers() {
   static const std::vector<MapperInfo> mappers = {
       {"gemv", "y = W x: W sharded over a region, x multicast down columns, partial sums reduced along rows",
        MapGemv},
+      {"gemm", "C = A B: SUMMA, C stationary, k panels multicast along rows (A) and down columns (B)", MapGemm},
+      {"moe", "MoE layer: gate and top-k on a tile, tokens broadcast to SwiGLU experts, outputs combined along a snake",
+       MapMoe},
       {"attention", "decode: KV cache sharded, max and sum reduced across tiles; prefill: causal, online softmax",
        MapAttention},
   };

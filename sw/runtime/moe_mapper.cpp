@@ -1,0 +1,601 @@
+#include "runtime/moe_mapper.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "asm/assembler.h"
+#include "isa/program.h"
+#include "runtime/moe_reference.h"
+
+namespace wafersim::runtime {
+
+namespace {
+
+constexpr int kColorTokens = 0;    // tokens from the west edge into the gate tile
+constexpr int kColorDispatch = 1;  // the gate's broadcast: every token with its expert weights
+// The combine chain alternates these two, so a router takes one from the previous tile to its
+// core and sends the other on from its core.
+constexpr int kColorChainA = 2, kColorChainB = 3;
+// Scratch words after the four stamps: g across the exp call, the largest logit, the sum.
+constexpr uint32_t kStampsAddr = 0, kSaveG = 16, kSaveMax = 20, kSaveSum = 24;
+constexpr uint32_t kPortNorth = 1, kPortEast = 2, kPortSouth = 4, kPortWest = 8, kPortCore = 16;
+
+uint32_t Route(uint32_t rx, uint32_t tx) { return rx | (tx << 5); }
+int ChainColor(int position) { return position % 2 == 0 ? kColorChainA : kColorChainB; }
+uint32_t Align(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+int64_t Share(int64_t n, int p, int i) { return n / p + (i < n % p ? 1 : 0); }
+int64_t Start(int64_t n, int p, int i) { return i * (n / p) + std::min<int64_t>(i, n % p); }
+
+std::string RouteConfig(int color, uint32_t route) {
+  return fmt::format("        li      r1, {}\n        rcfg    r1, 4, r0               # static, one position\n"
+                     "        li      r2, {}\n        rcfg    r1, 0, r2\n",
+                     color, route);
+}
+
+struct Coord {
+  int x, y;
+};
+
+uint32_t PortToward(Coord from, Coord to) {
+  if (to.x > from.x) return kPortEast;
+  if (to.x < from.x) return kPortWest;
+  return to.y > from.y ? kPortSouth : kPortNorth;
+}
+
+// Every region tile but the gate's, in a snake: row 0 eastward from x = 1, row 1 westward, ...
+std::vector<Coord> Snake(int pw, int ph) {
+  std::vector<Coord> chain;
+  for (int y = 0; y < ph; ++y) {
+    for (int i = 0; i < pw; ++i) {
+      const int x = y % 2 == 0 ? i : pw - 1 - i;
+      if (x != 0 || y != 0) chain.push_back({x, y});
+    }
+  }
+  return chain;
+}
+
+// Newton's iteration for 1/s (s >= 1 in r1) from a first guess made of its bits: r4 = 1/s.
+const char* kReciprocal = R"(        li      r2, 0x7ef311c3
+        sub     r4, r2, r1
+        lui     r2, 0x200000
+        xor     r5, r1, r2
+        lif     r2, 2.0
+        ffma    r6, r5, r4, r2
+        fmul    r4, r4, r6
+        ffma    r6, r5, r4, r2
+        fmul    r4, r4, r6
+        ffma    r6, r5, r4, r2
+        fmul    r4, r4, r6
+        ffma    r6, r5, r4, r2
+        fmul    r4, r4, r6
+)";
+
+struct GateLayout {
+  uint32_t x_addr, x_row, wg_addr, logits_addr, weights_addr, end;
+};
+
+GateLayout LayoutGate(const MoeShape& s) {
+  GateLayout l;
+  l.x_addr = 32;
+  l.x_row = Align(4 * s.d_model, 32);
+  // The gate's rows one bank after the tokens', so a dot product never waits for a bank.
+  l.wg_addr = l.x_addr + l.x_row * s.tokens + 4;
+  l.logits_addr = Align(l.wg_addr + l.x_row * s.experts, 32);
+  l.weights_addr = Align(l.logits_addr + 4 * s.experts, 32);
+  l.end = l.weights_addr + 4 * s.experts * s.tokens;
+  return l;
+}
+
+struct ExpertLayout {
+  uint32_t rec_addr, x_offset, rec_bytes, y_addr, h_addr, w1_addr, w3_addr, w2_addr, row, end;
+  uint32_t weight_bytes, token_bytes, y_bytes;
+};
+
+// A token's record: its E weights, then x, each padded to whole bank rows; the projections'
+// rows one bank after x's.
+ExpertLayout LayoutExpert(const MoeShape& s, int hidden) {
+  ExpertLayout l;
+  l.rec_addr = 32;
+  l.x_offset = Align(4 * s.experts, 32);
+  l.row = Align(4 * s.d_model, 32);
+  l.rec_bytes = l.x_offset + l.row;
+  l.token_bytes = l.rec_bytes * s.tokens;
+  l.y_addr = l.rec_addr + l.token_bytes;
+  l.y_bytes = 4 * s.tokens * s.d_model;
+  l.h_addr = Align(l.y_addr + l.y_bytes, 32);
+  l.w1_addr = Align(l.h_addr + 4 * hidden, 32) + 4;
+  l.w3_addr = l.w1_addr + l.row * hidden;
+  l.w2_addr = l.w3_addr + l.row * hidden;
+  l.weight_bytes = 3 * l.row * hidden;
+  l.end = hidden > 0 ? l.w2_addr + l.row * (hidden - 1) + 4 * s.d_model : l.w1_addr;
+  return l;
+}
+
+std::string GateSource(const MoeShape& s, const GateLayout& l, int pw, int ph) {
+  std::string src = fmt::format("# moe gate tile (0,0): {} experts, top {}, {} tokens of {}\n        .text\nmain:\n",
+                                s.experts, s.top_k, s.tokens, s.d_model);
+  src += RouteConfig(kColorTokens, Route(kPortWest, kPortCore));
+  src += RouteConfig(kColorDispatch, Route(kPortCore, (pw > 1 ? kPortEast : 0) | (ph > 1 ? kPortSouth : 0)));
+  src += fmt::format(R"(        li      r14, 1
+        li      r12, {d}
+        li      r13, {xrow}
+        dfab    d0, {ctok}, r12, in, f32    # the tokens, from the west edge
+        li      r1, {x}
+        dmem    d1, r1, r12, r14, f32
+        li      r10, {t}
+rx:     tfmov   d1, d0
+        dadd    d1, r13
+        addi    r10, r10, -1
+        bne     r10, r0, rx
+        li      r8, {x}
+        li      r9, {wts}
+        li      r10, {t}
+tok:    dmem    d3, r8, r12, r14, f32       # token t
+        li      r1, {wg}
+        dmem    d1, r1, r12, r14, f32       # the gate's row for expert e
+        li      r2, {logits}
+        li      r3, {e}
+        li      r4, {xrow}
+lg:     tfdot   r1, d1, d3
+        sw      r1, 0(r2)
+        addi    r2, r2, 4
+        dadd    d1, r4
+        addi    r3, r3, -1
+        bne     r3, r0, lg
+        li      r11, {k}                    # top-k: k passes, each taking the first largest not taken
+sel:    lui     r1, 0x3fe000                # -inf
+        li      r2, -1
+        li      r3, 0
+        li      r4, {logits}
+        mv      r5, r9
+scan:   lw      r6, 0(r5)
+        bne     r6, r0, skip                # taken
+        lw      r6, 0(r4)
+        flt     r7, r1, r6
+        beq     r7, r0, skip
+        mv      r1, r6
+        mv      r2, r3
+skip:   addi    r3, r3, 1
+        addi    r4, r4, 4
+        addi    r5, r5, 4
+        li      r6, {e}
+        bne     r3, r6, scan
+        blt     r2, r0, seldone             # only NaN left
+        slli    r6, r2, 2
+        add     r6, r6, r9
+        li      r7, 1
+        sw      r7, 0(r6)                   # a mark; the weight replaces it
+        li      r7, {k}
+        bne     r11, r7, notfirst
+        sw      r1, {smax}(r0)              # the first pass finds the largest logit
+notfirst:
+        addi    r11, r11, -1
+        bne     r11, r0, sel
+seldone:
+        sw      r0, {ssum}(r0)              # softmax of the chosen logits
+        mv      r11, r9
+wl:     lw      r1, 0(r11)
+        beq     r1, r0, wskip
+        sub     r2, r11, r9
+        lw      r1, {logits}(r2)
+        lw      r2, {smax}(r0)
+        fsub    r1, r1, r2
+        call    exp_f32
+        sw      r1, 0(r11)
+        lw      r2, {ssum}(r0)
+        fadd    r2, r2, r1
+        sw      r2, {ssum}(r0)
+wskip:  addi    r11, r11, 4
+        addi    r2, r9, {wrow}
+        bne     r11, r2, wl
+        lw      r1, {ssum}(r0)
+{recip}        li      r2, {e}
+        dmem    d2, r9, r2, r14, f32
+        tfmuls  d2, d2, r4                  # the weights; the others stay 0
+        addi    r8, r8, {xrow}
+        addi    r9, r9, {wrow}
+        addi    r10, r10, -1
+        bne     r10, r0, tok
+        li      r2, {e}                     # dispatch: each token's weights, then the token
+        dfab    d4, {cdisp}, r2, out, f32
+        dfab    d5, {cdisp}, r12, out, f32
+        li      r1, {wts}
+        dmem    d1, r1, r2, r14, f32
+        li      r1, {x}
+        dmem    d3, r1, r12, r14, f32
+        li      r6, {wrow}
+        li      r10, {t}
+tx:     tfmov   d4, d1
+        tfmov   d5, d3
+        dadd    d1, r6
+        dadd    d3, r13
+        addi    r10, r10, -1
+        bne     r10, r0, tx
+        halt
+        .include "exp_f32.s"
+)",
+                     fmt::arg("d", s.d_model), fmt::arg("xrow", l.x_row), fmt::arg("ctok", kColorTokens),
+                     fmt::arg("x", l.x_addr), fmt::arg("t", s.tokens), fmt::arg("wts", l.weights_addr),
+                     fmt::arg("wg", l.wg_addr), fmt::arg("logits", l.logits_addr), fmt::arg("e", s.experts),
+                     fmt::arg("k", s.top_k), fmt::arg("smax", kSaveMax), fmt::arg("ssum", kSaveSum),
+                     fmt::arg("wrow", 4 * s.experts), fmt::arg("recip", kReciprocal),
+                     fmt::arg("cdisp", kColorDispatch));
+  return src;
+}
+
+struct ExpertTile {
+  Coord at;
+  int position;  // in the combine chain
+  int expert;
+  int hidden0, hidden;
+};
+
+std::string ExpertSource(const MoeShape& s, const ExpertTile& t, const ExpertLayout& l, const std::vector<Coord>& chain,
+                         int pw, int ph) {
+  const Coord me = t.at;
+  std::string src = fmt::format("# moe tile ({},{}): expert {}, hidden units {}..{}, combine position {}\n"
+                                "        .text\nmain:\n",
+                                me.x, me.y, t.expert, t.hidden0, t.hidden0 + t.hidden - 1, t.position);
+  // The broadcast: along row 0 from the gate, then down every column.
+  if (me.y == 0) {
+    src += RouteConfig(kColorDispatch, Route(kPortWest, kPortCore | (me.x + 1 < pw ? kPortEast : 0) |
+                                                            (ph > 1 ? kPortSouth : 0)));
+  } else {
+    src += RouteConfig(kColorDispatch, Route(kPortNorth, kPortCore | (me.y + 1 < ph ? kPortSouth : 0)));
+  }
+  const int n = static_cast<int>(chain.size());
+  if (t.position > 0) {
+    src += RouteConfig(ChainColor(t.position - 1), Route(PortToward(me, chain[t.position - 1]), kPortCore));
+  }
+  const uint32_t next = t.position + 1 < n ? PortToward(me, chain[t.position + 1])
+                                           : (me.y % 2 == 0 ? kPortEast : kPortWest);
+  src += RouteConfig(ChainColor(t.position), Route(kPortCore, next));
+  src += fmt::format(R"(        li      r14, 1
+        li      r13, {rec}
+        li      r12, {e}
+        li      r11, {d}
+        dfab    d0, {cd}, r12, in, f32      # a token's weights
+        dfab    d5, {cd}, r11, in, f32      # the token
+        li      r1, {recs}
+        dmem    d1, r1, r12, r14, f32
+        addi    r1, r1, {xo}
+        dmem    d2, r1, r11, r14, f32
+        tfmov   d1, d0
+        csrr    r10, cycle
+        sw      r10, {st0}(r0)              # the gate's first choice is here
+        tfmov   d2, d5
+        li      r10, {t1}
+        beq     r10, r0, rxdone
+rx:     dadd    d1, r13
+        dadd    d2, r13
+        tfmov   d1, d0
+        tfmov   d2, d5
+        addi    r10, r10, -1
+        bne     r10, r0, rx
+rxdone: csrr    r10, cycle
+        sw      r10, {st1}(r0)
+)",
+                     fmt::arg("rec", l.rec_bytes), fmt::arg("e", s.experts), fmt::arg("d", s.d_model),
+                     fmt::arg("cd", kColorDispatch), fmt::arg("recs", l.rec_addr), fmt::arg("xo", l.x_offset),
+                     fmt::arg("st0", kStampsAddr), fmt::arg("t1", s.tokens - 1), fmt::arg("st1", kStampsAddr + 4));
+  if (t.hidden > 0) {
+    src += fmt::format(R"(        li      r8, {recs}
+        li      r9, {y}
+        li      r10, {t}
+tok:    lw      r11, {wo}(r8)               # this expert's weight for the token (0: not chosen)
+        beq     r11, r0, next
+        addi    r1, r8, {xo}
+        li      r2, {d}
+        dmem    d3, r1, r2, r14, f32        # x
+        li      r1, {w1}
+        dmem    d1, r1, r2, r14, f32        # gate projection, hidden unit i
+        li      r1, {w3}
+        dmem    d2, r1, r2, r14, f32        # up projection
+        li      r12, {f}
+        li      r13, {h}
+hid:    tfdot   r1, d2, d3
+        sw      r1, 0(r13)                  # up
+        tfdot   r1, d1, d3                  # g
+        li      r2, {row}
+        dadd    d1, r2
+        dadd    d2, r2
+        sw      r1, {sg}(r0)
+        lui     r2, 0x200000
+        xor     r1, r1, r2                  # -g
+        lif     r2, 80.0
+        fmin    r1, r1, r2                  # exp(-g) stays finite
+        call    exp_f32
+        lif     r2, 1.0
+        fadd    r1, r1, r2                  # 1 + exp(-g)
+{recip}        lw      r1, {sg}(r0)
+        fmul    r1, r1, r4                  # silu(g)
+        lw      r2, 0(r13)
+        fmul    r1, r1, r2                  # silu(g) up
+        fmul    r1, r1, r11                 # times the token's weight: the combine's scaling
+        sw      r1, 0(r13)
+        addi    r13, r13, 4
+        addi    r12, r12, -1
+        bne     r12, r0, hid
+        li      r1, {w2}
+        li      r2, {d}
+        dmem    d1, r1, r2, r14, f32        # down projection, hidden unit i
+        dmem    d4, r9, r2, r14, f32        # this tile's part of y for the token
+        li      r12, {f}
+        li      r13, {h}
+        li      r5, {row}
+down:   lw      r1, 0(r13)
+        tfmac   d4, d4, d1, r1
+        dadd    d1, r5
+        addi    r13, r13, 4
+        addi    r12, r12, -1
+        bne     r12, r0, down
+next:   addi    r8, r8, {rec}
+        addi    r9, r9, {yrow}
+        addi    r10, r10, -1
+        bne     r10, r0, tok
+)",
+                       fmt::arg("recs", l.rec_addr), fmt::arg("y", l.y_addr), fmt::arg("t", s.tokens),
+                       fmt::arg("wo", 4 * t.expert), fmt::arg("xo", l.x_offset), fmt::arg("d", s.d_model),
+                       fmt::arg("w1", l.w1_addr), fmt::arg("w3", l.w3_addr), fmt::arg("w2", l.w2_addr),
+                       fmt::arg("f", t.hidden), fmt::arg("h", l.h_addr), fmt::arg("row", l.row),
+                       fmt::arg("sg", kSaveG), fmt::arg("recip", kReciprocal), fmt::arg("rec", l.rec_bytes),
+                       fmt::arg("yrow", 4 * s.d_model));
+  }
+  src += fmt::format(R"(        csrr    r10, cycle
+        sw      r10, {st2}(r0)
+        li      r1, {y}
+        li      r2, {td}
+        dmem    d4, r1, r2, r14, f32
+        dfab    d6, {out}, r2, out, f32
+)",
+                     fmt::arg("st2", kStampsAddr + 8), fmt::arg("y", l.y_addr), fmt::arg("td", s.tokens * s.d_model),
+                     fmt::arg("out", ChainColor(t.position)));
+  if (t.position == 0) {
+    src += "        tfmov   d6, d4\n";
+  } else {
+    src += fmt::format("        dfab    d7, {}, r2, in, f32        # the sum so far\n        tfadd   d6, d7, d4\n",
+                       ChainColor(t.position - 1));
+  }
+  src += fmt::format("        csrr    r10, cycle\n        sw      r10, {}(r0)\n        halt\n", kStampsAddr + 12);
+  if (t.hidden > 0) src += "        .include \"exp_f32.s\"\n";
+  return src;
+}
+
+uint32_t Bits(float v) {
+  uint32_t b;
+  std::memcpy(&b, &v, 4);
+  return b;
+}
+
+// Rows of `values` (`count` rows of `width` from row `first`) at `addr`, `row_bytes` apart.
+isa::DataSegment Rows(uint32_t addr, const std::vector<float>& values, int first, int count, int width,
+                      uint32_t row_bytes) {
+  isa::DataSegment seg;
+  seg.addr = addr;
+  seg.bytes.assign(count > 0 ? row_bytes * (count - 1) + 4 * width : 0, 0);
+  for (int r = 0; r < count; ++r) {
+    for (int j = 0; j < width; ++j) {
+      const uint32_t b = Bits(values[static_cast<size_t>(first + r) * width + j]);
+      std::memcpy(&seg.bytes[r * row_bytes + 4 * j], &b, 4);
+    }
+  }
+  return seg;
+}
+
+struct Placement {
+  int pw, ph;
+  std::vector<Coord> chain;
+  std::vector<int> tiles_per_expert;
+  int max_hidden;
+  uint32_t expert_bytes, gate_bytes;
+};
+
+Placement Place(const MoeShape& s, int pw, int ph) {
+  Placement p{pw, ph, Snake(pw, ph), {}, 0, 0, 0};
+  const int n = static_cast<int>(p.chain.size());
+  for (int e = 0; e < s.experts; ++e) {
+    p.tiles_per_expert.push_back(static_cast<int>(Share(n, s.experts, e)));
+    if (p.tiles_per_expert[e] == 0) continue;  // too few tiles: reported by the caller
+    p.max_hidden = std::max(p.max_hidden, static_cast<int>(Share(s.d_ff, p.tiles_per_expert[e], 0)));
+  }
+  p.expert_bytes = LayoutExpert(s, p.max_hidden).end;
+  p.gate_bytes = LayoutGate(s).end;
+  return p;
+}
+
+}  // namespace
+
+KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  auto positive = [](const char* flag, int v) {
+    if (v < 1) throw std::invalid_argument(fmt::format("{}: {} must be at least 1", flag, v));
+  };
+  positive("--d-model", req.d_model);
+  positive("--d-ff", req.d_ff);
+  positive("--experts", req.experts);
+  positive("--top-k", req.top_k);
+  positive("--tokens", req.tokens);
+  if (req.top_k > req.experts) {
+    throw std::invalid_argument(fmt::format("--top-k: {} is more than the {} experts", req.top_k, req.experts));
+  }
+  if (req.d_model > 8192 || req.d_ff > 1'000'000 || req.experts > 4096 || req.tokens > 4096) {
+    throw std::invalid_argument(fmt::format("--d-model/--d-ff/--experts/--tokens: {}/{}/{}/{} is larger than this "
+                                            "mapping takes (8192/1000000/4096/4096)",
+                                            req.d_model, req.d_ff, req.experts, req.tokens));
+  }
+  if (req.dtype != "f32") {
+    throw std::invalid_argument(fmt::format("--dtype: '{}': the moe mapping stores binary32 only", req.dtype));
+  }
+  if (req.dispatch == "dynamic") {
+    throw std::invalid_argument(
+        "--dispatch dynamic: the PE core sends every wavelet with the packet head and tail bits clear "
+        "(rtl/tile/pe_core.sv), so no tile can start a routed packet; use --dispatch static");
+  }
+  if (req.dispatch != "static") {
+    throw std::invalid_argument(fmt::format("--dispatch: '{}' is not static or dynamic", req.dispatch));
+  }
+  if (fabric.colors < 4) {
+    throw std::invalid_argument(fmt::format("router.colors: moe needs 4 colors, the fabric has {}", fabric.colors));
+  }
+  int pw = req.region_width > 0 ? req.region_width : fabric.width;
+  int ph = req.region_height > 0 ? req.region_height : fabric.height;
+  if (pw > fabric.width || ph > fabric.height) {
+    throw std::invalid_argument(fmt::format("--region: {}x{} does not fit the {}x{} mesh", pw, ph, fabric.width,
+                                            fabric.height));
+  }
+  const MoeShape s{req.d_model, req.d_ff, req.experts, req.top_k, req.tokens};
+  const uint32_t sram = static_cast<uint32_t>(fabric.sram_bytes);
+  auto fits = [&](const Placement& p) {
+    return static_cast<int>(p.chain.size()) >= s.experts && p.expert_bytes <= sram && p.gate_bytes <= sram;
+  };
+  Placement p = Place(s, pw, ph);
+  // --fit: grow the region, the shorter side first, until every expert has a tile and fits.
+  while (!fits(p) && req.fit && (pw < fabric.width || ph < fabric.height)) {
+    if (pw < fabric.width && (pw <= ph || ph == fabric.height)) {
+      ++pw;
+    } else {
+      ++ph;
+    }
+    p = Place(s, pw, ph);
+  }
+  const std::string hint = req.fit ? "use a larger --mesh" : "use a larger --mesh or --region, or --fit";
+  if (static_cast<int>(p.chain.size()) < s.experts) {
+    throw std::invalid_argument(fmt::format("--experts: {} experts need a tile each besides the gate's; a {}x{} region "
+                                            "has {}; {}",
+                                            s.experts, pw, ph, p.chain.size(), hint));
+  }
+  if (p.gate_bytes > sram) {
+    const GateLayout g = LayoutGate(s);
+    throw std::invalid_argument(fmt::format(
+        "moe does not fit: the gate tile (0,0) needs {} bytes of SRAM (tokens {} x {} binary32, rows padded to {} "
+        "bytes: {} bytes; gate weights {} x {}: {} bytes; logits and weights {} bytes) but has {}; use fewer --tokens "
+        "or a smaller --d-model",
+        g.end, s.tokens, s.d_model, g.x_row, g.x_row * s.tokens, s.experts, s.d_model, g.x_row * s.experts,
+        g.end - g.logits_addr, sram));
+  }
+  if (p.expert_bytes > sram) {
+    const ExpertLayout l = LayoutExpert(s, p.max_hidden);
+    throw std::invalid_argument(fmt::format(
+        "moe does not fit a {}x{} region: an expert tile needs {} bytes of SRAM (expert weights: {} hidden units x 3 "
+        "projections x {} binary32, rows padded to {} bytes: {} bytes; tokens {} x ({} weights + {}): {} bytes; "
+        "partial outputs {} x {}: {} bytes; stamps 32 bytes) but has {}; {}",
+        pw, ph, l.end, p.max_hidden, s.d_model, l.row, l.weight_bytes, s.tokens, s.experts, s.d_model, l.token_bytes,
+        s.tokens, s.d_model, l.y_bytes, sram, hint));
+  }
+
+  const MoeInputs in = RandomMoeInputs(s, req.seed);
+  const MoeAnswer answer = MoeReference(s, in, p.tiles_per_expert, p.max_hidden);
+
+  KernelMapping km;
+  km.kernel = "moe";
+  km.region_width = pw;
+  km.region_height = ph;
+  km.output_size = static_cast<size_t>(s.tokens) * s.d_model;
+  km.output_name = "y";
+  km.reference = answer.y;
+  km.tolerance = answer.tolerance;
+  km.phases = {"gate", "dispatch", "experts", "combine"};
+  km.stamps_addr = kStampsAddr;
+  km.description = fmt::format("MoE layer, {} tokens of {}, {} SwiGLU experts of {} hidden units, top {}, binary32, "
+                               "static dispatch, on a {}x{} region of the {}x{} mesh",
+                               s.tokens, s.d_model, s.experts, s.d_ff, s.top_k, pw, ph, fabric.width, fabric.height);
+  km.sram_bytes_per_tile = std::max(p.expert_bytes, p.gate_bytes);
+
+  assembler::AsmOptions asm_options;
+  asm_options.imem_words = fabric.imem_words;
+  asm_options.sram_bytes = fabric.sram_bytes;
+  asm_options.include_dirs = {std::string(WAFERSIM_SOURCE_DIR) + "/firmware/kernels"};
+
+  // The gate tile.
+  {
+    const GateLayout g = LayoutGate(s);
+    TileProgram tp{0, 0, assembler::AssembleText(GateSource(s, g, pw, ph), "moe gate tile (0,0)", asm_options)};
+    tp.program.data.push_back(Rows(g.wg_addr, in.gate, 0, s.experts, s.d_model, g.x_row));
+    tp.program.data.push_back({g.weights_addr, std::vector<uint8_t>(4 * s.experts * s.tokens, 0)});
+    km.tiles.push_back(std::move(tp));
+  }
+  // The experts' tiles, in the order of the combine chain.
+  int position = 0;
+  for (int e = 0; e < s.experts; ++e) {
+    for (int q = 0; q < p.tiles_per_expert[e]; ++q, ++position) {
+      const ExpertTile t{p.chain[position], position, e,
+                         static_cast<int>(Start(s.d_ff, p.tiles_per_expert[e], q)),
+                         static_cast<int>(Share(s.d_ff, p.tiles_per_expert[e], q))};
+      const ExpertLayout l = LayoutExpert(s, t.hidden);
+      TileProgram tp{t.at.x, t.at.y,
+                     assembler::AssembleText(ExpertSource(s, t, l, p.chain, pw, ph),
+                                             fmt::format("moe tile ({},{})", t.at.x, t.at.y), asm_options)};
+      tp.program.data.push_back({l.y_addr, std::vector<uint8_t>(l.y_bytes, 0)});
+      if (t.hidden > 0) {
+        tp.program.data.push_back(Rows(l.w1_addr, in.w1[e], t.hidden0, t.hidden, s.d_model, l.row));
+        tp.program.data.push_back(Rows(l.w3_addr, in.w3[e], t.hidden0, t.hidden, s.d_model, l.row));
+        tp.program.data.push_back(Rows(l.w2_addr, in.w2[e], t.hidden0, t.hidden, s.d_model, l.row));
+      }
+      km.tiles.push_back(std::move(tp));
+      km.stamped_tiles.emplace_back(t.at.x, t.at.y);
+    }
+  }
+  // The chain leaves the region eastward on an even row (through forwarding tiles to the mesh
+  // edge) and westward on an odd one (x = 0 is the mesh edge).
+  const Coord last = p.chain.back();
+  const int last_color = ChainColor(static_cast<int>(p.chain.size()) - 1);
+  if (last.y % 2 == 0) {
+    for (int x = pw; x < fabric.width; ++x) {
+      const std::string src = "main:\n" + RouteConfig(last_color, Route(kPortWest, kPortEast)) + "        halt\n";
+      km.tiles.push_back({x, last.y, assembler::AssembleText(src, fmt::format("moe forwarding tile ({},{})", x, last.y),
+                                                             asm_options)});
+    }
+    km.outputs.push_back({fabric.width - 1, last.y, noc::Dir::East, last_color, 0, km.output_size});
+  } else {
+    km.outputs.push_back({0, last.y, noc::Dir::West, last_color, 0, km.output_size});
+  }
+  EdgeInput tokens{0, 0, noc::Dir::West, kColorTokens, {}};
+  for (float v : in.x) tokens.payloads.push_back(Bits(v));
+  km.inputs.push_back(std::move(tokens));
+
+  // Useful work: the gate's logits and, per token, k experts' three projections.
+  const double expert_macs = 3.0 * s.tokens * s.top_k * double(s.d_model) * s.d_ff;
+  const double gate_macs = double(s.tokens) * s.experts * s.d_model;
+  km.flops = 2.0 * (expert_macs + gate_macs);
+  km.macs_per_tile_cycle = 1;
+  km.compute_bound_cycles = (expert_macs + gate_macs) / (double(pw) * ph);
+  // The tokens come in and y goes out through one edge link each.
+  km.io_bound_cycles = double(s.tokens) * s.d_model / fabric.edge_wavelets_per_cycle;
+
+  const int busiest = *std::max_element(answer.tokens_per_expert.begin(), answer.tokens_per_expert.end());
+  const double mean = double(s.tokens) * s.top_k / s.experts;
+  const double imbalance = busiest / mean;
+  // The experts' phase can end no sooner than the slowest expert's multiply-adds spread over its
+  // tiles (one a cycle each).
+  double slowest_expert = 0;
+  for (int e = 0; e < s.experts; ++e) {
+    slowest_expert = std::max(slowest_expert, answer.tokens_per_expert[e] * 3.0 * s.d_model * s.d_ff /
+                                                  p.tiles_per_expert[e]);
+  }
+  km.parameters = {{"d_model", s.d_model},
+                   {"d_ff", s.d_ff},
+                   {"experts", s.experts},
+                   {"top_k", s.top_k},
+                   {"tokens", s.tokens},
+                   {"dtype", "f32"},
+                   {"dispatch", "static"},
+                   {"region", fmt::format("{}x{}", pw, ph)},
+                   {"seed", req.seed},
+                   {"tiles_per_expert", p.tiles_per_expert},
+                   {"max_hidden_units_per_tile", p.max_hidden},
+                   {"dispatch_words", s.tokens * (s.experts + s.d_model)},
+                   {"tokens_per_expert", answer.tokens_per_expert},
+                   {"load_imbalance", imbalance},
+                   {"slowest_expert_mac_cycles", slowest_expert}};
+  km.report_line = fmt::format("routing    tokens per expert {}; load imbalance {:.2f} (busiest expert over the mean "
+                               "{:.2f}); static dispatch broadcasts {} words to every tile; the slowest expert's "
+                               "multiply-adds take {:.0f} cycles on its tiles (compare the phases dispatch and experts)",
+                               answer.tokens_per_expert, imbalance, mean, s.tokens * (s.experts + s.d_model),
+                               slowest_expert);
+  return km;
+}
+
+}  // namespace wafersim::runtime

@@ -1,0 +1,21 @@
+// A mixture-of-experts layer on a P x Q region at the mesh's north-west corner
+// (docs/mapping.md): tile (0,0) is the gate (logits, top-k, the softmax of the chosen logits);
+// every other tile belongs to one expert and holds a slice of its SwiGLU FFN's hidden units.
+// The gate broadcasts each token with its per-expert weights on a static color (multicast to
+// every tile); each tile computes its hidden units for the tokens its expert was chosen for,
+// with the weight folded in, and the partial outputs are summed along a snake through the
+// region (the weighted combine), leaving the mesh at an edge as y.
+#pragma once
+
+#include "fabric_config.h"
+#include "runtime/kernel_mapping.h"
+#include "runtime/kernel_request.h"
+
+namespace wafersim::runtime {
+
+/// Throws std::invalid_argument naming the flag when the request is wrong, and when a tile's
+/// share does not fit its SRAM (bytes needed versus available, per tensor); with
+/// `request.fit` it takes a larger region instead, up to the mesh.
+KernelMapping MapMoe(const KernelRequest& request, const fabric::FabricConfig& fabric);
+
+}  // namespace wafersim::runtime

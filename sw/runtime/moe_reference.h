@@ -1,0 +1,40 @@
+// The MoE layer's inputs and its answer: the gate's choice of experts per token (made with the
+// fabric's own binary32 arithmetic, so the check never disagrees about which experts a token
+// goes to), the layer's output in double precision, and a tolerance per element derived from
+// a first-order bound on the fabric's rounding errors.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace wafersim::runtime {
+
+struct MoeShape {
+  int d_model = 0, d_ff = 0, experts = 0, top_k = 0, tokens = 0;
+};
+
+/// Binary32 values as the fabric stores them.
+struct MoeInputs {
+  std::vector<float> x;     ///< tokens x d_model
+  std::vector<float> gate;  ///< experts x d_model: the router's weights, one row per expert
+  /// Per expert, d_ff x d_model: row i of w1 and w3 gives hidden unit i its gate and up
+  /// projections, row i of w2 its contribution to the output (the down projection).
+  std::vector<std::vector<float>> w1, w3, w2;
+};
+
+MoeInputs RandomMoeInputs(const MoeShape& shape, uint64_t seed);
+
+struct MoeAnswer {
+  /// Per token: the chosen experts in the order the gate picks them (highest logit first).
+  std::vector<std::vector<int>> chosen;
+  std::vector<int> tokens_per_expert;
+  std::vector<double> y;          ///< tokens x d_model
+  std::vector<double> tolerance;  ///< per element of y
+};
+
+/// `tiles_per_expert` and `max_hidden_per_tile` size the error bound: the down projection is a
+/// chain of at most that many roundings per tile, and the combine adds one per tile.
+MoeAnswer MoeReference(const MoeShape& shape, const MoeInputs& in, const std::vector<int>& tiles_per_expert,
+                       int max_hidden_per_tile);
+
+}  // namespace wafersim::runtime

@@ -1,0 +1,150 @@
+// The fast model of the PE core (rtl/tile/pe_core.sv), cycle-exact: the same five states
+// (Exec, LoadWait, Tensor, Dispatch, Halted), receive queues per color, send credits, task
+// table and scheduler, operand checks, SRAM bank requests and errors. Evaluate computes the
+// cycle's outputs and decisions from the registers and the inputs (the RTL's combinational
+// logic); Update commits them (its clock edge). The tensor datapath is FastTensor.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+
+#include "fast_core_program.h"
+#include "fast_tensor.h"
+#include "sram_banks.h"
+
+namespace wafersim::fabric {
+
+inline constexpr int kFastMaxRxDepth = 16;
+
+/// The core's parameters (pe_core's, plus the tile's coordinates and credit strap).
+struct FastCoreParams {
+  int colors = 8;           ///< receive queues and send colors (up to kFastMaxColors)
+  int rx_depth = 4;         ///< receive-queue depth: the router's buffer depth (up to kFastMaxRxDepth)
+  int banks = 8;
+  int read_latency = 1;
+  int lanes = 4;            ///< SimdWidth
+  int sram_bytes = 49152;
+  int imem_words = 4096;    ///< a power of two
+};
+
+/// What the core drives onto the router's Local port in a cycle.
+struct CoreToRouter {
+  uint64_t tx_flit = 0;     ///< mesh_pkg::flit_t
+  bool tx_valid = false;
+  uint32_t rx_credits = 0;  ///< per color: a wavelet taken from the router
+  bool cfg_valid = false;
+  uint8_t cfg_color = 0;
+  uint8_t cfg_sel = 0;
+  uint16_t cfg_data = 0;
+};
+
+class FastCore {
+ public:
+  enum class State : uint8_t { kExec, kLoadWait, kTensor, kDispatch, kHalted };
+
+  explicit FastCore(const FastCoreParams& params);
+
+  /// The RTL's reset: every register cleared, straps sampled.
+  void Reset(int x, int y, int tx_credits);
+  void SetProgram(std::shared_ptr<const DecodedProgram> program) { program_ = std::move(program); }
+
+  /// The cycle's outputs: `rx_valid`/`rx_flit` is the router's Local output register, the
+  /// banks' grants and read data come from `sram`; bank requests go to `req` (their mask is
+  /// returned by RequestMask()).
+  const CoreToRouter& Evaluate(bool rx_valid, uint64_t rx_flit, const SramBanks& sram, BankRequest* req);
+  /// The clock edge; `tx_credits` are the router's credits back for the Local input.
+  void Update(uint32_t tx_credits);
+
+  // The RTL core's status and trace outputs for the cycle last evaluated (registers until
+  // the next Update).
+  bool Halted() const { return state_ == State::kHalted; }
+  int Error() const { return err_; }
+  bool Idle() const { return idle_; }
+  bool Retired() const { return d_.retire; }
+  uint16_t RetirePc() const { return pc_; }
+  bool Dispatched() const { return d_.dispatch; }
+  int Task() const { return current_; }
+  uint16_t Pc() const { return pc_; }
+  uint32_t Reg(int i) const { return regs_[i]; }
+  bool Stalled() const { return d_.stall; }
+  int Wait() const { return d_.wait; }
+  int WaitColor() const { return d_.wait_color; }
+  uint32_t RequestMask() const { return d_.req_mask; }
+  State CoreState() const { return state_; }
+  uint64_t CycleCount() const { return cycle_; }
+  uint32_t Instret() const { return instret_; }
+  uint32_t Stalls() const { return stalls_; }
+  /// Wavelets waiting in the receive queues, per color.
+  uint32_t RxNonEmpty() const { return rx_valid_; }
+
+ private:
+  struct RxQueue {
+    uint8_t head, count;
+  };
+  /// The cycle's combinational decisions, from Evaluate for Update.
+  struct Decisions {
+    State state_d;
+    uint16_t pc_d;
+    bool retire, wr_en, stall, dispatch, desc_we, t_start, load_start, s_send;
+    uint8_t wr_rd, err_now, wait, wait_color, sched_task;
+    bool sched_has_wavelet;
+    uint32_t wr_data;
+    uint32_t rx_pop;
+    uint32_t req_mask;
+    uint8_t tx_color;  // the color a sent wavelet used (tx_valid)
+    bool tx_valid;
+    bool rx_ctrl, rx_push;
+    uint8_t rx_color;
+    uint32_t rx_data;
+    Descriptor desc_new;
+  };
+
+  void Exec(const DecodedInstr& in, const SramBanks& sram, BankRequest* req);
+  uint8_t TensorError(uint8_t fn, const Descriptor& a, const Descriptor& b, const Descriptor& d) const;
+  uint8_t ArrayError(const Descriptor& d, uint32_t n, int64_t lo, int64_t hi) const;
+  bool Owned(uint32_t color) const;
+  uint32_t OwnedMask() const;
+  uint32_t Csr(uint32_t n) const;
+  void Schedule(bool& found, uint8_t& task, bool& has_wavelet) const;
+
+  // Parameters.
+  FastCoreParams p_;
+  uint32_t owned_index_mask_;  // task colors index the owned mask by their low 4 bits (the RTL's 16)
+  uint32_t owned_limit_;
+  std::shared_ptr<const DecodedProgram> program_;
+
+  // Registers.
+  State state_ = State::kExec;
+  uint16_t pc_ = 0;
+  std::array<uint32_t, 16> regs_{};
+  std::array<Descriptor, 8> desc_{};
+  std::array<uint16_t, 16> task_entry_{};
+  std::array<uint8_t, 16> task_color_{};
+  uint16_t task_ctrl_ = 0, task_bound_ = 0, task_active_ = 0, task_blocked_ = 0;
+  uint8_t current_ = 16;
+  uint32_t taskdata_ = 0;
+  uint8_t err_ = 0;
+  uint64_t cycle_ = 0;
+  uint32_t instret_ = 0, stalls_ = 0;
+  uint8_t ld_wait_ = 0, ld_rd_ = 0, ld_bank_ = 0;
+  bool ld_half_ = false, ld_upper_ = false;
+  uint8_t ld_pending_bank_ = 0;  // a load served this cycle: its bank and half, for Update
+  bool ld_pending_upper_ = false;
+  uint8_t t_rd_ = 0;
+  uint16_t x_ = 0, y_ = 0;
+  std::array<uint8_t, kFastMaxColors> tx_cred_{};
+  uint32_t tx_ready_ = 0;  // per color: a send credit left
+  std::array<RxQueue, kFastMaxColors> rxq_{};
+  std::unique_ptr<uint32_t[]> rx_data_;             // [color][rx_depth] queued payloads
+  std::array<uint32_t, kFastMaxColors> rx_head_{};  // each queue's head wavelet
+  uint32_t rx_valid_ = 0;                           // per color: the queue holds a wavelet
+  FastTensor tensor_;
+
+  // This cycle.
+  Decisions d_{};
+  CoreToRouter out_;
+  bool idle_ = false;
+};
+
+}  // namespace wafersim::fabric

@@ -1,0 +1,159 @@
+// Speed of the fast tile model, in one run (a program, not a test):
+//  1. the same GEMV on a 16x16 mesh with RTL tiles and with fast tiles (plain loop): cycles
+//     must agree; prints tile-cycles/s for each and the ratio;
+//  2. the fast model on 1 and 2 threads (same 16x16 and a larger mesh): same cycles, the speed-up;
+//  3. a GEMV on the whole wse3 wafer (762 x 1172 tiles, 24 colors) with a checked result:
+//     wall time, peak memory and tile-cycles/s;
+//  4. the projection GEMVs of one llama3-8b decode layer (q,k,v and o; gate, up and down) on
+//     the wafer, each checked: the bulk of a decode layer's work (attention's own kernels are
+//     not included).
+// Each measurement runs in a child process, so its peak memory is its own.
+//
+// Usage: wafer_bench [--quick]   (--quick: steps 1 and 2 only)
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "runtime/gemv_mapper.h"
+#include "runtime/kernel_run.h"
+
+using namespace wafersim;
+
+namespace {
+
+struct Measure {
+  uint64_t cycles = 0;
+  double wall_s = 0, map_s = 0;
+  double tiles = 0;
+  double peak_mb = 0;
+  int correct = 0;
+};
+
+Measure Gemv(const std::string& preset, int width, int height, int64_t m, int64_t n, fabric::TileModel model,
+             int threads) {
+  fabric::FabricConfig config = fabric::Preset(preset);
+  if (width > 0) {
+    config.width = width;
+    config.height = height;
+  }
+  runtime::KernelRequest req;
+  req.m = m;
+  req.n = n;
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto mapping = runtime::MapGemv(req, config);
+  Measure r;
+  r.map_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  fabric::RunOptions options;
+  options.threads = threads;
+  options.max_cycles = 10'000'000;
+  fabric::TileGrid grid(config, options, fabric::TileModels::All(model));
+  const auto k = runtime::RunKernel(mapping, grid, runtime::Scheduler::PlainLoop);
+  r.cycles = k.cycles;
+  r.wall_s = k.wall_s;
+  r.tiles = double(grid.Tiles());
+  r.correct = k.correct ? 1 : 0;
+  if (!k.correct) fmt::print(stderr, "wafer_bench: {}x{} gemv {}x{}: {}; {}\n", config.width, config.height, m, n,
+                             k.check, k.stop_reason);
+  return r;
+}
+
+// Runs `job` in a child; its figures and peak resident memory come back through a pipe.
+Measure InChild(const std::function<Measure()>& job) {
+  int fds[2];
+  if (pipe(fds) != 0) std::exit(1);
+  std::fflush(stdout);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    Measure m = job();
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    m.peak_mb = u.ru_maxrss / 1024.0;
+    if (write(fds[1], &m, sizeof m) != static_cast<ssize_t>(sizeof m)) _exit(1);
+    _exit(0);
+  }
+  close(fds[1]);
+  Measure m;
+  const ssize_t got = read(fds[0], &m, sizeof m);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  if (got != static_cast<ssize_t>(sizeof m)) {
+    fmt::print(stderr, "wafer_bench: a measurement's process failed\n");
+    std::exit(1);
+  }
+  return m;
+}
+
+double TileCyclesPerS(const Measure& m) { return double(m.cycles) * m.tiles / m.wall_s; }
+
+void Line(const std::string& what, const Measure& m) {
+  fmt::print("  {:<44} {:>8} cycles {:>9.2f} s {:>14.0f} tile-cycles/s {:>9.0f} MB peak  {}\n", what, m.cycles,
+             m.wall_s, TileCyclesPerS(m), m.peak_mb, m.correct ? "correct" : "WRONG");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  bool ok = true;
+  fmt::print("1. GEMV 512x512 binary32 on a 16x16 mesh, plain loop: RTL tiles against fast tiles\n");
+  const Measure rtl = InChild([] { return Gemv("small", 16, 16, 512, 512, fabric::TileModel::Rtl, 1); });
+  const Measure fast = InChild([] { return Gemv("small", 16, 16, 512, 512, fabric::TileModel::Fast, 1); });
+  Line("RTL tiles", rtl);
+  Line("fast tiles", fast);
+  fmt::print("  fast / RTL: {:.1f}x the tile-cycles per second; cycles {}\n", TileCyclesPerS(fast) / TileCyclesPerS(rtl),
+             rtl.cycles == fast.cycles ? "agree" : "DIFFER");
+  ok &= rtl.correct && fast.correct && rtl.cycles == fast.cycles;
+
+  fmt::print("\n2. fast tiles on 1 and 2 threads\n");
+  for (const int size : {16, 128}) {
+    const int64_t n = 32 * size;
+    const Measure one = InChild([&] { return Gemv("small", size, size, n, n, fabric::TileModel::Fast, 1); });
+    const Measure two = InChild([&] { return Gemv("small", size, size, n, n, fabric::TileModel::Fast, 2); });
+    Line(fmt::format("{}x{} mesh, GEMV {}x{}, 1 thread", size, size, n, n), one);
+    Line(fmt::format("{}x{} mesh, GEMV {}x{}, 2 threads", size, size, n, n), two);
+    fmt::print("  speed-up {:.2f}x; cycles {}\n", one.wall_s / two.wall_s, one.cycles == two.cycles ? "agree" : "DIFFER");
+    ok &= one.correct && two.correct && one.cycles == two.cycles;
+  }
+  if (quick) return ok ? 0 : 1;
+
+  fmt::print("\n3. GEMV 8192x8192 binary32 on the whole wse3 wafer (762 x 1172 = 893,064 fast tiles), 2 threads\n");
+  const Measure wafer = InChild([] { return Gemv("wse3", 0, 0, 8192, 8192, fabric::TileModel::Fast, 2); });
+  Line("wse3, GEMV 8192x8192", wafer);
+  fmt::print("  mapping (programs for every tile) took {:.1f} s\n", wafer.map_s);
+  ok &= wafer.correct;
+
+  fmt::print("\n4. llama3-8b, one decode layer's projection GEMVs (binary32) on the wse3 wafer, 2 threads\n");
+  struct Proj {
+    const char* name;
+    int64_t m, n;
+  };
+  // d_model 4096, 32 query heads and 8 KV heads of 128, FFN 14336 (sw/workload/models).
+  const Proj projs[] = {{"q,k,v 6144x4096", 6144, 4096}, {"o 4096x4096", 4096, 4096},
+                        {"gate 14336x4096", 14336, 4096}, {"up 14336x4096", 14336, 4096},
+                        {"down 4096x14336", 4096, 14336}};
+  Measure layer;
+  for (const Proj& p : projs) {
+    const Measure r = InChild([&] { return Gemv("wse3", 0, 0, p.m, p.n, fabric::TileModel::Fast, 2); });
+    Line(p.name, r);
+    layer.cycles += r.cycles;
+    layer.wall_s += r.wall_s;
+    layer.tiles = r.tiles;
+    layer.peak_mb = std::max(layer.peak_mb, r.peak_mb);
+    ok &= r.correct;
+  }
+  layer.correct = ok;
+  Line("the five, one after another", layer);
+  fmt::print("  {:.2f} us of wafer time at 850 MHz\n", layer.cycles / 850e6 * 1e6);
+  return ok ? 0 : 1;
+}

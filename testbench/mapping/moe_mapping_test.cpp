@@ -1,0 +1,153 @@
+// The MoE layer mapper on RTL tiles, run as a plain loop: right answers for uneven splits of
+// tiles over experts and of hidden units over tiles, regions smaller than the mesh, the
+// routing statistics, the SRAM check, --fit and bad input.
+#include <catch2/catch.hpp>
+
+#include <numeric>
+
+#include "fabric/fabric_harness.h"
+#include "runtime/kernel_run.h"
+#include "runtime/moe_mapper.h"
+
+using namespace wafersim;
+using testbench::SmallFabric;
+
+namespace {
+
+runtime::KernelRequest Request(int d_model, int d_ff, int experts, int top_k, int tokens) {
+  runtime::KernelRequest req;
+  req.kernel = "moe";
+  req.d_model = d_model;
+  req.d_ff = d_ff;
+  req.experts = experts;
+  req.top_k = top_k;
+  req.tokens = tokens;
+  req.dispatch = "static";
+  return req;
+}
+
+runtime::KernelResult Run(const runtime::KernelMapping& mapping, const fabric::FabricConfig& config) {
+  fabric::TileGrid grid(config);
+  return runtime::RunKernel(mapping, grid, runtime::Scheduler::PlainLoop);
+}
+
+}  // namespace
+
+TEST_CASE("moe on RTL tiles is right, and its routing statistics add up", "[mapping][moe]") {
+  const auto config = SmallFabric(3, 3);
+  const auto req = Request(16, 12, 4, 2, 3);
+  const auto mapping = runtime::MapMoe(req, config);
+  const auto r = Run(mapping, config);
+  CHECK(r.status == fabric::RunStatus::Done);
+  CHECK(r.correct);
+  INFO(r.check);
+  CHECK(r.received == 3 * 16);
+  const std::vector<int> per_expert = mapping.parameters["tokens_per_expert"];
+  CHECK(std::accumulate(per_expert.begin(), per_expert.end(), 0) == 3 * 2);
+  CHECK(mapping.parameters["tiles_per_expert"] == std::vector<int>{2, 2, 2, 2});
+  const double imbalance = mapping.parameters["load_imbalance"];
+  CHECK(imbalance == Approx(*std::max_element(per_expert.begin(), per_expert.end()) / 1.5));
+  CHECK_THAT(mapping.report_line, Catch::Contains("tokens per expert"));
+  // Every expert tile stamps the four phases; the experts' phase is where the work is.
+  REQUIRE(r.phases.size() == 4);
+  CHECK(r.phases[2].max_cycles > r.phases[1].max_cycles);
+  CHECK(r.phases[2].max_cycles >= double(mapping.parameters["slowest_expert_mac_cycles"]));
+  // The tolerance is tight enough to catch a wrong answer: y is O(0.1), the bound far below.
+  double worst = 0;
+  for (double t : mapping.tolerance) worst = std::max(worst, t);
+  CHECK(worst < 1e-4);
+}
+
+TEST_CASE("moe with uneven splits: tiles over experts, hidden units over tiles, a tile without any", "[mapping][moe]") {
+  struct Case {
+    int w, h, d_model, d_ff, experts, top_k, tokens;
+  };
+  // 3x2: 5 tiles for 3 experts (2, 2, 1); d_ff 1 leaves a tile of each two-tile expert idle.
+  for (const Case c : {Case{3, 2, 9, 5, 3, 1, 2}, Case{3, 2, 8, 1, 3, 3, 2}, Case{2, 2, 5, 7, 3, 2, 4}}) {
+    INFO(c.w << "x" << c.h << " d_model " << c.d_model << " d_ff " << c.d_ff << " experts " << c.experts << " top "
+              << c.top_k << " tokens " << c.tokens);
+    const auto config = SmallFabric(c.w, c.h);
+    const auto r = Run(runtime::MapMoe(Request(c.d_model, c.d_ff, c.experts, c.top_k, c.tokens), config), config);
+    CHECK(r.correct);
+    INFO(r.check);
+  }
+}
+
+TEST_CASE("moe is right over random shapes and seeds", "[mapping][moe]") {
+  const auto config = SmallFabric(3, 3);
+  for (uint64_t seed = 1; seed <= 10; ++seed) {
+    const int experts = 1 + static_cast<int>(seed % 6);
+    auto req = Request(3 + static_cast<int>(seed * 7 % 20), 1 + static_cast<int>(seed * 5 % 17), experts,
+                       1 + static_cast<int>(seed % experts), 1 + static_cast<int>(seed % 4));
+    req.seed = seed;
+    INFO("seed " << seed << ": d_model " << req.d_model << " d_ff " << req.d_ff << " experts " << req.experts
+                 << " top " << req.top_k << " tokens " << req.tokens);
+    const auto r = Run(runtime::MapMoe(req, config), config);
+    INFO(r.check);
+    CHECK(r.correct);
+  }
+}
+
+TEST_CASE("moe on a region smaller than the mesh leaves through either edge", "[mapping][moe]") {
+  auto req = Request(8, 6, 2, 1, 2);
+  // A 2x3 region: the snake ends on row 2 going east, through forwarding tiles to the edge.
+  req.region_width = 2;
+  req.region_height = 3;
+  auto config = SmallFabric(4, 3);
+  auto mapping = runtime::MapMoe(req, config);
+  REQUIRE(mapping.outputs.size() == 1);
+  CHECK(mapping.outputs[0].x == 3);
+  CHECK(Run(mapping, config).correct);
+  // A 3x2 region: it ends on row 1 going west, at x = 0.
+  req.region_width = 3;
+  req.region_height = 2;
+  mapping = runtime::MapMoe(req, config);
+  CHECK(mapping.outputs[0].x == 0);
+  CHECK(mapping.outputs[0].dir == noc::Dir::West);
+  CHECK(Run(mapping, config).correct);
+}
+
+TEST_CASE("moe checks its answer: a reference off by more than the tolerance fails", "[mapping][moe]") {
+  const auto config = SmallFabric(2, 2);
+  auto mapping = runtime::MapMoe(Request(8, 4, 2, 1, 2), config);
+  mapping.reference[5] += 4 * mapping.tolerance[5];
+  const auto r = Run(mapping, config);
+  CHECK_FALSE(r.correct);
+  CHECK(r.worst == 5);
+}
+
+TEST_CASE("moe that does not fit says what it needs; --fit takes a larger region", "[mapping][moe]") {
+  auto req = Request(512, 1024, 8, 2, 4);
+  CHECK_THROWS_WITH(runtime::MapMoe(req, SmallFabric(16, 16)),
+                    Catch::Matches("moe does not fit a 16x16 region: an expert tile needs [0-9]+ bytes of SRAM "
+                                   "\\(expert weights: 34 hidden units x 3 projections x 512 binary32.*but has 49152; "
+                                   "use a larger --mesh or --region, or --fit"));
+  req = Request(64, 256, 2, 1, 2);
+  req.region_width = req.region_height = 2;  // 3 tiles: 128 hidden units x 3 x 256 bytes is too much
+  CHECK_THROWS_WITH(runtime::MapMoe(req, SmallFabric(4, 4)), Catch::Contains("moe does not fit a 2x2 region"));
+  req.fit = true;
+  const auto fitted = runtime::MapMoe(req, SmallFabric(4, 4));
+  CHECK(fitted.region_width * fitted.region_height > 4);
+  CHECK(fitted.sram_bytes_per_tile <= 49152);
+  req = Request(8, 8, 9, 1, 1);  // 9 experts, 8 tiles besides the gate
+  CHECK_THROWS_WITH(runtime::MapMoe(req, SmallFabric(3, 3)),
+                    "--experts: 9 experts need a tile each besides the gate's; a 3x3 region has 8; use a larger "
+                    "--mesh or --region, or --fit");
+}
+
+TEST_CASE("moe names the flag that is wrong", "[mapping][moe]") {
+  const auto config = SmallFabric(3, 3);
+  CHECK_THROWS_WITH(runtime::MapMoe(Request(0, 8, 2, 1, 1), config), "--d-model: 0 must be at least 1");
+  CHECK_THROWS_WITH(runtime::MapMoe(Request(8, 0, 2, 1, 1), config), "--d-ff: 0 must be at least 1");
+  CHECK_THROWS_WITH(runtime::MapMoe(Request(8, 8, 0, 1, 1), config), "--experts: 0 must be at least 1");
+  CHECK_THROWS_WITH(runtime::MapMoe(Request(8, 8, 2, 3, 1), config), "--top-k: 3 is more than the 2 experts");
+  CHECK_THROWS_WITH(runtime::MapMoe(Request(8, 8, 2, 1, 0), config), "--tokens: 0 must be at least 1");
+  auto req = Request(8, 8, 2, 1, 1);
+  req.dispatch = "dynamic";
+  CHECK_THROWS_WITH(runtime::MapMoe(req, config), Catch::StartsWith("--dispatch dynamic: the PE core sends"));
+  req.dispatch = "mail";
+  CHECK_THROWS_WITH(runtime::MapMoe(req, config), "--dispatch: 'mail' is not static or dynamic");
+  req.dispatch = "static";
+  req.dtype = "f16";
+  CHECK_THROWS_WITH(runtime::MapMoe(req, config), "--dtype: 'f16': the moe mapping stores binary32 only");
+}

@@ -8,6 +8,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/noc_report.h"
+#include "cli/run_model.h"
 #include "fabric_config.h"
 #include "fabric_stats.h"
 #include "fabric_waves.h"
@@ -77,6 +78,7 @@ void PlotHeatmaps(const std::string& json_path, const std::string& prefix) {
 }  // namespace
 
 int RunKernelJob(const RunJob& job) {
+  if (!job.model.empty()) return RunModelJob(job);
   if (job.tiles != "rtl" && job.tiles != "fast" && job.tiles != "mixed") {
     throw std::invalid_argument(fmt::format("--tiles: '{}' is not rtl, fast or mixed", job.tiles));
   }
@@ -188,6 +190,8 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--tokens", r.tokens, "MoE/FFN: tokens in the batch");
   cmd->add_option("--dispatch", r.dispatch, "MoE token dispatch: dynamic (routed packets) or static (colors)")
       ->capture_default_str();
+  cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");
+  cmd->add_option("--layers", job->layers, "with --model: layers to run")->capture_default_str();
   cmd->add_flag("--fit", r.fit, "take a larger region when the kernel does not fit the one asked for");
   cmd->add_option("--mesh", job->mesh, "mesh WxH (overrides the preset's size)");
   cmd->add_option("--region", job->region, "tiles the mapping uses, WxH at the north-west corner (default: all)");
@@ -212,7 +216,10 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--trace", job->trace, "write FST waves (and FILE.gtkw beside them)");
   cmd->add_option("--trace-region", job->trace_region, "tiles to trace, x0,y0:x1,y1 (default 0,0:1,1)");
   cmd->add_option("--trace-window", job->trace_window, "cycles to trace, c0:c1")->capture_default_str();
-  cmd->callback([job, &run] { run = [job]() -> int { return RunKernelJob(*job); }; });
+  cmd->callback([job, cmd, &run] {
+    job->fabric_chosen = cmd->count("--preset") + cmd->count("--mesh") + cmd->count("--config") + cmd->count("--tiles") > 0;
+    run = [job]() -> int { return RunKernelJob(*job); };
+  });
 }
 
 }  // namespace wafersim::cli

@@ -29,6 +29,9 @@ struct RunJob {
   std::string trace;
   std::string trace_region;
   std::string trace_window = "0:100000";
+  std::string model;          ///< a model preset: run its block (cli/run_model.h) instead of one kernel
+  int layers = 1;             ///< with --model: layers run
+  bool fabric_chosen = false; ///< --preset, --mesh, --config or --tiles given (else --model takes wse3, fast tiles)
 };
 
 /// Runs the job and prints its report; returns the exit code (1: the run failed or the

@@ -8,6 +8,9 @@
 #include "runtime/gemm_mapper.h"
 #include "runtime/gemv_mapper.h"
 #include "runtime/moe_mapper.h"
+#include "runtime/residual_mapper.h"
+#include "runtime/rmsnorm_mapper.h"
+#include "runtime/silu_mul_mapper.h"
 
 namespace wafersim::runtime {
 
@@ -20,6 +23,10 @@ const std::vector<MapperInfo>& Mappers() {
        MapMoe},
       {"attention", "decode: KV cache sharded, max and sum reduced across tiles; prefill: causal, online softmax",
        MapAttention},
+      {"rmsnorm", "x / rms(x) * g per token: squares summed along region rows, the inverse multicast back", MapRmsNorm},
+      {"silu_mul", "silu(g) * u elementwise (SwiGLU): exp and a reciprocal per element, then two tensor products",
+       MapSiluMul},
+      {"residual", "x + r elementwise: one tensor add per tile, in place", MapResidual},
   };
   return mappers;
 }

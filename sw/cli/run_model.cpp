@@ -1,0 +1,147 @@
+#include "cli/run_model.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <memory>
+#include <stdexcept>
+
+#include "cli/cli_util.h"
+#include "fabric_config.h"
+#include "run_interrupt.h"
+#include "runtime/block_run.h"
+#include "runtime/run_progress.h"
+#include "tile_grid.h"
+#include "workload/phase.h"
+#include "workload/workload_keys.h"
+
+namespace wafersim::cli {
+
+namespace {
+
+workload::Workload ModelWorkload(const RunJob& job) {
+  const runtime::KernelRequest& r = job.request;
+  std::vector<workload::Setting> flags = {workload::FlagSetting("model.preset", job.model),
+                                          workload::FlagSetting("run.phase", r.phase),
+                                          workload::FlagSetting("run.batch", std::to_string(r.batch)),
+                                          workload::FlagSetting("run.layers", std::to_string(job.layers))};
+  if (r.context != 0) flags.push_back(workload::FlagSetting("run.context", std::to_string(r.context)));
+  if (r.prompt != 0) flags.push_back(workload::FlagSetting("run.prompt", std::to_string(r.prompt)));
+  return workload::ResolveWorkload({}, flags);
+}
+
+std::string Seconds(double s) {
+  return s >= 1      ? fmt::format("{:.2f} s", s)
+         : s >= 1e-3 ? fmt::format("{:.3f} ms", s * 1e3)
+                     : fmt::format("{:.3f} us", s * 1e6);
+}
+
+}  // namespace
+
+int RunModelJob(const RunJob& job) {
+  if (job.layers < 1) throw std::invalid_argument(fmt::format("--layers: {} must be at least 1", job.layers));
+  if (job.tiles != "rtl" && job.tiles != "fast") {
+    throw std::invalid_argument(fmt::format("--tiles: '{}': a --model block runs on rtl or fast tiles", job.tiles));
+  }
+  if (!job.region.empty()) throw std::invalid_argument("--region: each kernel of a --model block picks its own region");
+  if (!job.json.empty() || !job.heatmaps.empty() || !job.trace.empty()) {
+    throw std::invalid_argument(
+        "--json, --heatmaps, --trace: not for a --model block yet (run its kernels one by one)");
+  }
+  if (job.watchdog < 10) throw std::invalid_argument(fmt::format("--watchdog: {} is below 10 cycles", job.watchdog));
+  runtime::BlockOptions o;
+  o.workload = ModelWorkload(job);
+  // Without a fabric named, a model block runs at wafer scale: the wse3 preset, whose 24
+  // colors only the fast tile model has.
+  o.fabric = fabric::Preset(job.fabric_chosen ? job.preset : "wse3");
+  if (!job.config_file.empty()) o.fabric = fabric::LoadFabricConfig(job.config_file, o.fabric);
+  if (!job.mesh.empty()) {
+    const MeshSize mesh = ParseMesh("--mesh", job.mesh);
+    o.fabric.width = mesh.width;
+    o.fabric.height = mesh.height;
+  }
+  fabric::ValidateFabricConfig(o.fabric);
+  const bool fast = !job.fabric_chosen || job.tiles == "fast";
+  o.tiles = fast ? fabric::TileModel::Fast : fabric::TileModel::Rtl;
+  if (!fast) fabric::CheckRtlCompatible(o.fabric, int64_t{o.fabric.width} * o.fabric.height);
+  o.threads = job.threads;
+  o.max_cycles = job.max_cycles;
+  o.watchdog = job.watchdog;
+  o.seed = job.request.seed;
+  o.dtype = job.request.dtype;
+  o.fit = job.request.fit;
+
+  const workload::Workload& w = o.workload;
+  const std::vector<runtime::BlockKernel> plan = runtime::PlanBlock(o);
+  fmt::print(
+      "block: {} layers {}..{} of {}, {}, batch {}, {}; {}x{} mesh, {} tiles, plain loop\n", w.model.name,
+      w.first_layer, w.first_layer + w.LayerCount() - 1, w.model.layers, workload::PhaseName(w.phase), w.batch,
+      w.phase == workload::Phase::kPrefill ? fmt::format("prompt {}", w.prompt) : fmt::format("context {}", w.context),
+      o.fabric.width, o.fabric.height, fast ? "fast" : "RTL");
+  fmt::print(
+      "  each kernel runs on a fresh grid the size of its region, on its own seeded inputs; the activations "
+      "pass through the host between kernels (not simulated)\n");
+  for (const auto& k : plan) {
+    if (!k.skipped.empty()) fmt::print("  layer {} {}: skipped, {}\n", k.layer, k.name, k.skipped);
+  }
+  std::fflush(stdout);  // mapping a wafer's worth of kernels takes a while before the estimate
+
+  size_t simulated = 0, index = 0;
+  for (const auto& k : plan) simulated += k.skipped.empty();
+  std::shared_ptr<runtime::RunProgress> progress;
+  runtime::BlockHooks hooks;
+  hooks.estimate = [&](const runtime::BlockEstimate& e) {
+    fmt::print(
+        "estimate: {} kernels; lower bound {:.0f} cycles ({} at {:.0f} MHz); {:.3g} tile-cycles at about {:.3g} "
+        "tile-cycles/s ({} tiles): at least {} of simulation\n",
+        e.kernels, e.bound_cycles, Seconds(e.bound_cycles / o.fabric.clock_hz), o.fabric.clock_hz / 1e6,
+        e.bound_tile_cycles, e.tile_cycles_per_s, fast ? "fast" : "RTL", Seconds(e.wall_s));
+    std::fflush(stdout);
+  };
+  hooks.start = [&](const runtime::BlockKernel& k, const runtime::KernelMapping& m) {
+    fmt::print("[{}/{}] layer {} {} ({}): {}\n", ++index, simulated, k.layer, k.name, k.mapper, m.description);
+    std::fflush(stdout);
+    progress = std::make_shared<runtime::RunProgress>(std::max(m.compute_bound_cycles, m.io_bound_cycles));
+  };
+  hooks.progress = [&](const fabric::TileGrid& g) { (*progress)(g); };
+  hooks.done = [&](const runtime::BlockKernelResult& r, const fabric::TileGrid&) {
+    progress->Finish();
+    const runtime::KernelResult& k = r.result;
+    fmt::print("      {} cycles, bound {:.0f} ({}-bound), efficiency {:.1f}%, {}: {}; simulated in {:.2f} s\n",
+               k.cycles, r.bound_cycles, r.compute_bound ? "compute" : "I/O",
+               k.cycles ? 100.0 * r.bound_cycles / k.cycles : 0.0,
+               k.status != fabric::RunStatus::Done ? fabric::RunStatusName(k.status)
+               : k.correct                         ? "correct"
+                                                   : "WRONG",
+               k.check, k.wall_s);
+    std::fflush(stdout);
+  };
+  fabric::InstallInterruptHandler();
+  fabric::ClearInterrupt();
+  const runtime::BlockResult b = runtime::RunBlock(o, hooks);
+
+  fmt::print("\n  {:<4} {:<22} {:<10} {:>11} {:>10} {:>10} {:>10}  {}\n", "lay", "kernel", "mapper", "region", "cycles",
+             "bound", "efficiency", "result");
+  for (const auto& r : b.kernels) {
+    fmt::print("  {:<4} {:<22} {:<10} {:>11} {:>10} {:>10.0f} {:>9.1f}%  {}\n", r.kernel.layer, r.kernel.name,
+               r.kernel.mapper, fmt::format("{}x{}", r.region_width, r.region_height), r.result.cycles, r.bound_cycles,
+               r.result.cycles ? 100.0 * r.bound_cycles / r.result.cycles : 0.0,
+               r.result.correct ? "correct" : "WRONG");
+  }
+  const double per_token = b.time_s / double(w.Tokens());
+  fmt::print(
+      "block: {} cycles, {} at {:.0f} MHz; {} per token for these {} layer(s) ({} tokens), so about {} per "
+      "token for all {} layers' kernels alike; simulated in {:.1f} s\n",
+      b.cycles, Seconds(b.time_s), o.fabric.clock_hz / 1e6, Seconds(per_token), w.LayerCount(), w.Tokens(),
+      Seconds(per_token * w.model.layers / w.LayerCount()), w.model.layers, b.wall_s);
+  if (!b.correct) {
+    const auto& last = b.kernels.back();
+    fmt::print(stderr, "wafersim: error: layer {} {}: {}: {}\n", last.kernel.layer, last.kernel.name,
+               fabric::RunStatusName(last.result.status),
+               last.result.correct ? last.result.stop_reason : last.result.check);
+    return last.result.status == fabric::RunStatus::Interrupted ? 130 : 1;
+  }
+  return 0;
+}
+
+}  // namespace wafersim::cli

@@ -1,0 +1,216 @@
+#include "runtime/block_run.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+#include "runtime/mapper_registry.h"
+#include "workload/layer_kernels.h"
+
+namespace wafersim::runtime {
+
+namespace {
+
+bool HasMapper(const std::string& name) {
+  for (const auto& m : Mappers()) {
+    if (m.name == name) return true;
+  }
+  return false;
+}
+
+constexpr int64_t kAttentionTokensPerTile = 16;
+
+bool StartsWith(const std::string& s, const std::string& prefix) { return s.rfind(prefix, 0) == 0; }
+
+// The routed MoE kernels the moe mapping runs as one (the shared experts are dense kernels).
+bool RoutedMoe(const std::string& name) { return StartsWith(name, "moe.") && !StartsWith(name, "moe.shared_"); }
+
+std::string NoMapper(int layer, const workload::Kernel& k, const std::string& why) {
+  return fmt::format("layer {} {} ({}): {}", layer, k.name, workload::KernelKindName(k.kind), why);
+}
+
+}  // namespace
+
+std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
+  const workload::Workload& w = o.workload;
+  std::vector<BlockKernel> plan;
+  for (int layer = w.first_layer; layer < w.first_layer + w.LayerCount(); ++layer) {
+    if (w.model.IsMoeLayer(layer) && !HasMapper("moe")) {
+      throw std::invalid_argument(fmt::format("layer {}: MoE blocks are not yet supported (no moe mapper)", layer));
+    }
+    for (const workload::Kernel& k : workload::LayerKernels(w, layer)) {
+      BlockKernel b;
+      b.layer = layer;
+      b.name = k.name;
+      KernelRequest& r = b.request;
+      r.seed = o.seed + plan.size();
+      r.fit = o.fit;
+      r.dtype = "f32";
+      using workload::KernelKind;
+      if (RoutedMoe(k.name)) {
+        if (k.kind == KernelKind::kGelu)
+          throw std::invalid_argument(NoMapper(layer, k, "the moe mapper's experts are SwiGLU"));
+        if (k.name != "moe.router") {
+          b.skipped = "in the moe mapping";
+        } else {
+          b.mapper = "moe";
+          r.kernel = "moe";
+          r.d_model = static_cast<int>(w.model.hidden);
+          r.d_ff = static_cast<int>(w.model.expert_ffn);
+          r.experts = static_cast<int>(w.model.experts);
+          r.top_k = static_cast<int>(w.model.top_k);
+          r.tokens = static_cast<int>(w.Tokens());
+          r.dtype = o.dtype;
+        }
+        plan.push_back(b);
+        continue;
+      }
+      switch (k.kind) {
+        case KernelKind::kRmsNorm:
+        case KernelKind::kResidualAdd:
+        case KernelKind::kSiluMul:
+          b.mapper = k.kind == KernelKind::kRmsNorm   ? "rmsnorm"
+                     : k.kind == KernelKind::kSiluMul ? "silu_mul"
+                                                      : "residual";
+          r.d_model = static_cast<int>(k.width);
+          r.tokens = static_cast<int>(k.rows);
+          break;
+        case KernelKind::kGemv:
+        case KernelKind::kGemm:
+          if (k.batch != 1 || k.experts != 0) {
+            throw std::invalid_argument(NoMapper(layer, k, "batched or routed products have no mapper yet"));
+          }
+          r.dtype = o.dtype;
+          if (k.kind == KernelKind::kGemv) {
+            b.mapper = "gemv";  // the workload's n outputs from k inputs: W is n x k
+            r.m = k.n;
+            r.n = k.k;
+          } else {
+            b.mapper = "gemm";
+            r.m = k.m;
+            r.n = k.n;
+            r.k = k.k;
+          }
+          break;
+        case KernelKind::kAttention:
+          if (k.qk_dim != k.v_dim) {
+            throw std::invalid_argument(
+                NoMapper(layer, k, "the attention mapper takes keys and values of one width (not MLA)"));
+          }
+          b.mapper = "attention";
+          r.phase = w.phase == workload::Phase::kPrefill ? "prefill" : "decode";
+          r.batch = static_cast<int>(k.sequences);
+          r.heads = static_cast<int>(k.heads);
+          r.kv_heads = static_cast<int>(k.kv_heads);
+          r.head_dim = static_cast<int>(k.qk_dim);
+          if (r.phase == "decode") {
+            r.context = static_cast<int>(k.kv_len - 1);  // the mapper adds the new token
+          } else {
+            r.prompt = static_cast<int>(k.q_len);
+          }
+          {
+            // The whole mesh would leave most tiles a fraction of a token (and take minutes to
+            // map at wafer scale): about kAttentionTokensPerTile cache tokens a tile instead,
+            // a band of rows per group, growing (--fit) if that does not fit.
+            const int64_t groups = k.sequences * k.kv_heads;
+            const int64_t tiles = (k.kv_len + kAttentionTokensPerTile - 1) / kAttentionTokensPerTile;
+            r.region_width = static_cast<int>(std::min<int64_t>(o.fabric.width, tiles));
+            const int64_t rows = (tiles + r.region_width - 1) / r.region_width;
+            r.region_height = static_cast<int>(std::min<int64_t>(o.fabric.height, groups * rows));
+            r.fit = true;
+          }
+          break;
+        case KernelKind::kRope:
+          b.skipped = "no rope mapper yet: not simulated";
+          break;
+        case KernelKind::kKvAppend:
+          b.skipped = "not simulated: the attention mapping's cache already holds the new keys and values";
+          break;
+        default:
+          throw std::invalid_argument(NoMapper(layer, k, "no mapper for this kind of kernel yet"));
+      }
+      if (!b.mapper.empty()) r.kernel = b.mapper;
+      plan.push_back(b);
+    }
+  }
+  return plan;
+}
+
+double ExpectedTileCyclesPerSecond(fabric::TileModel model, int threads) {
+  // Whole grids, routers and edges included, on this project's shared 2-core machine
+  // (docs/mapping.md, block): 1.1 to 2.6 M tile-cycles/s with fast tiles (GEMV and attention
+  // of llama3-8b on 128x128); RTL tiles about 185 k (docs/architecture.md, fabric_bench).
+  return model == fabric::TileModel::Fast ? 1.2e6 * std::max(1, threads) : 185e3;
+}
+
+BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
+  const std::vector<BlockKernel> plan = PlanBlock(o);
+  auto map = [&](const BlockKernel& k, const fabric::FabricConfig& config) {
+    try {
+      return FindMapper(k.mapper).map(k.request, config);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("layer {} {} ({}): {}", k.layer, k.name, k.mapper, e.what()));
+    }
+  };
+  // Every kernel is mapped once before anything runs, so a shape that does not fit stops the
+  // block at once, and the estimate covers the whole block. The mappings are not kept (a
+  // wafer's worth of programs each).
+  BlockEstimate est;
+  std::vector<std::pair<int, int>> regions;
+  for (const BlockKernel& k : plan) {
+    if (k.mapper.empty()) {
+      regions.emplace_back(0, 0);
+      continue;
+    }
+    const KernelMapping m = map(k, o.fabric);
+    const double bound = std::max(m.compute_bound_cycles, m.io_bound_cycles);
+    ++est.kernels;
+    est.bound_cycles += bound;
+    est.bound_tile_cycles += bound * m.region_width * m.region_height;
+    regions.emplace_back(m.region_width, m.region_height);
+  }
+  est.tile_cycles_per_s = ExpectedTileCyclesPerSecond(o.tiles, o.threads);
+  est.wall_s = est.bound_tile_cycles / est.tile_cycles_per_s;
+  if (hooks.estimate) hooks.estimate(est);
+
+  BlockResult out;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (size_t i = 0; i < plan.size(); ++i) {
+    const BlockKernel& k = plan[i];
+    if (k.mapper.empty()) continue;
+    // A grid of the kernel's region only: the tiles outside it would run empty programs.
+    // Results then leave at the region's edge rather than the mesh's.
+    fabric::FabricConfig config = o.fabric;
+    config.width = regions[i].first;
+    config.height = regions[i].second;
+    const KernelMapping m = map(k, config);
+    if (hooks.start) hooks.start(k, m);
+    fabric::RunOptions run;
+    run.max_cycles = o.max_cycles;
+    run.watchdog_cycles = o.watchdog;
+    run.threads = o.threads;
+    run.progress = hooks.progress;
+    fabric::TileGrid grid(config, run, fabric::TileModels::All(o.tiles));
+    BlockKernelResult r;
+    r.kernel = k;
+    r.description = m.description;
+    r.region_width = m.region_width;
+    r.region_height = m.region_height;
+    r.bound_cycles = std::max(m.compute_bound_cycles, m.io_bound_cycles);
+    r.compute_bound = m.compute_bound_cycles >= m.io_bound_cycles;
+    r.result = RunKernel(m, grid, Scheduler::PlainLoop);
+    out.cycles += r.result.cycles;
+    out.time_s += r.result.time_s;
+    const bool ok = r.result.status == fabric::RunStatus::Done && r.result.correct;
+    out.correct = out.correct && ok;
+    if (hooks.done) hooks.done(r, grid);
+    out.kernels.push_back(std::move(r));
+    if (!ok) break;
+  }
+  out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  return out;
+}
+
+}  // namespace wafersim::runtime

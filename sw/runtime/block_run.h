@@ -1,0 +1,93 @@
+// A transformer block as one workload: the workload's per-layer kernel list
+// (workload/layer_kernels.h), each kernel mapped by its registered mapper and run on a fresh
+// TileGrid after the other, each checked against its double-precision reference. Between
+// kernels the activations pass through the host (not simulated): each kernel takes its own
+// seeded inputs, so the block's time is the sum of its kernels' (docs/mapping.md, block).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "fabric_config.h"
+#include "runtime/kernel_mapping.h"
+#include "runtime/kernel_request.h"
+#include "runtime/kernel_run.h"
+#include "tile_grid.h"
+#include "workload/workload.h"
+
+namespace wafersim::runtime {
+
+/// One of the block's kernels as the fabric runs it: a mapper and its request, or the reason
+/// it is not simulated (rope: no mapper yet; kv_append: the attention mapping's cache holds
+/// the new token; MoE: the moe mapping covers router to combine in one run).
+struct BlockKernel {
+  int layer = 0;
+  std::string name;    ///< "attn.qkv_proj"
+  std::string mapper;  ///< "gemv"; empty when skipped
+  KernelRequest request;
+  std::string skipped;
+};
+
+struct BlockOptions {
+  workload::Workload workload;
+  fabric::FabricConfig fabric;
+  fabric::TileModel tiles = fabric::TileModel::Fast;
+  int threads = 1;
+  uint64_t max_cycles = 10'000'000;  ///< per kernel
+  uint64_t watchdog = 1000;
+  uint64_t seed = 1;          ///< kernel i takes seed + i
+  std::string dtype = "f32";  ///< the matrix products' operands (gemv, gemm, moe); the rest are binary32
+  bool fit = false;
+};
+
+/// The kernels of the workload's layers, in order. Throws std::invalid_argument naming the
+/// kernel when one has no mapper (GELU, LayerNorm, MLA attention, ...).
+std::vector<BlockKernel> PlanBlock(const BlockOptions& options);
+
+/// What the run expects, printed before it starts.
+struct BlockEstimate {
+  size_t kernels = 0;            ///< simulated ones
+  double bound_cycles = 0;       ///< sum of the mappings' lower bounds
+  double bound_tile_cycles = 0;  ///< each bound times its region's tiles
+  double tile_cycles_per_s = 0;  ///< the speed expected of the tile model chosen
+  double wall_s = 0;             ///< bound_tile_cycles / tile_cycles_per_s: at least this long
+};
+
+struct BlockKernelResult {
+  BlockKernel kernel;
+  std::string description;
+  int region_width = 0, region_height = 0;
+  double bound_cycles = 0;
+  bool compute_bound = true;
+  KernelResult result;
+};
+
+struct BlockResult {
+  std::vector<BlockKernelResult> kernels;
+  uint64_t cycles = 0;  ///< summed over the simulated kernels
+  double time_s = 0;    ///< at the fabric clock
+  double wall_s = 0;
+  bool correct = true;  ///< every simulated kernel finished and is right
+};
+
+/// Hooks for the report: the estimate, a kernel about to run (its mapping), progress of the
+/// grid running it (every kProgressCycles cycles), and the kernel done.
+struct BlockHooks {
+  std::function<void(const BlockEstimate&)> estimate;
+  std::function<void(const BlockKernel&, const KernelMapping&)> start;
+  std::function<void(const fabric::TileGrid&)> progress;
+  std::function<void(const BlockKernelResult&, const fabric::TileGrid&)> done;
+};
+
+/// Tile-cycles a second the plain loop is expected to simulate with this tile model (measured
+/// on whole grids, one thread), times the threads for fast tiles.
+double ExpectedTileCyclesPerSecond(fabric::TileModel model, int threads);
+
+/// Maps every kernel first (a mapper's error comes back naming the layer and kernel), reports
+/// the estimate, then runs each on a fresh grid the size of its region (the rest of the mesh
+/// would sit idle) through the plain loop. A kernel that fails or is wrong stops the block.
+BlockResult RunBlock(const BlockOptions& options, const BlockHooks& hooks);
+
+}  // namespace wafersim::runtime

@@ -1,0 +1,18 @@
+// y = x + r for --tokens rows of --d-model elements (the residual stream plus a sublayer's
+// output), on a P x Q region at the mesh's north-west corner (docs/mapping.md, residual): the
+// T x d elements, flattened, split into one contiguous piece per tile (row-major); both
+// operands are in each tile's SRAM where the previous kernels left them, and one tensor add
+// per tile leaves the sum in place of x.
+#pragma once
+
+#include "fabric_config.h"
+#include "runtime/kernel_mapping.h"
+#include "runtime/kernel_request.h"
+
+namespace wafersim::runtime {
+
+/// Throws std::invalid_argument naming the flag when the shape is wrong, and when a tile's
+/// share does not fit its SRAM (with `request.fit` it takes a larger region, up to the mesh).
+KernelMapping MapResidual(const KernelRequest& request, const fabric::FabricConfig& fabric);
+
+}  // namespace wafersim::runtime

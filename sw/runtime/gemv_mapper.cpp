@@ -10,6 +10,7 @@
 
 #include "asm/assembler.h"
 #include "isa/fp.h"
+#include "runtime/mapping_util.h"
 
 namespace wafersim::runtime {
 
@@ -20,22 +21,8 @@ constexpr int kColorX = 0;  // x down each column
 // from the west to its core and send the core's on to the east.
 constexpr int kColorSumA = 1, kColorSumB = 2;
 constexpr uint32_t kStampsAddr = 0;  // three cycle stamps: x received, dot products done, sums sent
-constexpr uint32_t kPortNorth = 1, kPortEast = 2, kPortSouth = 4, kPortWest = 8, kPortCore = 16;
 
-uint32_t Route(uint32_t rx, uint32_t tx) { return rx | (tx << 5); }
 int SumColor(int column) { return column % 2 == 0 ? kColorSumA : kColorSumB; }  // what column c sends
-uint32_t Align(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
-
-// Splits n items over p parts as evenly as possible: part i gets Share(n, p, i) items
-// starting at Start(n, p, i).
-int64_t Share(int64_t n, int p, int i) { return n / p + (i < n % p ? 1 : 0); }
-int64_t Start(int64_t n, int p, int i) { return i * (n / p) + std::min<int64_t>(i, n % p); }
-
-std::string RouteConfig(int color, uint32_t route) {
-  return fmt::format("        li      r1, {}\n        rcfg    r1, 4, r0               # static, one position\n"
-                     "        li      r2, {}\n        rcfg    r1, 0, r2\n",
-                     color, route);
-}
 
 struct TileLayout {
   uint32_t x_addr, partial_addr, w_addr, w_row_bytes, end;

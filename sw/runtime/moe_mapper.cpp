@@ -10,6 +10,7 @@
 #include "asm/assembler.h"
 #include "isa/program.h"
 #include "runtime/moe_reference.h"
+#include "runtime/mapping_util.h"
 
 namespace wafersim::runtime {
 
@@ -22,19 +23,8 @@ constexpr int kColorDispatch = 1;  // the gate's broadcast: every token with its
 constexpr int kColorChainA = 2, kColorChainB = 3;
 // Scratch words after the four stamps: g across the exp call, the largest logit, the sum.
 constexpr uint32_t kStampsAddr = 0, kSaveG = 16, kSaveMax = 20, kSaveSum = 24;
-constexpr uint32_t kPortNorth = 1, kPortEast = 2, kPortSouth = 4, kPortWest = 8, kPortCore = 16;
 
-uint32_t Route(uint32_t rx, uint32_t tx) { return rx | (tx << 5); }
 int ChainColor(int position) { return position % 2 == 0 ? kColorChainA : kColorChainB; }
-uint32_t Align(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
-int64_t Share(int64_t n, int p, int i) { return n / p + (i < n % p ? 1 : 0); }
-int64_t Start(int64_t n, int p, int i) { return i * (n / p) + std::min<int64_t>(i, n % p); }
-
-std::string RouteConfig(int color, uint32_t route) {
-  return fmt::format("        li      r1, {}\n        rcfg    r1, 4, r0               # static, one position\n"
-                     "        li      r2, {}\n        rcfg    r1, 0, r2\n",
-                     color, route);
-}
 
 struct Coord {
   int x, y;

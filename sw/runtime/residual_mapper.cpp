@@ -9,16 +9,11 @@
 #include <unordered_map>
 
 #include "asm/assembler.h"
-#include "runtime/attention_mapper.h"
+#include "runtime/mapping_util.h"
 
 namespace wafersim::runtime {
 
 namespace {
-
-using attention::Align;
-using attention::kU;
-using attention::Share;
-using attention::Start;
 
 constexpr uint32_t kStampsAddr = 0;
 

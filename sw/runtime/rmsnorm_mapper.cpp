@@ -9,21 +9,11 @@
 #include <unordered_map>
 
 #include "asm/assembler.h"
-#include "runtime/attention_mapper.h"
+#include "runtime/mapping_util.h"
 
 namespace wafersim::runtime {
 
 namespace {
-
-using attention::Align;
-using attention::kPortCore;
-using attention::kPortEast;
-using attention::kPortWest;
-using attention::kU;
-using attention::Route;
-using attention::RouteConfig;
-using attention::Share;
-using attention::Start;
 
 // Partial sums along a region row alternate between two colors (a router takes one from the
 // west to its core and sends the core's on east on the other); the inverse comes back on a third.

@@ -9,18 +9,12 @@
 #include <unordered_map>
 
 #include "asm/assembler.h"
-#include "runtime/attention_mapper.h"
 #include "runtime/rmsnorm_mapper.h"
+#include "runtime/mapping_util.h"
 
 namespace wafersim::runtime {
 
 namespace {
-
-using attention::Align;
-using attention::kExpF32RelativeError;
-using attention::kU;
-using attention::Share;
-using attention::Start;
 
 constexpr uint32_t kStampsAddr = 0;                 // two cycle stamps: sigmoids done, products done
 constexpr float kSigmoidDenominatorCap = 0x1p126f;  // 1 + exp(-g) capped so rsqrt_f32 sees a normal number

@@ -1,0 +1,36 @@
+// What every mapper uses to write tile programs: router port bits and static route words,
+// the assembly that configures a color, even splits of a dimension over tiles, and the error
+// bounds of binary32 arithmetic and of the firmware's exp.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace wafersim::runtime {
+
+inline constexpr double kU = 0x1p-24;  ///< binary32 unit roundoff
+/// The largest relative error of firmware/kernels/exp_f32.s on a normal result (derived in
+/// docs/mapping.md; a result below 2^-126 is off by at most 2^-150 + E 2^-126).
+inline constexpr double kExpF32RelativeError = 3.8e-7;
+
+/// Router port bits of a static route (docs/router.md).
+inline constexpr uint32_t kPortNorth = 1, kPortEast = 2, kPortSouth = 4, kPortWest = 8, kPortCore = 16;
+/// A static route word: the ports a color is taken from and the ports it goes to.
+inline uint32_t Route(uint32_t rx, uint32_t tx) { return rx | (tx << 5); }
+inline uint32_t Align(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+
+/// n items over p parts as evenly as possible: part i has Share(n, p, i) from Start(n, p, i).
+inline int64_t Share(int64_t n, int64_t p, int64_t i) { return n / p + (i < n % p ? 1 : 0); }
+inline int64_t Start(int64_t n, int64_t p, int64_t i) { return i * (n / p) + std::min<int64_t>(i, n % p); }
+
+/// Assembly that makes `color` static with one switch position (clobbers r1, r2).
+inline std::string RouteConfig(int color, uint32_t route) {
+  return fmt::format("        li      r1, {}\n        rcfg    r1, 4, r0               # static, one position\n"
+                     "        li      r2, {}\n        rcfg    r1, 0, r2\n",
+                     color, route);
+}
+
+}  // namespace wafersim::runtime

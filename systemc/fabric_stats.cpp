@@ -11,9 +11,7 @@ const char* const kLinkKeys[5] = {"north", "east", "south", "west", "to_core"};
 }  // namespace
 
 TileCounters CountersOf(const TileGrid& grid, int x, int y) {
-  TileCounters c = grid.Tile(x, y).Counters();
-  c.cycles[static_cast<int>(Activity::Halted)] += grid.DormantCycles(grid.Index(x, y));
-  return c;
+  return grid.Tile(x, y).Counters();
 }
 
 FabricTotals Totals(const TileGrid& grid) {

@@ -69,6 +69,12 @@ class FabricTile {
   virtual bool Moved() const = 0;
   /// The last cycle was skipped (halted, router empty, nothing arriving).
   virtual bool Skipped() const = 0;
+  /// A cycle with quiet inputs would change nothing but cycle counts: skipped halted, or
+  /// (fast tiles) waiting at a fixed point. The grid may then stop visiting the tile and
+  /// account the cycles it sat out with SkipCycles.
+  virtual bool Dormant() const = 0;
+  /// Counts `cycles` more cycles like the last one, as if run with quiet inputs.
+  virtual void SkipCycles(uint64_t cycles) = 0;
   /// A wavelet sits in one of the router's input buffers.
   virtual bool Buffered() const = 0;
   /// A wavelet sits in a router output register, to leave next cycle.

@@ -49,6 +49,8 @@ class RtlTile final : public FabricTile {
   int WaitColor() const override { return wait_color_; }
   bool Moved() const override { return moved_; }
   bool Skipped() const override { return skipped_; }
+  bool Dormant() const override { return skipped_; }
+  void SkipCycles(uint64_t cycles) override { counters_.cycles[static_cast<int>(Activity::Halted)] += cycles; }
   bool Buffered() const override { return BufferedMask() != 0; }
   bool OutputPending() const override;
   uint32_t FullColors(int port) const override;

@@ -44,6 +44,11 @@ class SramBanks {
   /// Serves this cycle's requests (one per bank; the RTL asks only when granted), then moves
   /// to the next cycle.
   void Edge(const std::vector<BankRequest>& requests);
+  /// Every port free, no read in flight, no refusals: a cycle without requests changes
+  /// nothing but the cycle count.
+  bool Settled() const { return settled_; }
+  /// `cycles` cycles without requests on settled banks.
+  void SkipSettled(uint64_t cycles) { cycle_ += cycles; }
 
   // The backdoor.
   uint32_t ReadWord(uint32_t addr) const;

@@ -122,7 +122,6 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const 
   listed_.assign(static_cast<size_t>(n), 0);
   skipped_runs_.assign(static_cast<size_t>(n), 0);
   asleep_since_.assign(static_cast<size_t>(n), kAwake);
-  dormant_cycles_.assign(static_cast<size_t>(n), 0);
 }
 
 TileGrid::~TileGrid() {
@@ -149,7 +148,7 @@ void TileGrid::Start() {
   for (size_t t = 0; t < tiles_.size(); ++t) active_[t] = static_cast<int>(t);
   std::fill(skipped_runs_.begin(), skipped_runs_.end(), 0);
   std::fill(asleep_since_.begin(), asleep_since_.end(), kAwake);
-  std::fill(dormant_cycles_.begin(), dormant_cycles_.end(), 0);
+  sleeping_waiters_ = 0;
   cycle_ = 0;
   quiet_cycles_ = 0;
   status_ = RunStatus::Running;
@@ -200,6 +199,8 @@ RunStatus TileGrid::StepWithoutSystemC() {
   edge_out_.swap(edge_out_next_);
   const RunStatus status = EndCycle();
   ScheduleNextCycle();
+  // A stopped run's statistics count the cycles sleeping tiles sat out.
+  if (status != RunStatus::Running) WakeAll();
   return status;
 }
 
@@ -208,16 +209,12 @@ void TileGrid::ScheduleNextCycle() {
   auto list = [&](int t) {
     if (listed_[t]) return;
     listed_[t] = 1;
-    if (asleep_since_[t] != kAwake) {
-      dormant_cycles_[t] += cycle_ - asleep_since_[t];
-      asleep_since_[t] = kAwake;
-      skipped_runs_[t] = 0;
-    }
+    if (asleep_since_[t] != kAwake) Wake(t);
     next_active_.push_back(t);
   };
   for (const int t : active_) {
-    const bool skipped = tiles_[t]->Skipped();
-    skipped_runs_[t] = skipped ? static_cast<uint8_t>(std::min(skipped_runs_[t] + 1, 2)) : 0;
+    const bool dormant = tiles_[t]->Dormant();
+    skipped_runs_[t] = dormant ? static_cast<uint8_t>(std::min(skipped_runs_[t] + 1, 2)) : 0;
     if (skipped_runs_[t] < 2 || Tracing()) list(t);
     const LinkBundle* out = &tile_out_[static_cast<size_t>(t) * 4];
     for (int d = 0; d < 4; ++d) {
@@ -231,16 +228,29 @@ void TileGrid::ScheduleNextCycle() {
   }
   // What was not listed goes to sleep now.
   for (const int t : active_) {
-    if (!listed_[t]) asleep_since_[t] = cycle_;
+    if (listed_[t]) continue;
+    asleep_since_[t] = cycle_;
+    sleeping_waiters_ += tiles_[t]->LastActivity() != Activity::Halted;
   }
   // The visiting order changes no result (every tile reads last cycle's links only).
   for (const int t : next_active_) listed_[t] = 0;
   active_.swap(next_active_);
 }
 
-uint64_t TileGrid::DormantCycles(int index) const {
-  const uint64_t since = asleep_since_[index];
-  return dormant_cycles_[index] + (since == kAwake ? 0 : cycle_ - since);
+void TileGrid::Wake(int t) {
+  tiles_[t]->SkipCycles(cycle_ - asleep_since_[t]);
+  sleeping_waiters_ -= tiles_[t]->LastActivity() != Activity::Halted;
+  asleep_since_[t] = kAwake;
+  skipped_runs_[t] = 0;
+}
+
+void TileGrid::WakeAll() {
+  for (size_t t = 0; t < tiles_.size(); ++t) {
+    if (asleep_since_[t] != kAwake) {
+      Wake(static_cast<int>(t));
+      active_.push_back(static_cast<int>(t));
+    }
+  }
 }
 
 bool TileGrid::CheckTilesAndRouters() {
@@ -279,6 +289,7 @@ RunStatus TileGrid::EndCycle() {
     evaluations_ += !t.Skipped();
     all_halted &= t.LastActivity() == Activity::Halted;
   }
+  all_halted &= sleeping_waiters_ == 0;
   for (const auto& e : edges_) moved |= e->Moved();
   quiet_cycles_ = moved ? 0 : quiet_cycles_ + 1;
   // Errors are sticky: checking them every 64 cycles and at every stop costs little.

@@ -125,9 +125,6 @@ class TileGrid {
 
   /// Tile evaluations done (halted tiles with empty routers are skipped).
   uint64_t Evaluations() const { return evaluations_; }
-  /// Cycles the plain loop did not visit tile `index` at all: it was dormant (halted, its
-  /// router empty) and nothing arrived. They count as halted cycles in the statistics.
-  uint64_t DormantCycles(int index) const;
 
  private:
   std::string DeadlockText() const;
@@ -136,6 +133,9 @@ class TileGrid {
   /// link buffers then hold nothing from them) and wakes the neighbours of every tile and
   /// edge that drove something, so that next cycle's list holds every tile that could change.
   void ScheduleNextCycle();
+  /// Back on the list: the tile counts the cycles it sat out.
+  void Wake(int t);
+  void WakeAll();
 
   FabricConfig config_;
   RunOptions options_;
@@ -154,13 +154,14 @@ class TileGrid {
   uint64_t cycle_ = 0;
   uint64_t quiet_cycles_ = 0;
   uint64_t evaluations_ = 0;
-  // Activity: the tiles the plain loop visits this cycle; a dormant tile is off the list
-  // until a neighbour or an edge drives its link. Under SystemC every tile stays listed.
+  // Activity: the tiles the plain loop visits this cycle; a dormant tile (FabricTile::Dormant)
+  // is off the list until a neighbour or an edge drives its link, and then counts the
+  // cycles it sat out. Under SystemC every tile stays listed.
   std::vector<int> active_, next_active_;
   std::vector<uint8_t> listed_;        // per tile: on next_active_
   std::vector<uint8_t> skipped_runs_;  // per tile: consecutive skipped cycles (up to 2)
   std::vector<uint64_t> asleep_since_; // per tile: the cycle it went dormant, or kAwake
-  std::vector<uint64_t> dormant_cycles_;
+  int64_t sleeping_waiters_ = 0;       // sleeping tiles that are not halted (waiting)
   RunStatus status_ = RunStatus::Running;
   std::string stop_reason_;
 };

@@ -73,6 +73,15 @@ class FastCore {
   uint32_t RequestMask() const { return d_.req_mask; }
   State CoreState() const { return state_; }
   uint64_t CycleCount() const { return cycle_; }
+  /// A hash of every register and of the last cycle's decisions, but the cycle and stall
+  /// counters: equal after two cycles with the same inputs means the core (and its tensor
+  /// datapath) stands still, waiting.
+  uint64_t StillHash() const;
+  /// `cycles` more cycles standing still: the counters move as they would.
+  void SkipStill(uint64_t cycles) {
+    cycle_ += cycles;
+    if (d_.stall) stalls_ += static_cast<uint32_t>(cycles);
+  }
   uint32_t Instret() const { return instret_; }
   uint32_t Stalls() const { return stalls_; }
   /// Wavelets waiting in the receive queues, per color.

@@ -69,6 +69,8 @@ void FastTile::Load(const isa::Program& program) {
   moved_ = false;
   quiet_ = false;
   skipped_ = false;
+  still_ = still_skipped_ = false;
+  still_hash_ = 0;
 }
 
 void FastTile::Evaluate(const std::array<const LinkBundle*, 4>& in, std::array<LinkBundle, 4>& out) {
@@ -82,6 +84,15 @@ void FastTile::Evaluate(const std::array<const LinkBundle*, 4>& in, std::array<L
     return;
   }
   skipped_ = false;
+  links_quiet_ = in[0]->Quiet() && in[1]->Quiet() && in[2]->Quiet() && in[3]->Quiet();
+  if (still_ && links_quiet_) {
+    still_skipped_ = true;
+    moved_ = false;
+    SkipCycles(1);
+    out = {};
+    return;
+  }
+  still_skipped_ = false;
   // An empty router drives nothing (no wavelet, no credit): its outputs need no settling.
   const bool router_empty = router_.Quiet();
   if (router_empty) {
@@ -150,12 +161,24 @@ void FastTile::Evaluate(const std::array<const LinkBundle*, 4>& in, std::array<L
   moved_ = activity_ == Activity::Busy || rout_.valid != 0;
 }
 
+void FastTile::SkipCycles(uint64_t cycles) {
+  counters_.cycles[static_cast<int>(activity_)] += cycles;
+  if (activity_ == Activity::Halted) return;  // a skipped halted tile's clocks stand, as the RTL's do
+  core_.SkipStill(cycles);
+  sram_.SkipSettled(cycles);
+}
+
 void FastTile::Update() {
-  if (skipped_) return;
+  if (skipped_ || still_skipped_) return;
   if (!router_idle_) router_.Update();
   core_.Update(rout_.credit[4]);
   sram_.Edge(requests_);
   quiet_ = core_.Halted() && router_.Quiet();
+  const bool waiting = activity_ == Activity::WaitFabricIn && !moved_ && links_quiet_ && router_idle_ &&
+                       last_req_mask_ == 0 && sram_.Settled();
+  const uint64_t h = waiting ? core_.StillHash() : 0;
+  still_ = waiting && h == still_hash_;
+  still_hash_ = h;
 }
 
 uint64_t FastTile::BufferedMask() const {

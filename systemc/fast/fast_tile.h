@@ -54,6 +54,8 @@ class FastTile final : public FabricTile {
   int WaitColor() const override { return wait_color_; }
   bool Moved() const override { return moved_; }
   bool Skipped() const override { return skipped_; }
+  bool Dormant() const override { return skipped_ || still_skipped_; }
+  void SkipCycles(uint64_t cycles) override;
   bool Buffered() const override { return router_.AnyBuffered(); }
   bool OutputPending() const override { return router_.OutputPending(); }
   uint32_t FullColors(int port) const override { return router_.Full(port); }
@@ -103,6 +105,12 @@ class FastTile final : public FabricTile {
   bool moved_ = false;
   bool skipped_ = false;
   bool router_idle_ = false;  // the router is empty and nothing reaches it this cycle
+  // Waiting at a fixed point: the core's state (StillHash) was the same after two cycles
+  // waiting for fabric input with quiet links, an empty router and settled banks, so further
+  // such cycles only count; still_skipped_: the last cycle was one of them, not evaluated.
+  bool links_quiet_ = false;
+  uint64_t still_hash_ = 0;
+  bool still_ = false, still_skipped_ = false;
   bool quiet_ = false;  // halted with nothing in its router: a cycle without input changes nothing
 };
 

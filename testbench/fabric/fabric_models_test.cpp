@@ -101,6 +101,27 @@ std::vector<Case> Cases() {
   att.heads = 2;
   att.kv_heads = 1;
   v.push_back({"attention prefill, 2 heads, prompt 12", 3, 3, att});
+  runtime::KernelRequest gemm;
+  gemm.kernel = "gemm";
+  gemm.m = 13;
+  gemm.n = 10;
+  gemm.k = 17;
+  v.push_back({"gemm 13x10x17", 3, 3, gemm});
+  runtime::KernelRequest moe;
+  moe.kernel = "moe";
+  moe.d_model = 8;
+  moe.d_ff = 8;
+  moe.experts = 3;
+  moe.top_k = 2;
+  moe.tokens = 2;
+  v.push_back({"moe, 3 experts, top 2, 2 tokens", 4, 4, moe});
+  for (const char* kernel : {"rmsnorm", "silu_mul", "residual"}) {
+    runtime::KernelRequest r;
+    r.kernel = kernel;
+    r.d_model = 24;
+    r.tokens = 2;
+    v.push_back({std::string(kernel) + " 2x24", 3, 2, r});
+  }
   return v;
 }
 

@@ -26,12 +26,6 @@ constexpr uint32_t kStampScratch = 16;
 
 int OutColor(int column) { return column % 2 == 0 ? kColorOutA : kColorOutB; }
 
-uint32_t Bits(float v) {
-  uint32_t b;
-  std::memcpy(&b, &v, 4);
-  return b;
-}
-
 // A tile's SRAM for a block of `rows` x `cols` of C and panels `kb` elements wide.
 struct TileLayout {
   uint32_t c_addr, a_addr, b_addr, row_bytes, end;
@@ -248,7 +242,7 @@ KernelMapping MapGemm(const KernelRequest& req, const fabric::FabricConfig& fabr
   // The inputs: uniform in [-1, 1), from the seed; binary16 storage keeps the values as stored.
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(Bits(v)))); };
+  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
   std::vector<float> a(static_cast<size_t>(s.m * s.k)), b(static_cast<size_t>(s.k * s.n));
   for (auto& v : a) v = stored(dist(rng));
   for (auto& v : b) v = stored(dist(rng));
@@ -273,12 +267,12 @@ KernelMapping MapGemm(const KernelRequest& req, const fabric::FabricConfig& fabr
   // A panel row on the fabric: binary32 words, or binary16 halves two to a word (low half first).
   auto panel_words = [&](const std::vector<float>& values, std::vector<uint32_t>& out) {
     if (es == 4) {
-      for (float v : values) out.push_back(Bits(v));
+      for (float v : values) out.push_back(isa::AsBits(v));
       return;
     }
     for (size_t q = 0; q < values.size(); q += 2) {
-      const uint32_t lo = isa::F32ToF16(Bits(values[q]));
-      const uint32_t hi = q + 1 < values.size() ? isa::F32ToF16(Bits(values[q + 1])) : 0;
+      const uint32_t lo = isa::F32ToF16(isa::AsBits(values[q]));
+      const uint32_t hi = q + 1 < values.size() ? isa::F32ToF16(isa::AsBits(values[q + 1])) : 0;
       out.push_back(lo | (hi << 16));
     }
   };

@@ -92,19 +92,13 @@ row:    tfdot   r9, d3, d2
   return s;
 }
 
-uint32_t Bits(float v) {
-  uint32_t b;
-  std::memcpy(&b, &v, 4);
-  return b;
-}
-
 // The values as stored: binary32 words, or binary16 halves (already rounded to binary16).
 void AppendValues(isa::Program& p, uint32_t addr, const std::vector<float>& values, uint32_t es) {
   isa::DataSegment seg;
   seg.addr = addr;
   seg.bytes.resize(values.size() * es);
   for (size_t i = 0; i < values.size(); ++i) {
-    const uint32_t v = es == 4 ? Bits(values[i]) : isa::F32ToF16(Bits(values[i]));
+    const uint32_t v = es == 4 ? isa::AsBits(values[i]) : isa::F32ToF16(isa::AsBits(values[i]));
     std::memcpy(&seg.bytes[i * es], &v, es);
   }
   p.data.push_back(std::move(seg));
@@ -165,7 +159,7 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> w(static_cast<size_t>(req.m * req.n)), x(static_cast<size_t>(req.n));
   // Binary16 storage: the reference uses the values as stored.
-  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(Bits(v)))); };
+  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
   for (auto& v : w) v = stored(dist(rng));
   for (auto& v : x) v = stored(dist(rng));
   km.reference.assign(km.output_size, 0.0);
@@ -224,7 +218,7 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
     const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
     EdgeInput in{c, 0, noc::Dir::North, kColorX, {}};
     for (int64_t j = 0; j < cols; ++j) {
-      in.payloads.push_back(es == 4 ? Bits(x[col0 + j]) : isa::F32ToF16(Bits(x[col0 + j])));
+      in.payloads.push_back(es == 4 ? isa::AsBits(x[col0 + j]) : isa::F32ToF16(isa::AsBits(x[col0 + j])));
     }
     km.inputs.push_back(std::move(in));
   }

@@ -8,6 +8,7 @@
 #include <fmt/ranges.h>
 
 #include "asm/assembler.h"
+#include "isa/fp.h"
 #include "isa/program.h"
 #include "runtime/moe_reference.h"
 #include "runtime/mapping_util.h"
@@ -355,12 +356,6 @@ next:   addi    r8, r8, {rec}
   return src;
 }
 
-uint32_t Bits(float v) {
-  uint32_t b;
-  std::memcpy(&b, &v, 4);
-  return b;
-}
-
 // Rows of `values` (`count` rows of `width` from row `first`) at `addr`, `row_bytes` apart.
 isa::DataSegment Rows(uint32_t addr, const std::vector<float>& values, int first, int count, int width,
                       uint32_t row_bytes) {
@@ -369,7 +364,7 @@ isa::DataSegment Rows(uint32_t addr, const std::vector<float>& values, int first
   seg.bytes.assign(count > 0 ? row_bytes * (count - 1) + 4 * width : 0, 0);
   for (int r = 0; r < count; ++r) {
     for (int j = 0; j < width; ++j) {
-      const uint32_t b = Bits(values[static_cast<size_t>(first + r) * width + j]);
+      const uint32_t b = isa::AsBits(values[static_cast<size_t>(first + r) * width + j]);
       std::memcpy(&seg.bytes[r * row_bytes + 4 * j], &b, 4);
     }
   }
@@ -543,7 +538,7 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
     km.outputs.push_back({0, last.y, noc::Dir::West, last_color, 0, km.output_size});
   }
   EdgeInput tokens{0, 0, noc::Dir::West, kColorTokens, {}};
-  for (float v : in.x) tokens.payloads.push_back(Bits(v));
+  for (float v : in.x) tokens.payloads.push_back(isa::AsBits(v));
   km.inputs.push_back(std::move(tokens));
 
   // Useful work: the gate's logits and, per token, k experts' three projections.

@@ -9,7 +9,9 @@
 #include <unordered_map>
 
 #include "asm/assembler.h"
+#include "isa/fp.h"
 #include "runtime/mapping_util.h"
+#include "runtime/vector_split.h"
 
 namespace wafersim::runtime {
 
@@ -17,11 +19,6 @@ namespace {
 
 constexpr uint32_t kStampsAddr = 0;
 
-uint32_t Bits(float v) {
-  uint32_t b;
-  std::memcpy(&b, &v, 4);
-  return b;
-}
 
 // x from byte 32, r one bank on from the next bank row (so a step's two reads never want the
 // same bank); the sum overwrites x.
@@ -36,53 +33,17 @@ Layout MakeLayout(int64_t elements) {
   return l;
 }
 
-void AppendWords(isa::Program& p, uint32_t addr, const std::vector<float>& values) {
-  isa::DataSegment seg;
-  seg.addr = addr;
-  seg.bytes.resize(values.size() * 4);
-  for (size_t i = 0; i < values.size(); ++i) {
-    const uint32_t v = Bits(values[i]);
-    std::memcpy(&seg.bytes[i * 4], &v, 4);
-  }
-  p.data.push_back(std::move(seg));
-}
 
 }  // namespace
 
 KernelMapping MapResidual(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  if (req.d_model < 1 || req.d_model > 1'000'000) {
-    throw std::invalid_argument(fmt::format("--d-model: {} must be in 1..1,000,000", req.d_model));
-  }
-  if (req.tokens < 1 || req.tokens > 1'000'000) {
-    throw std::invalid_argument(fmt::format("--tokens: {} must be in 1..1,000,000", req.tokens));
-  }
-  if (req.dtype != "f32") throw std::invalid_argument(fmt::format("--dtype: residual takes f32, not '{}'", req.dtype));
+  CheckVectorRequest(req, "residual");
   const int64_t d = req.d_model, T = req.tokens;
-  int pw = req.region_width > 0 ? req.region_width : fabric.width;
-  int ph = req.region_height > 0 ? req.region_height : fabric.height;
-  if (pw > fabric.width || ph > fabric.height) {
-    throw std::invalid_argument(
-        fmt::format("--region: {}x{} does not fit the {}x{} mesh", pw, ph, fabric.width, fabric.height));
-  }
-  // The T x d elements, flattened, in one contiguous piece per tile (row-major over the
-  // region), every tile at least one.
   const int64_t total = T * d;
-  auto clamp = [&] {
-    pw = static_cast<int>(std::min<int64_t>(pw, total));
-    ph = static_cast<int>(std::min<int64_t>(ph, total / pw));
-  };
-  clamp();
-  auto worst = [&] { return MakeLayout(Share(total, int64_t{pw} * ph, 0)); };
-  while (req.fit && worst().end > static_cast<uint32_t>(fabric.sram_bytes) &&
-         int64_t{pw} * ph < std::min<int64_t>(int64_t{fabric.width} * fabric.height, total)) {
-    if (pw < fabric.width) {
-      pw = std::min(pw * 2, fabric.width);
-    } else {
-      ph = std::min(ph * 2, fabric.height);
-    }
-    clamp();
-  }
-  const int64_t max_elems = Share(total, int64_t{pw} * ph, 0);
+  const FlatSplit split = SplitFlat(req, fabric, total, [](int64_t e) { return MakeLayout(e).end; });
+  const int pw = split.width, ph = split.height;
+  const int64_t max_elems = split.max_elements;
+  auto worst = [&] { return MakeLayout(max_elems); };
   if (worst().end > static_cast<uint32_t>(fabric.sram_bytes)) {
     throw std::invalid_argument(fmt::format(
         "residual {} tokens x {} does not fit a {}x{} region: tile (0,0) needs {} bytes of SRAM (x and r, {} binary32 "
@@ -143,8 +104,8 @@ main:   li      r3, 1
                  .first;
       }
       TileProgram tp{c, r, it->second};
-      AppendWords(tp.program, l.x_addr, std::vector<float>(x.begin() + at, x.begin() + at + n));
-      AppendWords(tp.program, l.r_addr, std::vector<float>(res.begin() + at, res.begin() + at + n));
+      tp.program.data.push_back(Float32Segment(l.x_addr, std::vector<float>(x.begin() + at, x.begin() + at + n)));
+      tp.program.data.push_back(Float32Segment(l.r_addr, std::vector<float>(res.begin() + at, res.begin() + at + n)));
       km.sram_outputs.push_back({c, r, l.x_addr, at, static_cast<size_t>(n)});
       km.tiles.push_back(std::move(tp));
       km.stamped_tiles.emplace_back(c, r);

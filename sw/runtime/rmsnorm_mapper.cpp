@@ -9,7 +9,9 @@
 #include <unordered_map>
 
 #include "asm/assembler.h"
+#include "isa/fp.h"
 #include "runtime/mapping_util.h"
+#include "runtime/vector_split.h"
 
 namespace wafersim::runtime {
 
@@ -21,11 +23,6 @@ constexpr int kColorSumA = 1, kColorSumB = 2, kColorInv = 3;
 constexpr uint32_t kStampsAddr = 0;  // four cycle stamps, one per phase
 int SumColor(int column) { return column % 2 == 0 ? kColorSumA : kColorSumB; }
 
-uint32_t Bits(float v) {
-  uint32_t b;
-  std::memcpy(&b, &v, 4);
-  return b;
-}
 
 // A tile's SRAM: its rows of x (each starting a bank row, so that g, one bank on, never wants
 // the bank x does in a step), g's piece, the partial sums and the inverses.
@@ -103,7 +100,7 @@ inv:    lw      r1, 0(r8)
         bne     r9, r0, inv
         li      r8, NR
 )",
-                     Bits(static_cast<float>(1.0 / double(d))), Bits(kRmsNormEps), l.inv_addr - l.s_addr);
+                     isa::AsBits(static_cast<float>(1.0 / double(d))), isa::AsBits(kRmsNormEps), l.inv_addr - l.s_addr);
     if (pw > 1) s += fmt::format("        dfab    d6, {}, r8, out, f32\n        tfmov   d6, d5\n", kColorInv);
   } else {
     s += fmt::format("        dfab    d6, {}, r8, in, f32\n        tfmov   d5, d6\n", kColorInv);
@@ -132,16 +129,6 @@ sc:     lw      r9, 0(r8)
   return s;
 }
 
-void AppendWords(isa::Program& p, uint32_t addr, const std::vector<float>& values) {
-  isa::DataSegment seg;
-  seg.addr = addr;
-  seg.bytes.resize(values.size() * 4);
-  for (size_t i = 0; i < values.size(); ++i) {
-    const uint32_t v = Bits(values[i]);
-    std::memcpy(&seg.bytes[i * 4], &v, 4);
-  }
-  p.data.push_back(std::move(seg));
-}
 
 // Columns that balance the work per tile (three passes over d / P elements) against the
 // walk along the row: about 13 cycles a hop for the sums going east and 4 for the inverse
@@ -151,13 +138,7 @@ int BalancedColumns(int64_t d) { return static_cast<int>(std::max<double>(1, std
 }  // namespace
 
 KernelMapping MapRmsNorm(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  if (req.d_model < 1 || req.d_model > 1'000'000) {
-    throw std::invalid_argument(fmt::format("--d-model: {} must be in 1..1,000,000", req.d_model));
-  }
-  if (req.tokens < 1 || req.tokens > 1'000'000) {
-    throw std::invalid_argument(fmt::format("--tokens: {} must be in 1..1,000,000", req.tokens));
-  }
-  if (req.dtype != "f32") throw std::invalid_argument(fmt::format("--dtype: rmsnorm takes f32, not '{}'", req.dtype));
+  CheckVectorRequest(req, "rmsnorm");
   if (fabric.colors < 4) {
     throw std::invalid_argument(fmt::format("router.colors: rmsnorm needs 4 colors, the fabric has {}", fabric.colors));
   }
@@ -245,8 +226,8 @@ KernelMapping MapRmsNorm(const KernelRequest& req, const fabric::FabricConfig& f
         km.sram_outputs.push_back({c, r, l.x_addr + l.row_bytes * static_cast<uint32_t>(i),
                                    static_cast<size_t>((row0 + i) * d + col0), static_cast<size_t>(cols)});
       }
-      AppendWords(tp.program, l.x_addr, block);
-      AppendWords(tp.program, l.g_addr, std::vector<float>(g.begin() + col0, g.begin() + col0 + cols));
+      tp.program.data.push_back(Float32Segment(l.x_addr, block));
+      tp.program.data.push_back(Float32Segment(l.g_addr, std::vector<float>(g.begin() + col0, g.begin() + col0 + cols)));
       km.tiles.push_back(std::move(tp));
       km.stamped_tiles.emplace_back(c, r);
     }

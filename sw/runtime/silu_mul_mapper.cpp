@@ -9,8 +9,10 @@
 #include <unordered_map>
 
 #include "asm/assembler.h"
+#include "isa/fp.h"
 #include "runtime/rmsnorm_mapper.h"
 #include "runtime/mapping_util.h"
+#include "runtime/vector_split.h"
 
 namespace wafersim::runtime {
 
@@ -19,11 +21,6 @@ namespace {
 constexpr uint32_t kStampsAddr = 0;                 // two cycle stamps: sigmoids done, products done
 constexpr float kSigmoidDenominatorCap = 0x1p126f;  // 1 + exp(-g) capped so rsqrt_f32 sees a normal number
 
-uint32_t Bits(float v) {
-  uint32_t b;
-  std::memcpy(&b, &v, 4);
-  return b;
-}
 
 // g from byte 32, u one bank on, the sigmoids five banks on: a product's two reads in a step
 // never want the same bank, nor does the write of an element a few steps back (with the
@@ -80,57 +77,21 @@ sig:    lw      r1, 0(r8)
         .include "rsqrt_f32.s"
 )",
                      fmt::arg("n", n), fmt::arg("g", l.g_addr), fmt::arg("u", l.u_addr), fmt::arg("s", l.s_addr),
-                     fmt::arg("cap", Bits(kSigmoidDenominatorCap)), fmt::arg("stamp0", kStampsAddr),
+                     fmt::arg("cap", isa::AsBits(kSigmoidDenominatorCap)), fmt::arg("stamp0", kStampsAddr),
                      fmt::arg("stamp1", kStampsAddr + 4));
 }
 
-void AppendWords(isa::Program& p, uint32_t addr, const std::vector<float>& values) {
-  isa::DataSegment seg;
-  seg.addr = addr;
-  seg.bytes.resize(values.size() * 4);
-  for (size_t i = 0; i < values.size(); ++i) {
-    const uint32_t v = Bits(values[i]);
-    std::memcpy(&seg.bytes[i * 4], &v, 4);
-  }
-  p.data.push_back(std::move(seg));
-}
 
 }  // namespace
 
 KernelMapping MapSiluMul(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  if (req.d_model < 1 || req.d_model > 1'000'000) {
-    throw std::invalid_argument(fmt::format("--d-model: {} must be in 1..1,000,000", req.d_model));
-  }
-  if (req.tokens < 1 || req.tokens > 1'000'000) {
-    throw std::invalid_argument(fmt::format("--tokens: {} must be in 1..1,000,000", req.tokens));
-  }
-  if (req.dtype != "f32") throw std::invalid_argument(fmt::format("--dtype: silu_mul takes f32, not '{}'", req.dtype));
+  CheckVectorRequest(req, "silu_mul");
   const int64_t d = req.d_model, T = req.tokens;
-  int pw = req.region_width > 0 ? req.region_width : fabric.width;
-  int ph = req.region_height > 0 ? req.region_height : fabric.height;
-  if (pw > fabric.width || ph > fabric.height) {
-    throw std::invalid_argument(
-        fmt::format("--region: {}x{} does not fit the {}x{} mesh", pw, ph, fabric.width, fabric.height));
-  }
-  // The T x d elements, flattened, in one contiguous piece per tile (row-major over the
-  // region), every tile at least one.
   const int64_t total = T * d;
-  auto clamp = [&] {
-    pw = static_cast<int>(std::min<int64_t>(pw, total));
-    ph = static_cast<int>(std::min<int64_t>(ph, total / pw));
-  };
-  clamp();
-  auto worst = [&] { return MakeLayout(Share(total, int64_t{pw} * ph, 0)); };
-  while (req.fit && worst().end > static_cast<uint32_t>(fabric.sram_bytes) &&
-         int64_t{pw} * ph < std::min<int64_t>(int64_t{fabric.width} * fabric.height, total)) {
-    if (pw < fabric.width) {
-      pw = std::min(pw * 2, fabric.width);
-    } else {
-      ph = std::min(ph * 2, fabric.height);
-    }
-    clamp();
-  }
-  const int64_t max_elems = Share(total, int64_t{pw} * ph, 0);
+  const FlatSplit split = SplitFlat(req, fabric, total, [](int64_t e) { return MakeLayout(e).end; });
+  const int pw = split.width, ph = split.height;
+  const int64_t max_elems = split.max_elements;
+  auto worst = [&] { return MakeLayout(max_elems); };
   if (worst().end > static_cast<uint32_t>(fabric.sram_bytes)) {
     throw std::invalid_argument(fmt::format(
         "silu_mul {} tokens x {} does not fit a {}x{} region: tile (0,0) needs {} bytes of SRAM (gate, up and the "
@@ -187,8 +148,8 @@ KernelMapping MapSiluMul(const KernelRequest& req, const fabric::FabricConfig& f
                  .first;
       }
       TileProgram tp{c, r, it->second};
-      AppendWords(tp.program, l.g_addr, std::vector<float>(g.begin() + at, g.begin() + at + n));
-      AppendWords(tp.program, l.u_addr, std::vector<float>(u.begin() + at, u.begin() + at + n));
+      tp.program.data.push_back(Float32Segment(l.g_addr, std::vector<float>(g.begin() + at, g.begin() + at + n)));
+      tp.program.data.push_back(Float32Segment(l.u_addr, std::vector<float>(u.begin() + at, u.begin() + at + n)));
       km.sram_outputs.push_back({c, r, l.s_addr, at, static_cast<size_t>(n)});
       km.tiles.push_back(std::move(tp));
       km.stamped_tiles.emplace_back(c, r);

@@ -11,6 +11,7 @@ EdgeLink::EdgeLink(int x, int y, noc::Dir dir, int colors, int depth, double rat
 
 void EdgeLink::Inject(int color, const std::vector<uint32_t>& payloads) {
   outbound_.at(static_cast<size_t>(color)).insert(outbound_[color].end(), payloads.begin(), payloads.end());
+  queued_ += payloads.size();
 }
 
 size_t EdgeLink::PendingInjections() const {
@@ -28,7 +29,13 @@ size_t EdgeLink::Undrained() const {
 bool EdgeLink::Evaluate(const LinkBundle& from_tile, LinkBundle& to_tile, uint64_t cycle) {
   moved_ = false;
   to_tile = LinkBundle{};
-  for (int c = 0; c < colors_; ++c) credits_[c] += (from_tile.credits >> c) & 1;
+  if (queued_ == 0 && from_tile.Quiet()) {
+    // Nothing to move either way: only the token buckets fill (most edges, most cycles).
+    in_tokens_ = std::min(1.0, in_tokens_ + rate_);
+    out_tokens_ = std::min(1.0, out_tokens_ + rate_);
+    return true;
+  }
+  for (uint32_t m = from_tile.credits; m != 0; m &= m - 1) ++credits_[__builtin_ctz(m)];
   if (from_tile.valid) {
     const noc::Wavelet w = noc::Wavelet::Unpack(from_tile.flit);
     if (!collecting_) {
@@ -44,6 +51,7 @@ bool EdgeLink::Evaluate(const LinkBundle& from_tile, LinkBundle& to_tile, uint64
       return false;
     }
     q.push_back(w.data);
+    ++queued_;
     moved_ = true;
   }
   // Drain one received wavelet to the host, returning its credit.
@@ -54,6 +62,7 @@ bool EdgeLink::Evaluate(const LinkBundle& from_tile, LinkBundle& to_tile, uint64
       if (inbound_[c].empty()) continue;
       arrivals_.push_back({cycle, static_cast<uint8_t>(c), inbound_[c].front()});
       inbound_[c].pop_front();
+      --queued_;
       to_tile.credits |= 1u << c;
       next_in_color_ = (c + 1) % colors_;
       in_tokens_ -= 1.0;
@@ -71,6 +80,7 @@ bool EdgeLink::Evaluate(const LinkBundle& from_tile, LinkBundle& to_tile, uint64
       w.color = static_cast<uint8_t>(c);
       w.data = outbound_[c].front();
       outbound_[c].pop_front();
+      --queued_;
       --credits_[c];
       to_tile.flit = w.Pack();
       to_tile.valid = true;

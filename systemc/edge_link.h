@@ -57,6 +57,7 @@ class EdgeLink {
   std::vector<std::deque<uint32_t>> outbound_;  // per color, host -> tile
   std::vector<std::deque<uint32_t>> inbound_;   // per color, tile -> host (at most depth)
   std::vector<int> credits_;                    // per color, for sending into the tile
+  size_t queued_ = 0;                           // wavelets in outbound_ and inbound_
   int next_out_color_ = 0, next_in_color_ = 0;
   bool collecting_ = false;
   bool moved_ = false;

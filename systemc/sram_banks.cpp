@@ -34,19 +34,6 @@ uint8_t* SramBanks::Writable(uint32_t addr) {
   return page.get() + addr % kPageBytes;
 }
 
-const uint8_t* SramBanks::Readable(uint32_t addr) const {
-  if (!flat_.empty()) return &flat_[addr];
-  if (pages_.empty() || !pages_[addr / kPageBytes]) return nullptr;
-  return pages_[addr / kPageBytes].get() + addr % kPageBytes;
-}
-
-uint32_t SramBanks::ReadWord(uint32_t addr) const {
-  const uint8_t* p = Readable(addr);
-  uint32_t v = 0;
-  if (p) std::memcpy(&v, p, 4);  // words never straddle a page
-  return v;
-}
-
 void SramBanks::Store(uint32_t addr, const uint8_t* data, size_t n) {
   if (!flat_.empty()) {
     std::memcpy(&flat_[addr], data, n);
@@ -69,26 +56,36 @@ void SramBanks::Clear() {
   if (rng_) rng_->seed(cfg_.seed);
   settled_ = false;
   cycle_ = 0;
+  slot_ = 0;
+  last_due_ = 0;
   reads_ = writes_ = 0;
   peak_ = 0;
 }
 
 void SramBanks::Edge(const std::vector<BankRequest>& requests) {
+  uint32_t mask = 0;
+  for (size_t b = 0; b < requests.size(); ++b) mask |= uint32_t{requests[b].valid} << b;
+  Edge(requests.data(), mask);
+}
+
+void SramBanks::Edge(const BankRequest* req, uint32_t mask) {
   // Settled banks (every port free, no read in flight, no refusals) with nothing asked of
   // them stay as they are: only the cycle moves. Most tiles of a large run are like that.
-  if (settled_ && std::none_of(requests.begin(), requests.end(), [](const BankRequest& r) { return r.valid; })) {
+  const size_t slots = static_cast<size_t>(cfg_.read_latency) + 1;
+  if (settled_ && mask == 0) {
     ++cycle_;
+    slot_ = slot_ + 1 == slots ? 0 : slot_ + 1;
     return;
   }
-  const size_t slots = static_cast<size_t>(cfg_.read_latency) + 1;
   const size_t banks = static_cast<size_t>(cfg_.banks), nports = static_cast<size_t>(cfg_.ports);
-  const size_t due_slot = (cycle_ + static_cast<uint64_t>(cfg_.read_latency)) % slots;
-  const BankRequest* req = requests.data();
+  // (cycle_ + ReadLatency) % slots, without a division: the slot before this cycle's.
+  const size_t due_slot = slot_ == 0 ? slots - 1 : slot_ - 1;
   uint8_t* grant = grant_.data();
   uint64_t* free_at = port_free_at_.data();
-  for (size_t b = 0; b < banks; ++b) {
+  for (uint32_t m = mask; m != 0; m &= m - 1) {
+    const size_t b = static_cast<size_t>(__builtin_ctz(m));
     const BankRequest& r = req[b];
-    if (!r.valid || !grant[b]) continue;
+    if (!grant[b]) continue;
     uint64_t* port = free_at + b * nports;
     while (*port > cycle_) ++port;  // the first free port (a granted bank has one)
     const size_t base = static_cast<size_t>(r.word) * 4;
@@ -103,12 +100,14 @@ void SramBanks::Edge(const std::vector<BankRequest>& requests) {
     } else {
       ++reads_;
       *port = cycle_ + 1;
+      last_due_ = cycle_ + static_cast<uint64_t>(cfg_.read_latency);
       pipe_data_[b * slots + due_slot] = ReadWord(static_cast<uint32_t>(base));
-      pipe_due_[b * slots + due_slot] = cycle_ + static_cast<uint64_t>(cfg_.read_latency);
+      pipe_due_[b * slots + due_slot] = last_due_;
     }
   }
   ++cycle_;
-  const size_t now_slot = cycle_ % slots;
+  slot_ = slot_ + 1 == slots ? 0 : slot_ + 1;
+  const size_t now_slot = slot_;
   const uint64_t* due = pipe_due_.data() + now_slot;
   const uint32_t* data = pipe_data_.data() + now_slot;
   uint32_t* rdata = rdata_.data();
@@ -119,7 +118,7 @@ void SramBanks::Edge(const std::vector<BankRequest>& requests) {
   if (nports == 1 && !rng_) {
     bool granted = true;
     for (size_t b = 0; b < banks; ++b) granted &= (grant[b] = free_at[b] <= cycle_);
-    settled_ = granted && std::all_of(pipe_due_.begin(), pipe_due_.end(), [&](uint64_t d) { return d <= cycle_; });
+    settled_ = granted && last_due_ <= cycle_;
     return;
   }
   settled_ = false;

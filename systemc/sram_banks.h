@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <vector>
@@ -44,14 +45,24 @@ class SramBanks {
   /// Serves this cycle's requests (one per bank; the RTL asks only when granted), then moves
   /// to the next cycle.
   void Edge(const std::vector<BankRequest>& requests);
+  /// The same, where only the banks in `mask` hold valid requests (the others are not read).
+  void Edge(const BankRequest* requests, uint32_t mask);
   /// Every port free, no read in flight, no refusals: a cycle without requests changes
   /// nothing but the cycle count.
   bool Settled() const { return settled_; }
   /// `cycles` cycles without requests on settled banks.
-  void SkipSettled(uint64_t cycles) { cycle_ += cycles; }
+  void SkipSettled(uint64_t cycles) {
+    cycle_ += cycles;
+    slot_ = static_cast<size_t>(cycle_ % (static_cast<uint64_t>(cfg_.read_latency) + 1));
+  }
 
   // The backdoor.
-  uint32_t ReadWord(uint32_t addr) const;
+  uint32_t ReadWord(uint32_t addr) const {
+    const uint8_t* p = Readable(addr);
+    uint32_t v = 0;
+    if (p) std::memcpy(&v, p, 4);  // words never straddle a page
+    return v;
+  }
   void Store(uint32_t addr, const uint8_t* data, size_t n);
   /// The whole SRAM as one array, for small harnesses that poke and compare it: from the first
   /// call on, the banks keep their bytes there instead of in pages.
@@ -74,7 +85,11 @@ class SramBanks {
   /// The byte at `addr` for writing (allocating its page).
   uint8_t* Writable(uint32_t addr);
   /// The byte at `addr`, or nullptr where nothing was ever written (it reads as zero).
-  const uint8_t* Readable(uint32_t addr) const;
+  const uint8_t* Readable(uint32_t addr) const {
+    if (!flat_.empty()) return &flat_[addr];
+    if (pages_.empty() || !pages_[addr / kPageBytes]) return nullptr;
+    return pages_[addr / kPageBytes].get() + addr % kPageBytes;
+  }
 
   SramBankConfig cfg_;
   // Pages (empty until the first write; a null page holds zeros), or, once Bytes() was
@@ -89,6 +104,8 @@ class SramBanks {
   std::unique_ptr<std::mt19937_64> rng_;  // only with refusals: its state is 2.5 KB
   bool settled_ = false;  // see Edge
   uint64_t cycle_ = 0;
+  size_t slot_ = 0;        // cycle_ % (ReadLatency + 1): the pipe slot of data showing now
+  uint64_t last_due_ = 0;  // the cycle the latest read in flight shows its data
   uint64_t reads_ = 0, writes_ = 0;
   uint32_t peak_ = 0;
 };

@@ -111,7 +111,7 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const 
       }
     }
   }
-  tile_out_.assign(static_cast<size_t>(n) * 4, {});
+  tile_out_.assign(static_cast<size_t>(n), {});
   tile_out_next_ = tile_out_;
   edge_out_.assign(edges_.size(), {});
   edge_out_next_ = edge_out_;
@@ -165,16 +165,14 @@ RunStatus TileGrid::StepWithoutSystemC() {
   };
   auto evaluate = [&](int w) {
     std::array<const LinkBundle*, 4> in;
-    std::array<LinkBundle, 4> out;
     const auto [begin, end] = range(w);
     for (size_t i = begin; i < end; ++i) {
       const int t = active_[i];
       for (int d = 0; d < 4; ++d) {
         const Source s = inputs_[static_cast<size_t>(t) * 4 + d];
-        in[d] = s.from_edge ? &edge_out_[s.index] : &tile_out_[s.index];
+        in[d] = s.from_edge ? &edge_out_[s.index] : &TileOut(s.index);
       }
-      tiles_[t]->Evaluate(in, out);
-      std::copy(out.begin(), out.end(), tile_out_next_.begin() + static_cast<ptrdiff_t>(t) * 4);
+      tiles_[t]->Evaluate(in, tile_out_next_[static_cast<size_t>(t)]);
     }
   };
   auto update = [&](int w) {
@@ -187,7 +185,7 @@ RunStatus TileGrid::StepWithoutSystemC() {
     evaluate(0);
   }
   // An edge's failure is kept in its Problem(), which EndCycle reports.
-  for (size_t e = 0; e < edges_.size(); ++e) edges_[e]->Evaluate(tile_out_[edge_inputs_[e]], edge_out_next_[e], cycle_);
+  for (size_t e = 0; e < edges_.size(); ++e) edges_[e]->Evaluate(TileOut(edge_inputs_[e]), edge_out_next_[e], cycle_);
   if (Tracing()) DumpTrace(false);
   if (workers > 1) {
     pool_->Run(update);
@@ -216,7 +214,7 @@ void TileGrid::ScheduleNextCycle() {
     const bool dormant = tiles_[t]->Dormant();
     skipped_runs_[t] = dormant ? static_cast<uint8_t>(std::min(skipped_runs_[t] + 1, 2)) : 0;
     if (skipped_runs_[t] < 2 || Tracing()) list(t);
-    const LinkBundle* out = &tile_out_[static_cast<size_t>(t) * 4];
+    const auto& out = tile_out_[static_cast<size_t>(t)];
     for (int d = 0; d < 4; ++d) {
       if (out[d].Quiet()) continue;
       const int e = edge_of_[static_cast<size_t>(t) * 4 + d];

@@ -5,6 +5,7 @@
 // loop, which the speed benchmark uses to measure what the SystemC layer costs.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -147,7 +148,10 @@ class TileGrid {
   std::vector<int> edge_inputs_;
   std::vector<int> edge_of_;  // tile * 4 + dir -> edge index, or -1
   // Plain-loop link state: this cycle's and the next cycle's bundles.
-  std::vector<LinkBundle> tile_out_, tile_out_next_, edge_out_, edge_out_next_;
+  /// Link `i` = tile * 4 + direction, as Source.index and edge inputs number them.
+  const LinkBundle& TileOut(size_t i) const { return tile_out_[i / 4][i % 4]; }
+  std::vector<std::array<LinkBundle, 4>> tile_out_, tile_out_next_;  // per tile, by direction
+  std::vector<LinkBundle> edge_out_, edge_out_next_;
   std::unique_ptr<StepPool> pool_;
   std::unique_ptr<VerilatedFstC> trace_;
   uint64_t trace_c0_ = 0, trace_c1_ = 0;

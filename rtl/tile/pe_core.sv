@@ -144,7 +144,7 @@ module pe_core #(
   logic [3:0]  t_rs, t_rd;
   logic [31:0] imm18, imm22u, a, b, c;
   logic [9:0]  imm10;
-  assign instr  = (pc_q < 16'(ImemWords)) ? imem_q[pc_q[IaW-1:0]] : 32'hffff_ffff;
+  assign instr  = ({1'b0, pc_q} < 17'(ImemWords)) ? imem_q[pc_q[IaW-1:0]] : 32'hffff_ffff;
   assign op     = instr[31:26];
   assign rd     = instr[25:22];
   assign rs1    = instr[21:18];
@@ -246,7 +246,7 @@ module pe_core #(
   logic [15:0] t_len;
   logic        t_has_b, t_reduction;
   logic [2:0]  t_err;
-  logic [15:0] data_owned;  // colors (as a mask over 16) bound to data tasks
+  logic [31:0] data_owned;  // colors bound to data tasks (a mask over every 5-bit color)
   logic [pe_pkg::DescW-1:0] ta, tb, td;
 
   // The byte range [lo, hi) an array's first t_len elements cover (one multiplier each).
@@ -297,7 +297,7 @@ module pe_core #(
   always_comb begin
     data_owned = '0;
     for (int unsigned t = 0; t < pe_pkg::NumTasks; t++) begin
-      if (task_bound_q[t] && !task_ctrl_q[t]) data_owned[task_color_q[t][3:0]] = 1'b1;
+      if (task_bound_q[t] && !task_ctrl_q[t]) data_owned[task_color_q[t]] = 1'b1;
     end
     ta          = desc_q[da];
     tb          = desc_q[db];
@@ -323,11 +323,11 @@ module pe_core #(
       t_err = pe_pkg::ErrIllegal;
     end else if (ta[47:32] < t_len || (ta[71] && ta[70])) begin
       t_err = pe_pkg::ErrShortOperand;
-    end else if (ta[71] && ta[68:64] < 5'd16 && data_owned[ta[67:64]]) begin
+    end else if (ta[71] && data_owned[ta[68:64]]) begin
       t_err = pe_pkg::ErrOwnedColor;
     end else if (t_has_b && (tb[47:32] < t_len || (tb[71] && tb[70]))) begin
       t_err = pe_pkg::ErrShortOperand;
-    end else if (t_has_b && tb[71] && tb[68:64] < 5'd16 && data_owned[tb[67:64]]) begin
+    end else if (t_has_b && tb[71] && data_owned[tb[68:64]]) begin
       t_err = pe_pkg::ErrOwnedColor;
     end else if (t_has_b && ta[71] && tb[71]) begin
       t_err = pe_pkg::ErrShortOperand;
@@ -436,7 +436,7 @@ module pe_core #(
 
     unique case (state_q)
       Exec: begin
-        if (pc_q >= 16'(ImemWords)) begin
+        if ({1'b0, pc_q} >= 17'(ImemWords)) begin  // 17 bits: ImemWords may be 65,536
           illegal = 1'b1;
         end else begin
           pc_d = pc_q + 16'd1;
@@ -615,7 +615,7 @@ module pe_core #(
             pe_pkg::OpRecv: begin
               if (imm10[4:0] >= 5'(NumColors)) begin
                 illegal = 1'b1;
-              end else if (imm10[4:0] < 5'd16 && data_owned[imm10[3:0]]) begin
+              end else if (data_owned[imm10[4:0]]) begin
                 err_now = pe_pkg::ErrOwnedColor;
               end else if (!rxq_valid[imm10[CIdxW-1:0]]) begin
                 pc_d   = pc_q;  // wait for a wavelet

@@ -29,8 +29,6 @@ const DecodedInstr kBeyondImem = DecodedProgram::Decode(0xffffffffu);
 
 FastCore::FastCore(const FastCoreParams& params)
     : p_(params),
-      owned_index_mask_(params.colors <= 16 ? 15u : 31u),
-      owned_limit_(params.colors <= 16 ? 16u : 32u),
       rx_data_(std::make_unique<uint32_t[]>(static_cast<size_t>(params.colors) * params.rx_depth)),
       tensor_(FastTensorParams{params.lanes, params.banks, params.read_latency}) {
   assert(params.colors >= 1 && params.colors <= kFastMaxColors);
@@ -74,12 +72,12 @@ void FastCore::Reset(int x, int y, int tx_credits) {
 uint32_t FastCore::OwnedMask() const {
   uint32_t owned = 0;
   for (uint32_t t = task_bound_ & ~task_ctrl_ & 0xffffu; t != 0; t &= t - 1) {
-    owned |= 1u << (task_color_[__builtin_ctz(t)] & owned_index_mask_);
+    owned |= 1u << (task_color_[__builtin_ctz(t)] & 31u);
   }
   return owned;
 }
 
-bool FastCore::Owned(uint32_t color) const { return color < owned_limit_ && ((OwnedMask() >> color) & 1); }
+bool FastCore::Owned(uint32_t color) const { return color < 32 && ((OwnedMask() >> color) & 1); }
 
 uint8_t FastCore::ArrayError(const Descriptor& d, uint32_t n, int64_t lo, int64_t hi) const {
   if (d.fabric || n == 0) return isa::kErrNone;

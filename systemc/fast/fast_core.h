@@ -119,8 +119,6 @@ class FastCore {
 
   // Parameters.
   FastCoreParams p_;
-  uint32_t owned_index_mask_;  // task colors index the owned mask by their low 4 bits (the RTL's 16)
-  uint32_t owned_limit_;
   std::shared_ptr<const DecodedProgram> program_;
 
   // Registers.

@@ -10,11 +10,6 @@ namespace {
 void Require(bool ok, int x, int y, const std::string& what) {
   if (!ok) throw std::invalid_argument(fmt::format("fast tile ({},{}): {}", x, y, what));
 }
-int Clog2(int v) {
-  int r = 0;
-  while ((1 << r) < v) ++r;
-  return r;
-}
 FastCoreParams CoreParams(int x, int y, const TileSpec& spec, int depth) {
   Require(spec.colors >= 1 && spec.colors <= kFastMaxColors, x, y,
           fmt::format("colors {} is out of range 1..{}", spec.colors, kFastMaxColors));
@@ -28,9 +23,9 @@ FastCoreParams CoreParams(int x, int y, const TileSpec& spec, int depth) {
   Require(s.read_latency >= 1 && s.read_latency <= kFastMaxReadLatency, x, y,
           fmt::format("read latency {} is out of range 1..{}", s.read_latency, kFastMaxReadLatency));
   Require(s.bytes >= 4 && s.bytes % 4 == 0, x, y, fmt::format("sram bytes {} is not a positive multiple of 4", s.bytes));
-  // 32,768 at most: the RTL compares the 16-bit pc with 16'(ImemWords), which is 0 at 65,536.
-  Require(spec.imem_words >= 1 && spec.imem_words <= 32768 && (spec.imem_words & (spec.imem_words - 1)) == 0, x, y,
-          fmt::format("imem_words {} is not a power of two in 1..32768", spec.imem_words));
+  // 65,536 at most: the pc has 16 bits.
+  Require(spec.imem_words >= 1 && spec.imem_words <= 65536 && (spec.imem_words & (spec.imem_words - 1)) == 0, x, y,
+          fmt::format("imem_words {} is not a power of two in 1..65536", spec.imem_words));
   Require(spec.credit_limit >= 1 && spec.credit_limit <= depth, x, y,
           fmt::format("credit limit {} is out of range 1..{} (the buffer depth)", spec.credit_limit, depth));
   return FastCoreParams{spec.colors, depth, s.banks, s.read_latency, spec.simd_width, s.bytes, spec.imem_words};
@@ -172,7 +167,7 @@ void FastTile::Update() {
   if (skipped_ || still_skipped_) return;
   if (!router_idle_) router_.Update();
   core_.Update(rout_.credit[4]);
-  sram_.Edge(requests_);
+  sram_.Edge(requests_.data(), last_req_mask_);
   quiet_ = core_.Halted() && router_.Quiet();
   const bool waiting = activity_ == Activity::WaitFabricIn && !moved_ && links_quiet_ && router_idle_ &&
                        last_req_mask_ == 0 && sram_.Settled();

@@ -540,20 +540,28 @@ TEST_CASE("a fast tile with 24 colors runs 8-color programs like the RTL-checked
   for (uint64_t seed : tb::Seeds(1, 200)) RunFastPair(seed, eight, wide);
 }
 
-TEST_CASE("fast tile follows the RTL's owned-color rule: a data task's color owns its low four bits", "[fast]") {
-  // pe_core marks data_owned[task_color[3:0]]: a data task bound to color 20 makes color 4
-  // owned, so `recv` on color 4 halts with error 5 (the reference model compares whole
-  // colors and would wait instead: reported as an RTL bug).
-  const isa::Program prog = assembler::AssembleText(
+TEST_CASE("fast tile follows the RTL's owned-color rule: a data task's color, all five bits", "[fast]") {
+  // A data task bound to color 20 owns color 20 only: `recv` on color 4 waits for a wavelet
+  // (pe_core once marked the low four bits, so color 4 halted with error 5), as the reference
+  // model has it. A data task on color 4 owns color 4: `recv` there halts with error 5.
+  const isa::Program other = assembler::AssembleText(
       "        tbind   t1, 20, handler, data\n"
       "        recv    r1, 4\n"
       "        halt\n"
       "handler: tdone\n",
       "owned.s");
-  FastLockstep ls(prog, LockstepOptions{});
-  const LockstepResult r = ls.Run(1000);
-  CHECK(r.halted);
-  CHECK(r.error == isa::kErrOwnedColor);
+  const LockstepResult waits = FastLockstep(other, LockstepOptions{}).Run(1000);
+  CHECK_FALSE(waits.halted);
+  CHECK(waits.error == isa::kErrNone);
+  const isa::Program same = assembler::AssembleText(
+      "        tbind   t1, 4, handler, data\n"
+      "        recv    r1, 4\n"
+      "        halt\n"
+      "handler: tdone\n",
+      "owned.s");
+  const LockstepResult halts = FastLockstep(same, LockstepOptions{}).Run(1000);
+  CHECK(halts.halted);
+  CHECK(halts.error == isa::kErrOwnedColor);
 }
 
 TEST_CASE("tiles loaded with the same instructions share one decoded program", "[fast]") {

@@ -2,16 +2,26 @@
 
 #include <algorithm>
 #include <cstring>
+#include <stdexcept>
+
+#include <fmt/format.h>
 
 namespace wafersim::fabric {
 
-SramBanks::SramBanks(const SramBankConfig& config)
-    : cfg_(config),
-      port_free_at_(static_cast<size_t>(config.banks) * config.ports, 0),
-      pipe_data_(static_cast<size_t>(config.banks) * (config.read_latency + 1), 0),
-      pipe_due_(static_cast<size_t>(config.banks) * (config.read_latency + 1), 0),
-      rdata_(static_cast<size_t>(config.banks), 0),
-      grant_(static_cast<size_t>(config.banks), 1) {
+SramBanks::SramBanks(const SramBankConfig& config) : cfg_(config) {
+  if (config.banks < 1 || config.banks > 64 || config.ports < 1 || config.read_latency < 1 ||
+      config.read_latency + 1 > kMaxSlots) {
+    throw std::invalid_argument(fmt::format("sram: {} banks, {} ports, read latency {}: need 1..64 banks, a port, "
+                                            "latency 1..{}", config.banks, config.ports, config.read_latency,
+                                            kMaxSlots - 1));
+  }
+  const size_t banks = static_cast<size_t>(config.banks);
+  const size_t free_words = banks * static_cast<size_t>(config.ports);
+  const size_t data_words = banks * static_cast<size_t>(config.read_latency + 1) + banks;  // pipe, then rdata
+  block_ = std::make_unique<uint64_t[]>(free_words + (data_words + 1) / 2);  // zeroed
+  port_free_at_ = block_.get();
+  pipe_data_ = reinterpret_cast<uint32_t*>(block_.get() + free_words);
+  rdata_ = pipe_data_ + banks * static_cast<size_t>(config.read_latency + 1);
   if (config.refuse_probability > 0) rng_ = std::make_unique<std::mt19937_64>(config.seed);
 }
 
@@ -49,10 +59,11 @@ void SramBanks::Store(uint32_t addr, const uint8_t* data, size_t n) {
 void SramBanks::Clear() {
   pages_.clear();
   std::vector<uint8_t>().swap(flat_);
-  std::fill(port_free_at_.begin(), port_free_at_.end(), 0);
-  std::fill(pipe_due_.begin(), pipe_due_.end(), 0);
-  std::fill(rdata_.begin(), rdata_.end(), 0);
-  std::fill(grant_.begin(), grant_.end(), 1);
+  const size_t banks = static_cast<size_t>(cfg_.banks);
+  std::fill_n(port_free_at_, banks * static_cast<size_t>(cfg_.ports), 0);
+  std::fill_n(pipe_data_, banks * static_cast<size_t>(cfg_.read_latency + 2), 0);  // and rdata_
+  pipe_banks_ = {};
+  grant_ = ~uint64_t{0};
   if (rng_) rng_->seed(cfg_.seed);
   settled_ = false;
   cycle_ = 0;
@@ -63,15 +74,15 @@ void SramBanks::Clear() {
 }
 
 void SramBanks::Edge(const std::vector<BankRequest>& requests) {
-  uint32_t mask = 0;
-  for (size_t b = 0; b < requests.size(); ++b) mask |= uint32_t{requests[b].valid} << b;
+  uint64_t mask = 0;
+  for (size_t b = 0; b < requests.size(); ++b) mask |= uint64_t{requests[b].valid} << b;
   Edge(requests.data(), mask);
 }
 
-void SramBanks::Edge(const BankRequest* req, uint32_t mask) {
+void SramBanks::Edge(const BankRequest* req, uint64_t mask) {
+  const size_t slots = static_cast<size_t>(cfg_.read_latency) + 1;
   // Settled banks (every port free, no read in flight, no refusals) with nothing asked of
   // them stay as they are: only the cycle moves. Most tiles of a large run are like that.
-  const size_t slots = static_cast<size_t>(cfg_.read_latency) + 1;
   if (settled_ && mask == 0) {
     ++cycle_;
     slot_ = slot_ + 1 == slots ? 0 : slot_ + 1;
@@ -80,13 +91,10 @@ void SramBanks::Edge(const BankRequest* req, uint32_t mask) {
   const size_t banks = static_cast<size_t>(cfg_.banks), nports = static_cast<size_t>(cfg_.ports);
   // (cycle_ + ReadLatency) % slots, without a division: the slot before this cycle's.
   const size_t due_slot = slot_ == 0 ? slots - 1 : slot_ - 1;
-  uint8_t* grant = grant_.data();
-  uint64_t* free_at = port_free_at_.data();
-  for (uint32_t m = mask; m != 0; m &= m - 1) {
-    const size_t b = static_cast<size_t>(__builtin_ctz(m));
+  for (uint64_t m = mask & grant_; m != 0; m &= m - 1) {
+    const size_t b = static_cast<size_t>(__builtin_ctzll(m));
     const BankRequest& r = req[b];
-    if (!grant[b]) continue;
-    uint64_t* port = free_at + b * nports;
+    uint64_t* port = port_free_at_ + b * nports;
     while (*port > cycle_) ++port;  // the first free port (a granted bank has one)
     const size_t base = static_cast<size_t>(r.word) * 4;
     peak_ = std::max<uint32_t>(peak_, static_cast<uint32_t>(base + 4));
@@ -101,32 +109,35 @@ void SramBanks::Edge(const BankRequest* req, uint32_t mask) {
       ++reads_;
       *port = cycle_ + 1;
       last_due_ = cycle_ + static_cast<uint64_t>(cfg_.read_latency);
-      pipe_data_[b * slots + due_slot] = ReadWord(static_cast<uint32_t>(base));
-      pipe_due_[b * slots + due_slot] = last_due_;
+      pipe_data_[due_slot * banks + b] = ReadWord(static_cast<uint32_t>(base));
+      pipe_banks_[due_slot] |= uint64_t{1} << b;
     }
   }
   ++cycle_;
   slot_ = slot_ + 1 == slots ? 0 : slot_ + 1;
-  const size_t now_slot = slot_;
-  const uint64_t* due = pipe_due_.data() + now_slot;
-  const uint32_t* data = pipe_data_.data() + now_slot;
-  uint32_t* rdata = rdata_.data();
-  for (size_t b = 0; b < banks; ++b) {
-    if (due[b * slots] == cycle_) rdata[b] = data[b * slots];
+  // The reads due now show their data (with latency 1, those served just above).
+  const uint32_t* data = pipe_data_ + slot_ * banks;
+  for (uint64_t m = pipe_banks_[slot_]; m != 0; m &= m - 1) {
+    const int b = __builtin_ctzll(m);
+    rdata_[b] = data[b];
   }
+  pipe_banks_[slot_] = 0;
   // The common case, one port per bank and no refusals, without the general loop.
   if (nports == 1 && !rng_) {
-    bool granted = true;
-    for (size_t b = 0; b < banks; ++b) granted &= (grant[b] = free_at[b] <= cycle_);
-    settled_ = granted && last_due_ <= cycle_;
+    uint64_t granted = 0;
+    for (size_t b = 0; b < banks; ++b) granted |= uint64_t{port_free_at_[b] <= cycle_} << b;
+    grant_ = granted | (banks == 64 ? 0 : ~uint64_t{0} << banks);
+    settled_ = grant_ == ~uint64_t{0} && last_due_ <= cycle_;
     return;
   }
   settled_ = false;
+  uint64_t granted = banks == 64 ? 0 : ~uint64_t{0} << banks;
   for (size_t b = 0; b < banks; ++b) {
-    const uint64_t* ports = free_at + b * nports;
+    const uint64_t* ports = port_free_at_ + b * nports;
     const bool refused = rng_ && std::bernoulli_distribution(cfg_.refuse_probability)(*rng_);
-    grant[b] = !refused && std::any_of(ports, ports + nports, [&](uint64_t t) { return t <= cycle_; });
+    if (!refused && std::any_of(ports, ports + nports, [&](uint64_t t) { return t <= cycle_; })) granted |= uint64_t{1} << b;
   }
+  grant_ = granted;
 }
 
 }  // namespace wafersim::fabric

@@ -6,6 +6,7 @@
 // pages allocated on first write: a wafer has ~900,000 tiles and most hold a few hundred bytes.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <cstring>
 #include <memory>
@@ -41,12 +42,12 @@ class SramBanks {
 
   /// What mem_rdata_i[bank] and mem_gnt_i[bank] show this cycle.
   uint32_t ReadData(int bank) const { return rdata_[bank]; }
-  bool Grant(int bank) const { return grant_[bank] != 0; }
+  bool Grant(int bank) const { return (grant_ >> bank) & 1; }
   /// Serves this cycle's requests (one per bank; the RTL asks only when granted), then moves
   /// to the next cycle.
   void Edge(const std::vector<BankRequest>& requests);
   /// The same, where only the banks in `mask` hold valid requests (the others are not read).
-  void Edge(const BankRequest* requests, uint32_t mask);
+  void Edge(const BankRequest* requests, uint64_t mask);
   /// Every port free, no read in flight, no refusals: a cycle without requests changes
   /// nothing but the cycle count.
   bool Settled() const { return settled_; }
@@ -96,11 +97,15 @@ class SramBanks {
   // asked, one flat array.
   mutable std::vector<std::unique_ptr<uint8_t[]>> pages_;
   mutable std::vector<uint8_t> flat_;
-  std::vector<uint64_t> port_free_at_;  // per bank x port: the first cycle it is free
-  std::vector<uint32_t> pipe_data_;     // per bank x (ReadLatency + 1) slots: read data in flight
-  std::vector<uint64_t> pipe_due_;      // the cycle each slot's data shows (0: empty)
-  std::vector<uint32_t> rdata_;
-  std::vector<uint8_t> grant_;
+  // The per-bank state in one block, so a cycle touches few cache lines (a wafer steps
+  // ~900,000 of these): ports' first free cycles, read data in flight by slot, read data shown.
+  std::unique_ptr<uint64_t[]> block_;
+  uint64_t* port_free_at_ = nullptr;  // [bank * ports + port]
+  uint32_t* pipe_data_ = nullptr;     // [slot * banks + bank]: read data due when the slot shows
+  uint32_t* rdata_ = nullptr;         // [bank]
+  uint64_t grant_ = ~uint64_t{0};     // bit per bank
+  static constexpr int kMaxSlots = 17;                // ReadLatency + 1, latency at most 16
+  std::array<uint64_t, kMaxSlots> pipe_banks_{};      // per slot: the banks whose data it holds
   std::unique_ptr<std::mt19937_64> rng_;  // only with refusals: its state is 2.5 KB
   bool settled_ = false;  // see Edge
   uint64_t cycle_ = 0;

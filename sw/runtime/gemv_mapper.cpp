@@ -42,6 +42,42 @@ TileLayout Layout(int64_t rows, int64_t cols, uint32_t es) {
   return l;
 }
 
+// Cycles the mapping takes on a pw x ph region, fitted to fast-tile runs of 1024x1024 on
+// regions of 8..64 x 16..64 tiles (within 1%, docs/mapping.md): x multicast down the
+// columns, a dot product per row with about 8 cycles of loop around it, then the row sums'
+// chain east at about 8 cycles a hop.
+double EstimatedCycles(int64_t m, int64_t n, int pw, int ph, double lanes) {
+  const double rows = double(Share(m, ph, 0)), cols = double(Share(n, pw, 0));
+  return 3.0 * ph + cols + 30 + rows * (cols / lanes + 8) + 8.0 * pw + rows;
+}
+
+struct RegionChoice {
+  int width, height;
+  bool smaller;  ///< chosen instead of the whole mesh
+};
+
+// With no --region: the whole mesh, unless a region whose blocks fit is estimated to take at
+// most 2/3 of its time. On a wafer the 762-hop chain of row sums costs far more than the
+// products the extra columns share, so a GEMV takes a slice of it.
+RegionChoice ChooseRegion(int64_t m, int64_t n, uint32_t es, double lanes, const fabric::FabricConfig& f) {
+  const int w_max = static_cast<int>(std::min<int64_t>(f.width, n)), h_max = static_cast<int>(std::min<int64_t>(f.height, m));
+  const double whole = EstimatedCycles(m, n, w_max, h_max, lanes);
+  RegionChoice best{w_max, h_max, false};
+  double best_cycles = whole;
+  for (int pw = 1; pw <= w_max; ++pw) {
+    for (int ph = 1; ph <= h_max; ++ph) {
+      if (Layout(Share(m, ph, 0), Share(n, pw, 0), es).end > static_cast<uint64_t>(f.sram_bytes)) continue;
+      const double c = EstimatedCycles(m, n, pw, ph, lanes);
+      if (c < best_cycles) {
+        best_cycles = c;
+        best = {pw, ph, true};
+      }
+    }
+  }
+  if (best_cycles > whole * 2.0 / 3.0) return {w_max, h_max, false};
+  return best;
+}
+
 // The program of region tile (c, r): routes, receive x, a dot product per row, add the
 // partial sums coming from the west and send them east.
 std::string ComputeTileSource(int c, int r, int region_h, int64_t rows, int64_t cols, const TileLayout& l,
@@ -130,6 +166,17 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   // A tile needs at least one row and one column.
   pw = static_cast<int>(std::min<int64_t>(pw, req.n));
   ph = static_cast<int>(std::min<int64_t>(ph, req.m));
+  // The region's west column: a chosen region sits at the east edge, where its sums leave.
+  int x0 = 0;
+  const double lanes = es == 4 ? 1.0 : double(fabric.simd_width);  // multiply-adds per tile per cycle
+  if (req.region_width == 0 && req.region_height == 0) {
+    const RegionChoice choice = ChooseRegion(req.m, req.n, es, lanes, fabric);
+    if (choice.smaller) {
+      pw = choice.width;
+      ph = choice.height;
+      x0 = fabric.width - pw;
+    }
+  }
 
   KernelMapping km;
   km.kernel = "gemv";
@@ -138,8 +185,11 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   km.output_size = static_cast<size_t>(req.m);
   km.phases = {"x_broadcast", "dot_products", "row_reduction"};
   km.stamps_addr = kStampsAddr;
-  km.description = fmt::format("y = W x, W {}x{} {}{}, on a {}x{} region of the {}x{} mesh", req.m, req.n, type_name,
-                               es == 2 ? " (binary32 sums)" : "", pw, ph, fabric.width, fabric.height);
+  km.description = fmt::format("y = W x, W {}x{} {}{}, on a {}x{} region of the {}x{} mesh{}", req.m, req.n,
+                               type_name, es == 2 ? " (binary32 sums)" : "", pw, ph, fabric.width, fabric.height,
+                               x0 > 0 ? fmt::format(" at its east edge (columns {}-{}: faster than the whole mesh)",
+                                                    x0, x0 + pw - 1)
+                                      : "");
 
   // The SRAM check comes first: the largest block decides.
   const int64_t max_rows = Share(req.m, ph, 0), max_cols = Share(req.n, pw, 0);
@@ -196,7 +246,7 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
     for (int c = 0; c < pw; ++c) {
       const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
       const TileLayout l = Layout(rows, cols, es);
-      TileProgram tp{c, r, assemble(ComputeTileSource(c, r, ph, rows, cols, l, req.dtype), c, r, "tile")};
+      TileProgram tp{x0 + c, r, assemble(ComputeTileSource(c, r, ph, rows, cols, l, req.dtype), x0 + c, r, "tile")};
       const int64_t stride = l.w_row_bytes / es;
       std::vector<float> block(static_cast<size_t>(stride * (rows - 1) + cols), 0.0f);
       for (int64_t i = 0; i < rows; ++i) {
@@ -204,10 +254,10 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
       }
       AppendValues(tp.program, l.w_addr, block, es);
       km.tiles.push_back(std::move(tp));
-      km.stamped_tiles.emplace_back(c, r);
+      km.stamped_tiles.emplace_back(x0 + c, r);
     }
     // East of the region the row's sums pass straight through to the mesh edge.
-    for (int c = pw; c < fabric.width; ++c) {
+    for (int c = x0 + pw; c < fabric.width; ++c) {
       const std::string src = "main:\n" + RouteConfig(SumColor(pw - 1), Route(kPortWest, kPortEast)) + "        halt\n";
       km.tiles.push_back({c, r, assemble(src, c, r, "forwarding tile")});
     }
@@ -216,7 +266,7 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   }
   for (int c = 0; c < pw; ++c) {
     const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
-    EdgeInput in{c, 0, noc::Dir::North, kColorX, {}};
+    EdgeInput in{x0 + c, 0, noc::Dir::North, kColorX, {}};
     for (int64_t j = 0; j < cols; ++j) {
       in.payloads.push_back(es == 4 ? isa::AsBits(x[col0 + j]) : isa::F32ToF16(isa::AsBits(x[col0 + j])));
     }
@@ -225,7 +275,6 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
 
   km.flops = 2.0 * double(req.m) * double(req.n);
   // One multiply-add per tile per cycle with binary32 operands, SimdWidth with binary16.
-  const double lanes = es == 4 ? 1.0 : double(fabric.simd_width);
   km.compute_bound_cycles = double(req.m) * double(req.n) / (double(pw) * ph * lanes);
   km.macs_per_tile_cycle = lanes;
   km.io_bound_cycles = std::max(double(max_cols), double(max_rows)) / fabric.edge_wavelets_per_cycle;

@@ -744,12 +744,15 @@ class Assembler {
         in.imm = TaskId(at, ops[0]);
         break;
       case Shape::Send:
-        Count(at, ops.size(), 2, 3, head);
+        Count(at, ops.size(), 2, 5, head);
         in.rs1 = u8(Reg(at, ops[0]));
         in.imm = static_cast<int32_t>(Ranged(at, ops[1], 0, 31, "color"));
-        if (ops.size() == 3) {
-          Word(at, ops[2], {"ctrl"});
-          in.imm |= 0x20;
+        // The wavelet's bits, in any order, each at most once.
+        for (size_t i = 2; i < ops.size(); ++i) {
+          const std::string bit = Word(at, ops[i], {"ctrl", "head", "tail"});
+          const uint32_t mask = bit == "ctrl" ? isa::kSendCtrl : bit == "head" ? isa::kSendHead : isa::kSendTail;
+          if (in.imm & mask) at.Fail(Col(ops[i]), fmt::format("'{}' is given twice", bit));
+          in.imm |= static_cast<int32_t>(mask);
         }
         break;
       case Shape::Recv:

@@ -263,8 +263,8 @@ std::string Disassemble(uint32_t w, std::optional<uint32_t> pc) {
                          in.kind ? "control" : "data");
     case Shape::Task: return fmt::format("{} t{}", name, in.imm & 0xf);
     case Shape::Send:
-      return (in.imm & 0x20) ? fmt::format("{} {}, {}, ctrl", name, r(in.rs1), in.imm & 0x1f)
-                             : fmt::format("{} {}, {}", name, r(in.rs1), in.imm & 0x1f);
+      return fmt::format("{} {}, {}{}{}{}", name, r(in.rs1), in.imm & 0x1f, (in.imm & kSendCtrl) ? ", ctrl" : "",
+                         (in.imm & kSendHead) ? ", head" : "", (in.imm & kSendTail) ? ", tail" : "");
     case Shape::Recv: return fmt::format("{} {}, {}", name, r(in.rd), in.imm & 0x1f);
     case Shape::Csrr: return fmt::format("{} {}, {}", name, r(in.rd), CsrName(in.imm));
     case Shape::Rcfg: return fmt::format("{} {}, {}, {}", name, r(in.rs1), in.imm & 7, r(in.rs2));

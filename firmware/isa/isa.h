@@ -78,6 +78,11 @@ inline constexpr uint16_t kFlagF16Mem = 1u << 0;  // dmem
 inline constexpr uint16_t kFlagOut = 1u << 5;     // dfab
 inline constexpr uint16_t kFlagF16Fab = 1u << 6;  // dfab
 
+/// Wavelet bits of `send` in its immediate (imm[4:0] is the color; imm[9:8] are reserved).
+inline constexpr uint32_t kSendCtrl = 1u << 5;  // a control wavelet (activates a task)
+inline constexpr uint32_t kSendHead = 1u << 6;  // a dynamic packet's head (payload: mesh_pkg::dyn_head_t)
+inline constexpr uint32_t kSendTail = 1u << 7;  // a dynamic packet's tail (releases its path)
+
 enum class Format : uint8_t { None, R, I, S, U, D, T, K, C };
 
 /// Operand shapes the assembler parses and the disassembler prints.
@@ -103,7 +108,7 @@ enum class Shape : uint8_t {
   RdDa,           // tfsum tfmaxr
   Tbind,          // tbind tN, color, label, data|control
   Task,           // tact tN
-  Send,           // send rs1, color[, ctrl]
+  Send,           // send rs1, color[, ctrl][, head][, tail]
   Recv,           // recv rd, color
   Csrr,           // csrr rd, csr
   Rcfg,           // rcfg rs1, sel, rs2

@@ -383,7 +383,7 @@ module pe_core #(
   logic [2:0]  err_now;
   logic        s_send;
   logic [4:0]  s_send_color;
-  logic        s_send_ctrl;
+  logic        s_send_ctrl, s_send_head, s_send_tail;
   logic        desc_we, task_we, dispatch_now;
   logic [pe_pkg::DescW-1:0] desc_new;
   logic [31:0] csr_val;
@@ -404,6 +404,8 @@ module pe_core #(
     s_send       = 1'b0;
     s_send_color = imm10[4:0];
     s_send_ctrl  = imm10[5];
+    s_send_head  = imm10[6];
+    s_send_tail  = imm10[7];
     desc_we      = 1'b0;
     desc_new     = '0;
     task_we      = 1'b0;
@@ -694,9 +696,10 @@ module pe_core #(
   end
 
   // The send port: scalar sends and tensor fabric-out streams never overlap. The wavelet
-  // is packed as mesh_pkg::flit_t (data, color, ctrl, head, tail), head and tail clear.
+  // is packed as mesh_pkg::flit_t (data, color, ctrl, head, tail); only `send` sets the
+  // control and packet bits: a tensor stream is a packet's body (docs/isa.md, Fabric).
   assign tx_flit_o  = {s_send ? a : t_tx_data, s_send ? s_send_color : t_tx_color,
-                       s_send && s_send_ctrl, 2'b00};
+                       s_send && s_send_ctrl, s_send && s_send_head, s_send && s_send_tail};
   assign tx_valid_o = s_send || t_tx_valid;
 
   // ------------------------------------------------------------------ registers

@@ -188,7 +188,7 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--experts", r.experts, "MoE: experts");
   cmd->add_option("--top-k", r.top_k, "MoE: experts each token goes to");
   cmd->add_option("--tokens", r.tokens, "MoE/FFN: tokens in the batch");
-  cmd->add_option("--dispatch", r.dispatch, "MoE token dispatch: dynamic (routed packets) or static (colors)")
+  cmd->add_option("--dispatch", r.dispatch, "MoE token dispatch: static (every token broadcast to every tile) or dynamic (routed packets to the chosen experts)")
       ->capture_default_str();
   cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");
   cmd->add_option("--layers", job->layers, "with --model: layers to run")->capture_default_str();

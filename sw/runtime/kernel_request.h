@@ -30,8 +30,8 @@ struct KernelRequest {
   int experts = 0;
   int top_k = 0;
   int tokens = 0;
-  /// MoE token dispatch: static (colors) or dynamic (routed packets; the core cannot yet
-  /// send packet heads, so the mapper refuses it and says why).
+  /// MoE token dispatch: static (a broadcast on a static color) or dynamic (routed packets to
+  /// the chosen experts only).
   std::string dispatch = "static";
 };
 

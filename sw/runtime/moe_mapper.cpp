@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <numeric>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -17,15 +18,31 @@ namespace wafersim::runtime {
 
 namespace {
 
-constexpr int kColorTokens = 0;    // tokens from the west edge into the gate tile
-constexpr int kColorDispatch = 1;  // the gate's broadcast: every token with its expert weights
+constexpr int kColorTokens = 0;  // tokens from the west edge into the gate tile
+// The gate's dispatch: static, a broadcast of every token with its expert weights; dynamic,
+// the packets that take each token to the first tile of each expert chosen for it.
+constexpr int kColorDispatch = 1;
 // The combine chain alternates these two, so a router takes one from the previous tile to its
 // core and sends the other on from its core.
 constexpr int kColorChainA = 2, kColorChainB = 3;
+// Dynamic dispatch: an expert's first tile relays its tokens along the expert's other tiles.
+constexpr int kColorRelay = 4;
 // Scratch words after the four stamps: g across the exp call, the largest logit, the sum.
 constexpr uint32_t kStampsAddr = 0, kSaveG = 16, kSaveMax = 20, kSaveSum = 24;
+// A dynamic packet's head: the destination in bits 21:0 (mesh_pkg::dyn_head_t), the tag above;
+// tag 1 is the end of the tokens (a one-wavelet packet, head and tail).
+constexpr int kHeadTagShift = 22;
+
+enum class Dispatch { kStatic, kDynamic };
 
 int ChainColor(int position) { return position % 2 == 0 ? kColorChainA : kColorChainB; }
+
+// Assembly that makes `color` dynamic: X-then-Y routing by each packet's head (clobbers r1, r2).
+std::string DynamicRouteConfig(int color) {
+  return fmt::format("        li      r1, {}\n        li      r2, 1\n"
+                     "        rcfg    r1, 4, r2               # dynamic\n",
+                     color);
+}
 
 struct Coord {
   int x, y;
@@ -66,10 +83,10 @@ const char* kReciprocal = R"(        li      r2, 0x7ef311c3
 )";
 
 struct GateLayout {
-  uint32_t x_addr, x_row, wg_addr, logits_addr, weights_addr, end;
+  uint32_t x_addr, x_row, wg_addr, logits_addr, weights_addr, heads_addr, end;
 };
 
-GateLayout LayoutGate(const MoeShape& s) {
+GateLayout LayoutGate(const MoeShape& s, Dispatch dispatch) {
   GateLayout l;
   l.x_addr = 32;
   l.x_row = Align(4 * s.d_model, 32);
@@ -77,7 +94,9 @@ GateLayout LayoutGate(const MoeShape& s) {
   l.wg_addr = l.x_addr + l.x_row * s.tokens + 4;
   l.logits_addr = Align(l.wg_addr + l.x_row * s.experts, 32);
   l.weights_addr = Align(l.logits_addr + 4 * s.experts, 32);
-  l.end = l.weights_addr + 4 * s.experts * s.tokens;
+  // Dynamic dispatch: per expert, the head of a packet to its first tile.
+  l.heads_addr = l.weights_addr + 4 * s.experts * s.tokens;
+  l.end = l.heads_addr + (dispatch == Dispatch::kDynamic ? 4 * s.experts : 0);
   return l;
 }
 
@@ -106,11 +125,88 @@ ExpertLayout LayoutExpert(const MoeShape& s, int hidden) {
   return l;
 }
 
-std::string GateSource(const MoeShape& s, const GateLayout& l, int pw, int ph) {
+// The gate's sending side of the dispatch. Static: after all tokens, each token's E weights and
+// then the token, on the broadcast color. Dynamic: right after a token's weights, a packet to
+// the first tile of each chosen expert (head, the token's index, its weight, then the token,
+// its last element the tail); after all tokens, a one-wavelet end packet to every expert.
+// In the token loop r8 points at the token, r9 at its weights, r10 counts the tokens left, r12
+// is D, r13 a token row's bytes, r14 1, and d3 is the token; the fragments use r1..r7 and r11.
+struct GateDispatch {
+  std::string routes, setup, per_token, after;
+};
+
+GateDispatch GateDispatchCode(const MoeShape& s, const GateLayout& l, int pw, int ph, Dispatch dispatch) {
+  GateDispatch g;
+  if (dispatch == Dispatch::kStatic) {
+    g.routes = RouteConfig(kColorDispatch, Route(kPortCore, (pw > 1 ? kPortEast : 0) | (ph > 1 ? kPortSouth : 0)));
+    g.after = fmt::format(R"(        li      r2, {e}                     # each token's weights, then the token
+        dfab    d4, {cd}, r2, out, f32
+        dfab    d5, {cd}, r12, out, f32
+        li      r1, {wts}
+        dmem    d1, r1, r2, r14, f32
+        li      r1, {x}
+        dmem    d3, r1, r12, r14, f32
+        li      r6, {wrow}
+        li      r10, {t}
+tx:     tfmov   d4, d1
+        tfmov   d5, d3
+        dadd    d1, r6
+        dadd    d3, r13
+        addi    r10, r10, -1
+        bne     r10, r0, tx
+)",
+                          fmt::arg("e", s.experts), fmt::arg("cd", kColorDispatch), fmt::arg("wts", l.weights_addr),
+                          fmt::arg("x", l.x_addr), fmt::arg("wrow", 4 * s.experts), fmt::arg("t", s.tokens));
+    return g;
+  }
+  g.routes = DynamicRouteConfig(kColorDispatch);
+  g.setup = fmt::format(R"(        li      r2, {d1}
+        dfab    d4, {cd}, r2, out, f32      # a packet's body: the token but its last element
+)",
+                        fmt::arg("d1", s.d_model - 1), fmt::arg("cd", kColorDispatch));
+  g.per_token = fmt::format(R"(        li      r6, {t}
+        sub     r6, r6, r10                 # the token's index
+        li      r7, {heads}
+        mv      r11, r9
+        li      r3, {e}
+dsp:    lw      r1, 0(r11)                  # the token's weight for expert e (0: not chosen)
+        beq     r1, r0, dspnext
+        lw      r2, 0(r7)
+        send    r2, {cd}, head              # to the expert's first tile
+        send    r6, {cd}
+        send    r1, {cd}
+        tfmov   d4, d3
+        lw      r2, {last}(r8)
+        send    r2, {cd}, tail
+dspnext:
+        addi    r11, r11, 4
+        addi    r7, r7, 4
+        addi    r3, r3, -1
+        bne     r3, r0, dsp
+)",
+                            fmt::arg("t", s.tokens), fmt::arg("heads", l.heads_addr), fmt::arg("e", s.experts),
+                            fmt::arg("cd", kColorDispatch), fmt::arg("last", 4 * (s.d_model - 1)));
+  g.after = fmt::format(R"(        li      r7, {heads}                 # the end of the tokens, to every expert
+        li      r3, {e}
+        li      r1, 1 << {tag}
+endtx:  lw      r2, 0(r7)
+        or      r2, r2, r1
+        send    r2, {cd}, head, tail
+        addi    r7, r7, 4
+        addi    r3, r3, -1
+        bne     r3, r0, endtx
+)",
+                        fmt::arg("heads", l.heads_addr), fmt::arg("e", s.experts), fmt::arg("tag", kHeadTagShift),
+                        fmt::arg("cd", kColorDispatch));
+  return g;
+}
+
+std::string GateSource(const MoeShape& s, const GateLayout& l, int pw, int ph, Dispatch dispatch) {
+  const GateDispatch g = GateDispatchCode(s, l, pw, ph, dispatch);
   std::string src = fmt::format("# moe gate tile (0,0): {} experts, top {}, {} tokens of {}\n        .text\nmain:\n",
                                 s.experts, s.top_k, s.tokens, s.d_model);
   src += RouteConfig(kColorTokens, Route(kPortWest, kPortCore));
-  src += RouteConfig(kColorDispatch, Route(kPortCore, (pw > 1 ? kPortEast : 0) | (ph > 1 ? kPortSouth : 0)));
+  src += g.routes;
   src += fmt::format(R"(        li      r14, 1
         li      r12, {d}
         li      r13, {xrow}
@@ -122,7 +218,7 @@ rx:     tfmov   d1, d0
         dadd    d1, r13
         addi    r10, r10, -1
         bne     r10, r0, rx
-        li      r8, {x}
+{setup}        li      r8, {x}
         li      r9, {wts}
         li      r10, {t}
 tok:    dmem    d3, r8, r12, r14, f32       # token t
@@ -187,26 +283,11 @@ wskip:  addi    r11, r11, 4
 {recip}        li      r2, {e}
         dmem    d2, r9, r2, r14, f32
         tfmuls  d2, d2, r4                  # the weights; the others stay 0
-        addi    r8, r8, {xrow}
+{per_token}        addi    r8, r8, {xrow}
         addi    r9, r9, {wrow}
         addi    r10, r10, -1
         bne     r10, r0, tok
-        li      r2, {e}                     # dispatch: each token's weights, then the token
-        dfab    d4, {cdisp}, r2, out, f32
-        dfab    d5, {cdisp}, r12, out, f32
-        li      r1, {wts}
-        dmem    d1, r1, r2, r14, f32
-        li      r1, {x}
-        dmem    d3, r1, r12, r14, f32
-        li      r6, {wrow}
-        li      r10, {t}
-tx:     tfmov   d4, d1
-        tfmov   d5, d3
-        dadd    d1, r6
-        dadd    d3, r13
-        addi    r10, r10, -1
-        bne     r10, r0, tx
-        halt
+{after}        halt
         .include "exp_f32.s"
 )",
                      fmt::arg("d", s.d_model), fmt::arg("xrow", l.x_row), fmt::arg("ctok", kColorTokens),
@@ -214,7 +295,7 @@ tx:     tfmov   d4, d1
                      fmt::arg("wg", l.wg_addr), fmt::arg("logits", l.logits_addr), fmt::arg("e", s.experts),
                      fmt::arg("k", s.top_k), fmt::arg("smax", kSaveMax), fmt::arg("ssum", kSaveSum),
                      fmt::arg("wrow", 4 * s.experts), fmt::arg("recip", kReciprocal),
-                     fmt::arg("cdisp", kColorDispatch));
+                     fmt::arg("setup", g.setup), fmt::arg("per_token", g.per_token), fmt::arg("after", g.after));
   return src;
 }
 
@@ -223,29 +304,30 @@ struct ExpertTile {
   int position;  // in the combine chain
   int expert;
   int hidden0, hidden;
+  int run_index, run_size;  // the tile's place among its expert's tiles (consecutive on the chain)
 };
 
-std::string ExpertSource(const MoeShape& s, const ExpertTile& t, const ExpertLayout& l, const std::vector<Coord>& chain,
-                         int pw, int ph) {
+// An expert tile's receiving side of the dispatch: its routes, and code that leaves every token
+// this tile needs in its record (the E weights, this expert's non-zero if chosen, then x) and
+// stamps the first arrival and the last.
+struct ExpertDispatch {
+  std::string routes, receive;
+};
+
+ExpertDispatch ExpertDispatchCode(const MoeShape& s, const ExpertTile& t, const ExpertLayout& l,
+                                  const std::vector<Coord>& chain, int pw, int ph, Dispatch dispatch) {
   const Coord me = t.at;
-  std::string src = fmt::format("# moe tile ({},{}): expert {}, hidden units {}..{}, combine position {}\n"
-                                "        .text\nmain:\n",
-                                me.x, me.y, t.expert, t.hidden0, t.hidden0 + t.hidden - 1, t.position);
-  // The broadcast: along row 0 from the gate, then down every column.
-  if (me.y == 0) {
-    src += RouteConfig(kColorDispatch, Route(kPortWest, kPortCore | (me.x + 1 < pw ? kPortEast : 0) |
-                                                            (ph > 1 ? kPortSouth : 0)));
-  } else {
-    src += RouteConfig(kColorDispatch, Route(kPortNorth, kPortCore | (me.y + 1 < ph ? kPortSouth : 0)));
-  }
-  const int n = static_cast<int>(chain.size());
-  if (t.position > 0) {
-    src += RouteConfig(ChainColor(t.position - 1), Route(PortToward(me, chain[t.position - 1]), kPortCore));
-  }
-  const uint32_t next = t.position + 1 < n ? PortToward(me, chain[t.position + 1])
-                                           : (me.y % 2 == 0 ? kPortEast : kPortWest);
-  src += RouteConfig(ChainColor(t.position), Route(kPortCore, next));
-  src += fmt::format(R"(        li      r14, 1
+  ExpertDispatch x;
+  std::string& src = x.receive;
+  if (dispatch == Dispatch::kStatic) {
+    // The broadcast: along row 0 from the gate, then down every column.
+    if (me.y == 0) {
+      x.routes += RouteConfig(kColorDispatch, Route(kPortWest, kPortCore | (me.x + 1 < pw ? kPortEast : 0) |
+                                                              (ph > 1 ? kPortSouth : 0)));
+    } else {
+      x.routes += RouteConfig(kColorDispatch, Route(kPortNorth, kPortCore | (me.y + 1 < ph ? kPortSouth : 0)));
+    }
+    src += fmt::format(R"(        li      r14, 1
         li      r13, {rec}
         li      r12, {e}
         li      r11, {d}
@@ -270,9 +352,99 @@ rx:     dadd    d1, r13
 rxdone: csrr    r10, cycle
         sw      r10, {st1}(r0)
 )",
-                     fmt::arg("rec", l.rec_bytes), fmt::arg("e", s.experts), fmt::arg("d", s.d_model),
-                     fmt::arg("cd", kColorDispatch), fmt::arg("recs", l.rec_addr), fmt::arg("xo", l.x_offset),
-                     fmt::arg("st0", kStampsAddr), fmt::arg("t1", s.tokens - 1), fmt::arg("st1", kStampsAddr + 4));
+                       fmt::arg("rec", l.rec_bytes), fmt::arg("e", s.experts), fmt::arg("d", s.d_model),
+                       fmt::arg("cd", kColorDispatch), fmt::arg("recs", l.rec_addr), fmt::arg("xo", l.x_offset),
+                       fmt::arg("st0", kStampsAddr), fmt::arg("t1", s.tokens - 1), fmt::arg("st1", kStampsAddr + 4));
+    return x;
+  }
+  // Dynamic: every region router routes the packets (the gate's row, then a column); the first
+  // tile of an expert takes them and relays each token down its expert's run of the chain
+  // (static, multicast to each core on the way), ending with a token index of -1.
+  x.routes += DynamicRouteConfig(kColorDispatch);
+  const bool leader = t.run_index == 0;
+  const bool relays = leader && t.run_size > 1;
+  if (!leader) {
+    const uint32_t onward = t.run_index + 1 < t.run_size ? PortToward(me, chain[t.position + 1]) : 0;
+    x.routes += RouteConfig(kColorRelay, Route(PortToward(me, chain[t.position - 1]), kPortCore | onward));
+  } else if (relays) {
+    x.routes += RouteConfig(kColorRelay, Route(kPortCore, PortToward(me, chain[t.position + 1])));
+  }
+  // Stores token r2's weight r3 and its x from descriptor d0 in the token's record.
+  const std::string store = fmt::format(R"(        li      r4, {rec}
+        mul     r4, r2, r4
+        addi    r4, r4, {recs}
+        sw      r3, {wo}(r4)
+        addi    r4, r4, {xo}
+        dmem    d2, r4, r11, r14, f32
+        tfmov   d2, d0
+)",
+                                        fmt::arg("rec", l.rec_bytes), fmt::arg("recs", l.rec_addr),
+                                        fmt::arg("wo", 4 * t.expert), fmt::arg("xo", l.x_offset));
+  src += fmt::format("        li      r14, 1\n        li      r11, {}\n", s.d_model);
+  if (leader) {
+    if (relays) {
+      src += fmt::format("        dfab    d6, {}, r11, out, f32     # relayed to the expert's other tiles\n",
+                         kColorRelay);
+    }
+    src += fmt::format(R"(        dfab    d0, {cd}, r11, in, f32      # a packet's token (its tail the last element)
+        recv    r1, {cd}                    # a packet's head
+        csrr    r10, cycle
+        sw      r10, {st0}(r0)              # the first packet (or the end) is here
+pkt:    srli    r1, r1, {tag}
+        bne     r1, r0, rxdone              # tag 1: no more tokens
+        recv    r2, {cd}                    # the token's index
+        recv    r3, {cd}                    # its weight for this expert
+{store}{relay}        recv    r1, {cd}
+        j       pkt
+rxdone:
+{relay_end}        csrr    r10, cycle
+        sw      r10, {st1}(r0)
+)",
+                       fmt::arg("cd", kColorDispatch), fmt::arg("st0", kStampsAddr), fmt::arg("tag", kHeadTagShift),
+                       fmt::arg("store", store),
+                       fmt::arg("relay", relays ? fmt::format("        send    r2, {0}\n        send    r3, {0}\n"
+                                                              "        tfmov   d6, d2\n",
+                                                              kColorRelay)
+                                                : ""),
+                       fmt::arg("relay_end", relays ? fmt::format("        li      r2, -1\n        send    r2, {}"
+                                                                  "                  # the end\n",
+                                                                  kColorRelay)
+                                                    : ""),
+                       fmt::arg("st1", kStampsAddr + 4));
+  } else {
+    src += fmt::format(R"(        dfab    d0, {cr}, r11, in, f32      # a token relayed by the expert's first tile
+        recv    r2, {cr}                    # its index, or -1: no more tokens
+        csrr    r10, cycle
+        sw      r10, {st0}(r0)
+relay:  blt     r2, r0, rxdone
+        recv    r3, {cr}                    # its weight for this expert
+{store}        recv    r2, {cr}
+        j       relay
+rxdone: csrr    r10, cycle
+        sw      r10, {st1}(r0)
+)",
+                       fmt::arg("cr", kColorRelay), fmt::arg("st0", kStampsAddr), fmt::arg("store", store),
+                       fmt::arg("st1", kStampsAddr + 4));
+  }
+  return x;
+}
+
+std::string ExpertSource(const MoeShape& s, const ExpertTile& t, const ExpertLayout& l, const std::vector<Coord>& chain,
+                         int pw, int ph, Dispatch dispatch) {
+  const Coord me = t.at;
+  std::string src = fmt::format("# moe tile ({},{}): expert {}, hidden units {}..{}, combine position {}\n"
+                                "        .text\nmain:\n",
+                                me.x, me.y, t.expert, t.hidden0, t.hidden0 + t.hidden - 1, t.position);
+  const ExpertDispatch dispatched = ExpertDispatchCode(s, t, l, chain, pw, ph, dispatch);
+  src += dispatched.routes;
+  const int n = static_cast<int>(chain.size());
+  if (t.position > 0) {
+    src += RouteConfig(ChainColor(t.position - 1), Route(PortToward(me, chain[t.position - 1]), kPortCore));
+  }
+  const uint32_t next = t.position + 1 < n ? PortToward(me, chain[t.position + 1])
+                                           : (me.y % 2 == 0 ? kPortEast : kPortWest);
+  src += RouteConfig(ChainColor(t.position), Route(kPortCore, next));
+  src += dispatched.receive;
   if (t.hidden > 0) {
     src += fmt::format(R"(        li      r8, {recs}
         li      r9, {y}
@@ -379,7 +551,7 @@ struct Placement {
   uint32_t expert_bytes, gate_bytes;
 };
 
-Placement Place(const MoeShape& s, int pw, int ph) {
+Placement Place(const MoeShape& s, int pw, int ph, Dispatch dispatch) {
   Placement p{pw, ph, Snake(pw, ph), {}, 0, 0, 0};
   const int n = static_cast<int>(p.chain.size());
   for (int e = 0; e < s.experts; ++e) {
@@ -388,7 +560,7 @@ Placement Place(const MoeShape& s, int pw, int ph) {
     p.max_hidden = std::max(p.max_hidden, static_cast<int>(Share(s.d_ff, p.tiles_per_expert[e], 0)));
   }
   p.expert_bytes = LayoutExpert(s, p.max_hidden).end;
-  p.gate_bytes = LayoutGate(s).end;
+  p.gate_bytes = LayoutGate(s, dispatch).end;
   return p;
 }
 
@@ -414,16 +586,14 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
   if (req.dtype != "f32") {
     throw std::invalid_argument(fmt::format("--dtype: '{}': the moe mapping stores binary32 only", req.dtype));
   }
-  if (req.dispatch == "dynamic") {
-    throw std::invalid_argument(
-        "--dispatch dynamic: the PE core sends every wavelet with the packet head and tail bits clear "
-        "(rtl/tile/pe_core.sv), so no tile can start a routed packet; use --dispatch static");
-  }
-  if (req.dispatch != "static") {
+  if (req.dispatch != "static" && req.dispatch != "dynamic") {
     throw std::invalid_argument(fmt::format("--dispatch: '{}' is not static or dynamic", req.dispatch));
   }
-  if (fabric.colors < 4) {
-    throw std::invalid_argument(fmt::format("router.colors: moe needs 4 colors, the fabric has {}", fabric.colors));
+  const Dispatch dispatch = req.dispatch == "dynamic" ? Dispatch::kDynamic : Dispatch::kStatic;
+  const int colors_needed = dispatch == Dispatch::kDynamic ? kColorRelay + 1 : kColorChainB + 1;
+  if (fabric.colors < colors_needed) {
+    throw std::invalid_argument(fmt::format("router.colors: moe with {} dispatch needs {} colors, the fabric has {}",
+                                            req.dispatch, colors_needed, fabric.colors));
   }
   int pw = req.region_width > 0 ? req.region_width : fabric.width;
   int ph = req.region_height > 0 ? req.region_height : fabric.height;
@@ -436,7 +606,7 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
   auto fits = [&](const Placement& p) {
     return static_cast<int>(p.chain.size()) >= s.experts && p.expert_bytes <= sram && p.gate_bytes <= sram;
   };
-  Placement p = Place(s, pw, ph);
+  Placement p = Place(s, pw, ph, dispatch);
   // --fit: grow the region, the shorter side first, until every expert has a tile and fits.
   while (!fits(p) && req.fit && (pw < fabric.width || ph < fabric.height)) {
     if (pw < fabric.width && (pw <= ph || ph == fabric.height)) {
@@ -444,7 +614,7 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
     } else {
       ++ph;
     }
-    p = Place(s, pw, ph);
+    p = Place(s, pw, ph, dispatch);
   }
   const std::string hint = req.fit ? "use a larger --mesh" : "use a larger --mesh or --region, or --fit";
   if (static_cast<int>(p.chain.size()) < s.experts) {
@@ -453,7 +623,7 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
                                             s.experts, pw, ph, p.chain.size(), hint));
   }
   if (p.gate_bytes > sram) {
-    const GateLayout g = LayoutGate(s);
+    const GateLayout g = LayoutGate(s, dispatch);
     throw std::invalid_argument(fmt::format(
         "moe does not fit: the gate tile (0,0) needs {} bytes of SRAM (tokens {} x {} binary32, rows padded to {} "
         "bytes: {} bytes; gate weights {} x {}: {} bytes; logits and weights {} bytes) but has {}; use fewer --tokens "
@@ -485,8 +655,9 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
   km.phases = {"gate", "dispatch", "experts", "combine"};
   km.stamps_addr = kStampsAddr;
   km.description = fmt::format("MoE layer, {} tokens of {}, {} SwiGLU experts of {} hidden units, top {}, binary32, "
-                               "static dispatch, on a {}x{} region of the {}x{} mesh",
-                               s.tokens, s.d_model, s.experts, s.d_ff, s.top_k, pw, ph, fabric.width, fabric.height);
+                               "{} dispatch, on a {}x{} region of the {}x{} mesh",
+                               s.tokens, s.d_model, s.experts, s.d_ff, s.top_k, req.dispatch, pw, ph, fabric.width,
+                               fabric.height);
   km.sram_bytes_per_tile = std::max(p.expert_bytes, p.gate_bytes);
 
   assembler::AsmOptions asm_options;
@@ -496,23 +667,42 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
 
   // The gate tile.
   {
-    const GateLayout g = LayoutGate(s);
-    TileProgram tp{0, 0, assembler::AssembleText(GateSource(s, g, pw, ph), "moe gate tile (0,0)", asm_options)};
+    const GateLayout g = LayoutGate(s, dispatch);
+    TileProgram tp{0, 0,
+                   assembler::AssembleText(GateSource(s, g, pw, ph, dispatch), "moe gate tile (0,0)", asm_options)};
     tp.program.data.push_back(Rows(g.wg_addr, in.gate, 0, s.experts, s.d_model, g.x_row));
     tp.program.data.push_back({g.weights_addr, std::vector<uint8_t>(4 * s.experts * s.tokens, 0)});
+    if (dispatch == Dispatch::kDynamic) {
+      // Per expert, the head of a packet to its first tile (mesh_pkg::dyn_head_t, tag 0).
+      isa::DataSegment heads{g.heads_addr, std::vector<uint8_t>(4 * s.experts, 0)};
+      for (int e = 0, first = 0; e < s.experts; first += p.tiles_per_expert[e++]) {
+        const uint32_t head = static_cast<uint32_t>(p.chain[first].x) | static_cast<uint32_t>(p.chain[first].y) << 11;
+        std::memcpy(&heads.bytes[4 * e], &head, 4);
+      }
+      tp.program.data.push_back(std::move(heads));
+    }
     km.tiles.push_back(std::move(tp));
   }
   // The experts' tiles, in the order of the combine chain.
   int position = 0;
   for (int e = 0; e < s.experts; ++e) {
     for (int q = 0; q < p.tiles_per_expert[e]; ++q, ++position) {
-      const ExpertTile t{p.chain[position], position, e,
+      const ExpertTile t{p.chain[position],
+                         position,
+                         e,
                          static_cast<int>(Start(s.d_ff, p.tiles_per_expert[e], q)),
-                         static_cast<int>(Share(s.d_ff, p.tiles_per_expert[e], q))};
+                         static_cast<int>(Share(s.d_ff, p.tiles_per_expert[e], q)),
+                         q,
+                         p.tiles_per_expert[e]};
       const ExpertLayout l = LayoutExpert(s, t.hidden);
       TileProgram tp{t.at.x, t.at.y,
-                     assembler::AssembleText(ExpertSource(s, t, l, p.chain, pw, ph),
+                     assembler::AssembleText(ExpertSource(s, t, l, p.chain, pw, ph, dispatch),
                                              fmt::format("moe tile ({},{})", t.at.x, t.at.y), asm_options)};
+      // Dynamic dispatch writes only the chosen expert's weight into a token's record: the
+      // others must read 0 (static dispatch writes all E).
+      if (dispatch == Dispatch::kDynamic) {
+        tp.program.data.push_back({l.rec_addr, std::vector<uint8_t>(l.token_bytes, 0)});
+      }
       tp.program.data.push_back({l.y_addr, std::vector<uint8_t>(l.y_bytes, 0)});
       if (t.hidden > 0) {
         tp.program.data.push_back(Rows(l.w1_addr, in.w1[e], t.hidden0, t.hidden, s.d_model, l.row));
@@ -560,26 +750,42 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
     slowest_expert = std::max(slowest_expert, answer.tokens_per_expert[e] * 3.0 * s.d_model * s.d_ff /
                                                   p.tiles_per_expert[e]);
   }
+  // Words out of the gate, and the most any expert tile takes in: the static broadcast sends every
+  // token with its E weights once, to every tile; dynamic dispatch sends a packet of D + 3 words
+  // per chosen expert (head, index, weight, x) and one end packet per expert, and a tile takes
+  // its expert's tokens only (its first tile the packets, the others D + 2 words a token).
+  const int packets = std::accumulate(answer.tokens_per_expert.begin(), answer.tokens_per_expert.end(), 0);
+  int gate_words = s.tokens * (s.experts + s.d_model), tile_words = gate_words;
+  if (dispatch == Dispatch::kDynamic) {
+    gate_words = packets * (s.d_model + 3) + s.experts;
+    tile_words = (s.d_model + 3) * busiest + 1;
+  }
   km.parameters = {{"d_model", s.d_model},
                    {"d_ff", s.d_ff},
                    {"experts", s.experts},
                    {"top_k", s.top_k},
                    {"tokens", s.tokens},
                    {"dtype", "f32"},
-                   {"dispatch", "static"},
+                   {"dispatch", req.dispatch},
                    {"region", fmt::format("{}x{}", pw, ph)},
                    {"seed", req.seed},
                    {"tiles_per_expert", p.tiles_per_expert},
                    {"max_hidden_units_per_tile", p.max_hidden},
-                   {"dispatch_words", s.tokens * (s.experts + s.d_model)},
+                   {"dispatch_words", gate_words},
+                   {"dispatch_words_per_tile_max", tile_words},
                    {"tokens_per_expert", answer.tokens_per_expert},
                    {"load_imbalance", imbalance},
                    {"slowest_expert_mac_cycles", slowest_expert}};
+  const std::string how =
+      dispatch == Dispatch::kStatic
+          ? fmt::format("static dispatch broadcasts {} words to every tile", gate_words)
+          : fmt::format("dynamic dispatch sends {} packets of {} words, one per chosen expert, and {} end packets ({} "
+                        "words from the gate); a tile takes its expert's tokens only, at most {} words",
+                        packets, s.d_model + 3, s.experts, gate_words, tile_words);
   km.report_line = fmt::format("routing    tokens per expert {}; load imbalance {:.2f} (busiest expert over the mean "
-                               "{:.2f}); static dispatch broadcasts {} words to every tile; the slowest expert's "
-                               "multiply-adds take {:.0f} cycles on its tiles (compare the phases dispatch and experts)",
-                               answer.tokens_per_expert, imbalance, mean, s.tokens * (s.experts + s.d_model),
-                               slowest_expert);
+                               "{:.2f}); {}; the slowest expert's multiply-adds take {:.0f} cycles on its tiles "
+                               "(compare the phases dispatch and experts)",
+                               answer.tokens_per_expert, imbalance, mean, how, slowest_expert);
   return km;
 }
 

@@ -1,10 +1,13 @@
 // A mixture-of-experts layer on a P x Q region at the mesh's north-west corner
 // (docs/mapping.md): tile (0,0) is the gate (logits, top-k, the softmax of the chosen logits);
 // every other tile belongs to one expert and holds a slice of its SwiGLU FFN's hidden units.
-// The gate broadcasts each token with its per-expert weights on a static color (multicast to
-// every tile); each tile computes its hidden units for the tokens its expert was chosen for,
-// with the weight folded in, and the partial outputs are summed along a snake through the
-// region (the weighted combine), leaving the mesh at an edge as y.
+// The gate dispatches the tokens either statically, broadcasting each token with its
+// per-expert weights on a static color (multicast to every tile), or dynamically, sending each
+// token as a routed packet to the first tile of each expert chosen for it, which relays it along
+// its expert's tiles (`request.dispatch`: static or dynamic). Each tile computes its hidden
+// units for the tokens its expert was chosen for, with the weight folded in, and the partial
+// outputs are summed along a snake through the region (the weighted combine), leaving the mesh
+// at an edge as y.
 #pragma once
 
 #include "fabric_config.h"

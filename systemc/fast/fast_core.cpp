@@ -228,11 +228,14 @@ const CoreToRouter& FastCore::Evaluate(bool rx_valid, uint64_t rx_flit, const Sr
     case State::kHalted: break;
   }
 
-  // The send port: scalar sends and tensor fabric-out streams never overlap.
+  // The send port: scalar sends and tensor fabric-out streams never overlap. Only `send`
+  // sets the control, head and tail bits (imm[5], imm[6], imm[7]: flit bits 2, 1, 0).
   if (d.s_send) {
     d.tx_valid = true;
     d.tx_color = static_cast<uint8_t>(in.imm10 & 31);
-    out_.tx_flit = (uint64_t{regs_[in.rs1]} << 8) | (uint64_t{d.tx_color} << 3) | (uint64_t{(in.imm10 >> 5) & 1u} << 2);
+    out_.tx_flit = (uint64_t{regs_[in.rs1]} << 8) | (uint64_t{d.tx_color} << 3) |
+                   (uint64_t{(in.imm10 >> 5) & 1u} << 2) | (uint64_t{(in.imm10 >> 6) & 1u} << 1) |
+                   uint64_t{(in.imm10 >> 7) & 1u};
   } else if (t != nullptr && t->tx_valid) {
     d.tx_valid = true;
     d.tx_color = t->tx_color;

@@ -115,6 +115,10 @@ std::vector<Case> Cases() {
   moe.top_k = 2;
   moe.tokens = 2;
   v.push_back({"moe, 3 experts, top 2, 2 tokens", 4, 4, moe});
+  // Routed packets from the gate, relayed along each expert's five tiles; the mixed fabric's
+  // RTL tiles are on the packets' path and in the relays.
+  moe.dispatch = "dynamic";
+  v.push_back({"moe, dynamic dispatch, 3 experts, top 2, 2 tokens", 4, 4, moe});
   for (const char* kernel : {"rmsnorm", "silu_mul", "residual"}) {
     runtime::KernelRequest r;
     r.kernel = kernel;

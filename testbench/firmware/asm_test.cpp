@@ -45,7 +45,8 @@ TEST_CASE("every instruction's disassembly assembles back to the same word", "[a
       "tfmac d1, d2, d3, r4", "tfadd d1, d2, d3", "tfmul d1, d2, d3", "tfmuls d1, d2, r9",
       "tfadds d1, d2, r9", "tfmax d1, d2, d3", "tfmov d1, d2", "tfdot r1, d2, d3", "tfsum r1, d2",
       "tfmaxr r1, d2", "tact t15", "tblock t1", "tunblock t2", "tdone", "send r3, 7",
-      "send r3, 7, ctrl", "recv r4, 31", "csrr r1, taskdata", "rcfg r1, 4, r2"};
+      "send r3, 7, ctrl", "send r3, 7, head", "send r3, 7, tail", "send r3, 7, head, tail",
+      "send r3, 7, ctrl, head, tail", "recv r4, 31", "csrr r1, taskdata", "rcfg r1, 4, r2"};
   for (const char* line : lines) {
     INFO(line);
     const uint32_t w = One(line);
@@ -60,6 +61,9 @@ TEST_CASE("fields land where the encoding table says", "[asm]") {
   CHECK(One("addi r1, r2, -1") == ((0x02u << 26) | (1u << 22) | (2u << 18) | 0x3ffffu));
   CHECK(One("tfmac d1, d2, d3, r4") == ((0x1Cu << 26) | (1u << 23) | (2u << 20) | (3u << 17) | (4u << 13)));
   CHECK(One("tbind t3, 5, 17, control") == ((0x1Du << 26) | (1u << 25) | (3u << 21) | (5u << 16) | 17u));
+  // send: color imm[4:0], ctrl imm[5], head imm[6], tail imm[7], in any order in the source.
+  CHECK(One("send r1, 3, tail, head") == ((0x1Fu << 26) | (1u << 18) | ((3u | 0x40u | 0x80u) << 4)));
+  CHECK(One("send r1, 3, ctrl") == ((0x1Fu << 26) | (1u << 18) | ((3u | 0x20u) << 4)));
   CHECK(One("halt") == 0u);
   CHECK(isa::MnemonicOf(0x00000001u) == nullptr);           // halt with stray bits
   CHECK(isa::MnemonicOf((0x01u << 26) | 11u) == nullptr);   // ALU fn 11
@@ -127,7 +131,8 @@ TEST_CASE("errors name the file, line and column, and what is wrong", "[asm]") {
   CHECK(ErrorOf("  addi r1, r1, 4 / 0\n") == "t.s:1:18: error: division by zero");
   CHECK(ErrorOf("  .data\n  .org 8\n  .word 1\n  .org 8\n  .word 2\n") == "t.s:5:9: error: data overlaps earlier data at byte 8");
   CHECK(ErrorOf("  dfab d1, 32, r2, in, f32\n") == "t.s:1:12: error: color 32 is out of range 0..31");
-  CHECK(ErrorOf("  send r1, 2, loud\n") == "t.s:1:15: error: expected ctrl");
+  CHECK(ErrorOf("  send r1, 2, loud\n") == "t.s:1:15: error: expected ctrl or head or tail");
+  CHECK(ErrorOf("  send r1, 2, head, head\n") == "t.s:1:21: error: 'head' is given twice");
   CHECK(ErrorOf("r3: nop\n") == "t.s:1:1: error: 'r3' is a register name and cannot be a symbol");
 }
 

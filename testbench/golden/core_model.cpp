@@ -246,7 +246,9 @@ CoreModel::StepResult CoreModel::Execute(uint32_t word) {
       noc::Wavelet w;
       w.data = a;
       w.color = static_cast<uint8_t>(imm & 0x1f);
-      w.ctrl = imm & 0x20;
+      w.ctrl = imm & isa::kSendCtrl;
+      w.head = imm & isa::kSendHead;
+      w.tail = imm & isa::kSendTail;
       if (on_send) on_send(w);
       break;
     }

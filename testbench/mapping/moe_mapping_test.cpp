@@ -3,6 +3,7 @@
 // routing statistics, the SRAM check, --fit and bad input.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <numeric>
 
 #include "fabric/fabric_harness.h"
@@ -14,7 +15,8 @@ using testbench::SmallFabric;
 
 namespace {
 
-runtime::KernelRequest Request(int d_model, int d_ff, int experts, int top_k, int tokens) {
+runtime::KernelRequest Request(int d_model, int d_ff, int experts, int top_k, int tokens,
+                               const char* dispatch = "static") {
   runtime::KernelRequest req;
   req.kernel = "moe";
   req.d_model = d_model;
@@ -22,7 +24,7 @@ runtime::KernelRequest Request(int d_model, int d_ff, int experts, int top_k, in
   req.experts = experts;
   req.top_k = top_k;
   req.tokens = tokens;
-  req.dispatch = "static";
+  req.dispatch = dispatch;
   return req;
 }
 
@@ -143,11 +145,89 @@ TEST_CASE("moe names the flag that is wrong", "[mapping][moe]") {
   CHECK_THROWS_WITH(runtime::MapMoe(Request(8, 8, 2, 3, 1), config), "--top-k: 3 is more than the 2 experts");
   CHECK_THROWS_WITH(runtime::MapMoe(Request(8, 8, 2, 1, 0), config), "--tokens: 0 must be at least 1");
   auto req = Request(8, 8, 2, 1, 1);
-  req.dispatch = "dynamic";
-  CHECK_THROWS_WITH(runtime::MapMoe(req, config), Catch::StartsWith("--dispatch dynamic: the PE core sends"));
   req.dispatch = "mail";
   CHECK_THROWS_WITH(runtime::MapMoe(req, config), "--dispatch: 'mail' is not static or dynamic");
   req.dispatch = "static";
   req.dtype = "f16";
   CHECK_THROWS_WITH(runtime::MapMoe(req, config), "--dtype: 'f16': the moe mapping stores binary32 only");
+}
+
+TEST_CASE("moe with dynamic dispatch on RTL tiles is right, and its statistics add up", "[mapping][moe]") {
+  const auto config = SmallFabric(3, 3);
+  const auto mapping = runtime::MapMoe(Request(16, 12, 4, 2, 3, "dynamic"), config);
+  const auto r = Run(mapping, config);
+  CHECK(r.status == fabric::RunStatus::Done);
+  CHECK(r.correct);
+  INFO(r.check);
+  CHECK(r.received == 3 * 16);
+  CHECK(mapping.parameters["dispatch"] == "dynamic");
+  const std::vector<int> per_expert = mapping.parameters["tokens_per_expert"];
+  CHECK(std::accumulate(per_expert.begin(), per_expert.end(), 0) == 3 * 2);
+  // A packet of D + 3 words per chosen expert and an end packet per expert leave the gate; a
+  // tile takes its expert's packets only.
+  CHECK(mapping.parameters["dispatch_words"] == 6 * (16 + 3) + 4);
+  CHECK(mapping.parameters["dispatch_words_per_tile_max"] ==
+        (16 + 3) * *std::max_element(per_expert.begin(), per_expert.end()) + 1);
+  CHECK_THAT(mapping.report_line, Catch::Contains("dynamic dispatch sends 6 packets of 19 words"));
+  REQUIRE(r.phases.size() == 4);
+  CHECK(r.phases[2].max_cycles >= double(mapping.parameters["slowest_expert_mac_cycles"]));
+}
+
+TEST_CASE("moe with dynamic dispatch over uneven splits, random shapes and seeds, and a smaller region",
+          "[mapping][moe]") {
+  struct Case {
+    int w, h, d_model, d_ff, experts, top_k, tokens;
+  };
+  // One-tile experts (no relay), a tile without hidden units in a relay, d_model 1 (a packet's
+  // body is only its tail), every expert chosen for every token, and a one-row region.
+  for (const Case c : {Case{3, 2, 9, 5, 3, 1, 2}, Case{3, 2, 8, 1, 3, 3, 2}, Case{2, 2, 5, 7, 3, 2, 4},
+                       Case{3, 3, 1, 4, 2, 2, 3}, Case{4, 1, 6, 3, 3, 3, 2}}) {
+    INFO(c.w << "x" << c.h << " d_model " << c.d_model << " d_ff " << c.d_ff << " experts " << c.experts << " top "
+              << c.top_k << " tokens " << c.tokens);
+    const auto config = SmallFabric(c.w, c.h);
+    const auto r =
+        Run(runtime::MapMoe(Request(c.d_model, c.d_ff, c.experts, c.top_k, c.tokens, "dynamic"), config), config);
+    INFO(r.check);
+    CHECK(r.correct);
+  }
+  const auto config = SmallFabric(3, 3);
+  for (uint64_t seed = 1; seed <= 6; ++seed) {
+    const int experts = 1 + static_cast<int>(seed % 6);
+    auto req = Request(3 + static_cast<int>(seed * 7 % 20), 1 + static_cast<int>(seed * 5 % 17), experts,
+                       1 + static_cast<int>(seed % experts), 1 + static_cast<int>(seed % 4), "dynamic");
+    req.seed = seed;
+    INFO("seed " << seed << ": d_model " << req.d_model << " d_ff " << req.d_ff << " experts " << req.experts
+                 << " top " << req.top_k << " tokens " << req.tokens);
+    const auto r = Run(runtime::MapMoe(req, config), config);
+    INFO(r.check);
+    CHECK(r.correct);
+  }
+  // A 2x3 region of a 4x3 mesh: the packets stay inside it, y leaves through forwarding tiles.
+  auto req = Request(8, 6, 2, 1, 2, "dynamic");
+  req.region_width = 2;
+  req.region_height = 3;
+  const auto wide = SmallFabric(4, 3);
+  CHECK(Run(runtime::MapMoe(req, wide), wide).correct);
+}
+
+TEST_CASE("moe with dynamic dispatch fails its check when packets go to the wrong experts", "[mapping][moe]") {
+  const auto config = SmallFabric(3, 3);
+  auto mapping = runtime::MapMoe(Request(8, 6, 2, 1, 4, "dynamic"), config);
+  REQUIRE(Run(mapping, config).correct);
+  // The gate's last data segment is its table of packet heads, one per expert: swapped, every
+  // token goes to the other expert (and the run still ends: each gets one end packet).
+  auto& heads = mapping.tiles[0].program.data.back().bytes;
+  REQUIRE(heads.size() == 2 * 4);
+  std::swap_ranges(heads.begin(), heads.begin() + 4, heads.begin() + 4);
+  const auto r = Run(mapping, config);
+  CHECK(r.status == fabric::RunStatus::Done);
+  CHECK_FALSE(r.correct);
+}
+
+TEST_CASE("moe with dynamic dispatch needs a fifth color", "[mapping][moe]") {
+  auto config = SmallFabric(3, 3);
+  config.colors = 4;
+  CHECK_NOTHROW(runtime::MapMoe(Request(8, 8, 2, 1, 1), config));
+  CHECK_THROWS_WITH(runtime::MapMoe(Request(8, 8, 2, 1, 1, "dynamic"), config),
+                    "router.colors: moe with dynamic dispatch needs 5 colors, the fabric has 4");
 }

@@ -1,5 +1,6 @@
 #include "tile/lockstep.h"
 
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <stdexcept>
@@ -55,6 +56,11 @@ void Lockstep::Compare(const char* after) {
   }
 }
 
+void Lockstep::Arrived(int link, const noc::Wavelet& w) {
+  out_[link].push_back(w);
+  arrivals_.push_back(w);
+}
+
 LockstepStats Lockstep::Run(uint64_t max_cycles, uint64_t idle_limit) {
   LockstepStats st;
   uint64_t idle = 0;
@@ -71,7 +77,7 @@ LockstepStats Lockstep::Run(uint64_t max_cycles, uint64_t idle_limit) {
     const auto& ev = bench_.Last();
     st.stall_cycles += ev.stalled;
     for (int d = 0; d < 4; ++d) {
-      if (const auto& w = bench_.Link(static_cast<noc::Dir>(d)).Received()) out_[d].push_back(*w);
+      if (const auto& w = bench_.Link(static_cast<noc::Dir>(d)).Received()) Arrived(d, *w);
     }
     if (ev.dispatched) {
       const auto r = model_.Step();
@@ -123,22 +129,31 @@ LockstepStats Lockstep::Run(uint64_t max_cycles, uint64_t idle_limit) {
   for (int k = 0; k < 64; ++k) {
     bench_.Step();
     for (int d = 0; d < 4; ++d) {
-      if (const auto& w = bench_.Link(static_cast<noc::Dir>(d)).Received()) out_[d].push_back(*w);
+      if (const auto& w = bench_.Link(static_cast<noc::Dir>(d)).Received()) Arrived(d, *w);
     }
   }
-  std::map<int, std::vector<uint32_t>> rtl_sent, model_sent;
-  for (const auto& v : out_) {
-    for (const auto& w : v) rtl_sent[w.color].push_back(w.data);
-  }
-  for (const auto& w : model_sent_) model_sent[w.color].push_back(w.data);
+  // Per color, each wavelet's payload with its control, head and tail bits: a packet bit
+  // the core got wrong changes the wavelet even where a static route ignores it.
+  auto key = [](const noc::Wavelet& w) {
+    return uint64_t{w.data} | uint64_t{w.ctrl} << 32 | uint64_t{w.head} << 33 | uint64_t{w.tail} << 34;
+  };
+  std::map<int, std::vector<uint64_t>> rtl_sent, model_sent;
+  for (const auto& w : arrivals_) rtl_sent[w.color].push_back(key(w));
+  for (const auto& w : model_sent_) model_sent[w.color].push_back(key(w));
   if (rtl_sent != model_sent) {
     std::string detail;
     for (int c = 0; c < 32; ++c) {
-      if (rtl_sent[c] != model_sent[c]) {
-        detail = fmt::format("color {}: RTL sent {} wavelets, the model {}", c, rtl_sent[c].size(),
-                             model_sent[c].size());
-        break;
+      const auto& r = rtl_sent[c];
+      const auto& m = model_sent[c];
+      if (r == m) continue;
+      if (r.size() != m.size()) {
+        detail = fmt::format("color {}: RTL sent {} wavelets, the model {}", c, r.size(), m.size());
+      } else {
+        const size_t i = static_cast<size_t>(std::mismatch(r.begin(), r.end(), m.begin()).first - r.begin());
+        detail = fmt::format("color {}, wavelet {}: RTL 0x{:09x}, the model 0x{:09x} (tail, head, ctrl, payload)",
+                             c, i, r[i], m[i]);
       }
+      break;
     }
     Diverge("sent wavelets differ: " + detail);
   }

@@ -45,12 +45,14 @@ class Lockstep {
  private:
   [[noreturn]] void Diverge(const std::string& what) const;
   void Compare(const char* after);
+  void Arrived(int link, const noc::Wavelet& w);
 
   const isa::Program program_;
   TileBench bench_;
   golden::CoreModel model_;
   std::deque<noc::Wavelet> feed_[4];
   std::vector<noc::Wavelet> out_[4];
+  std::vector<noc::Wavelet> arrivals_;  // every link's, in the order they arrived (a color may use several)
   std::vector<noc::Wavelet> model_sent_;
   uint64_t last_pc_ = 0;
 };

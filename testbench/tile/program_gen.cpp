@@ -149,7 +149,12 @@ class Generator {
         break;
       }
       case 8: Line(fmt::format("        csrr r{}, {}", Dst(), kCsr[Range(0, 7)])); break;
-      default: Line(fmt::format("        send r{}, {}", Src(), Range(2, 3))); break;
+      default: {
+        // Packet bits too: static colors 2 and 3 carry them to East unchanged, so a wrong bit shows.
+        static const char* const kBits[] = {"", ", head", ", tail", ", head, tail"};
+        Line(fmt::format("        send r{}, {}{}", Src(), Range(2, 3), kBits[Range(0, 3)]));
+        break;
+      }
     }
   }
 

@@ -9,6 +9,7 @@
 #include "asm/assembler.h"
 #include "isa/fp.h"
 #include "tile/lockstep.h"
+#include "tile/packet_program.h"
 
 using namespace wafersim;
 using namespace wafersim::tb;
@@ -275,6 +276,23 @@ TEST_CASE("fabric: send, recv, fabric streams and route writes", "[tile][directe
   CHECK(east[0].data == 12u);
   CHECK(isa::AsFloat(east[1].data) == 2.0f);
   CHECK(isa::AsFloat(east[3].data) == 6.0f);
+}
+
+TEST_CASE("fabric: send's control, head and tail bits frame packets that route by their heads", "[tile][directed]") {
+  const Run r = Exec(PacketProgramBody());
+  REQUIRE(r.st.halted);
+  CHECK(r.st.error == 0);
+  CHECK(r.ls->Bench().RouterErrors().empty());  // every packet framed: no body without a head
+  const auto expected = PacketProgramSends();
+  for (const noc::Dir link : {noc::Dir::North, noc::Dir::East, noc::Dir::South, noc::Dir::West}) {
+    std::vector<uint64_t> want, got;
+    for (const auto& e : expected) {
+      if (e.link == link) want.push_back(e.w.Pack());
+    }
+    for (const auto& w : r.ls->Sent(link)) got.push_back(w.Pack());
+    INFO("link " << static_cast<int>(link) << " (flits as data[39:8] color[7:3] ctrl head tail)");
+    CHECK(got == want);
+  }
 }
 
 TEST_CASE("tasks: data and control activation, block, unblock, priority", "[tile][directed]") {

@@ -15,8 +15,10 @@
 #include "cli/run_command.h"
 #include "cli/tile_command.h"
 #include "cli/workload_command.h"
+#include "huge_pages.h"
 
 int main(int argc, char** argv) {
+  wafersim::fabric::UseHugePages(argv);
   CLI::App app{"wafersim: a cycle-accurate co-simulator of a wafer-scale SRAM fabric and an HBM GPU"};
   app.require_subcommand(1);
   std::function<int()> run;

@@ -130,7 +130,8 @@ int RunKernelJob(const RunJob& job) {
   options.max_cycles = job.max_cycles;
   options.watchdog_cycles = job.watchdog;
   options.threads = job.threads;
-  auto progress = std::make_shared<runtime::RunProgress>(std::max(mapping.compute_bound_cycles, mapping.io_bound_cycles));
+  auto progress = std::make_shared<runtime::RunProgress>(std::max(mapping.compute_bound_cycles, mapping.io_bound_cycles),
+                                                        mapping.estimated_cycles);
   options.progress = [progress](const fabric::TileGrid& g) { (*progress)(g); };
   fabric::InstallInterruptHandler();
   fabric::ClearInterrupt();

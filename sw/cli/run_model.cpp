@@ -101,7 +101,8 @@ int RunModelJob(const RunJob& job) {
   hooks.start = [&](const runtime::BlockKernel& k, const runtime::KernelMapping& m) {
     fmt::print("[{}/{}] layer {} {} ({}): {}\n", ++index, simulated, k.layer, k.name, k.mapper, m.description);
     std::fflush(stdout);
-    progress = std::make_shared<runtime::RunProgress>(std::max(m.compute_bound_cycles, m.io_bound_cycles));
+    progress = std::make_shared<runtime::RunProgress>(std::max(m.compute_bound_cycles, m.io_bound_cycles),
+                                                       m.estimated_cycles);
   };
   hooks.progress = [&](const fabric::TileGrid& g) { (*progress)(g); };
   hooks.done = [&](const runtime::BlockKernelResult& r, const fabric::TileGrid&) {

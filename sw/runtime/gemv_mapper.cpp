@@ -277,6 +277,7 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   // One multiply-add per tile per cycle with binary32 operands, SimdWidth with binary16.
   km.compute_bound_cycles = double(req.m) * double(req.n) / (double(pw) * ph * lanes);
   km.macs_per_tile_cycle = lanes;
+  km.estimated_cycles = EstimatedCycles(req.m, req.n, pw, ph, lanes) + (fabric.width - x0 - pw) * 3.0;
   km.io_bound_cycles = std::max(double(max_cols), double(max_rows)) / fabric.edge_wavelets_per_cycle;
   km.parameters = {{"m", req.m}, {"n", req.n}, {"dtype", req.dtype}, {"region", fmt::format("{}x{}", pw, ph)},
                    {"seed", req.seed}};

@@ -73,6 +73,7 @@ struct KernelMapping {
   double compute_bound_cycles = 0;  ///< FLOPs over the region's multiply-add rate
   double macs_per_tile_cycle = 1;   ///< that rate per tile (1 binary32, SimdWidth binary16)
   double io_bound_cycles = 0;       ///< edge words over the edge links' bandwidth
+  double estimated_cycles = 0;      ///< the mapper's own estimate of the run's cycles (0: it has none)
   uint32_t sram_bytes_per_tile = 0; ///< the most any tile needs
   nlohmann::json parameters;
   std::string report_line;  ///< one more line of the report, if any (MoE: tokens per expert, imbalance)

@@ -14,8 +14,8 @@ constexpr double kAssumedEfficiency = 0.8;
 constexpr double kQuietSeconds = 2.0;
 }  // namespace
 
-RunProgress::RunProgress(double bound_cycles)
-    : bound_cycles_(bound_cycles), start_(Clock::now()), last_print_(start_), tty_(isatty(fileno(stderr)) != 0) {}
+RunProgress::RunProgress(double bound_cycles, double estimated_cycles)
+    : bound_cycles_(bound_cycles), estimated_cycles_(estimated_cycles), start_(Clock::now()), last_print_(start_), tty_(isatty(fileno(stderr)) != 0) {}
 
 void RunProgress::operator()(const fabric::TileGrid& grid) {
   const auto now = Clock::now();
@@ -27,7 +27,14 @@ void RunProgress::operator()(const fabric::TileGrid& grid) {
   const double cycles = static_cast<double>(grid.Cycle());
   const double rate = cycles / elapsed;
   std::string left = "time left unknown";
-  if (bound_cycles_ > 0) {
+  if (estimated_cycles_ > 0) {
+    // A latency-bound run (a wafer's chains of hops) can take many times its compute bound:
+    // the mapper's estimate knows the hops.
+    left = cycles < estimated_cycles_
+               ? fmt::format("~{:.0f} s left if it takes the mapper's estimate ({:.0f} cycles)",
+                             (estimated_cycles_ - cycles) / rate, estimated_cycles_)
+               : fmt::format("past the mapper's estimate ({:.0f} cycles)", estimated_cycles_);
+  } else if (bound_cycles_ > 0) {
     const double expected = bound_cycles_ / kAssumedEfficiency;
     left = cycles < expected ? fmt::format("~{:.0f} s left if it ends at {:.0f}% of its bound ({:.0f} cycles)",
                                            (expected - cycles) / rate, 100 * kAssumedEfficiency, expected)

@@ -177,7 +177,7 @@ int main(int argc, char** argv) {
   }
   if (quick) return ok ? 0 : 1;
 
-  fmt::print("\n3. GEMV 8192x8192 binary32 on the whole wse3 wafer (762 x 1172 = 893,064 fast tiles), 2 threads\n");
+  fmt::print("\n3. GEMV 8192x8192 binary32 on the wse3 wafer (a grid of 762 x 1172 = 893,064 fast tiles), 2 threads\n");
   const Measure wafer = InChild([] { return Gemv("wse3", 0, 0, 8192, 8192, fabric::TileModel::Fast, 2); });
   Line("wse3, GEMV 8192x8192", wafer);
   fmt::print("  tile-cycles/s over all 893,064 tiles (the mapper takes the region it estimates fastest)\n");

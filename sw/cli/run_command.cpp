@@ -178,17 +178,20 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--dtype", r.dtype, "operand storage: f32, or f16 with binary32 sums")->capture_default_str();
   cmd->add_option("--phase", r.phase, "attention: decode (one new token per sequence) or prefill")
       ->capture_default_str();
-  cmd->add_option("--batch", r.batch, "attention: sequences")->capture_default_str();
-  cmd->add_option("--heads", r.heads, "attention: query heads");
-  cmd->add_option("--kv-heads", r.kv_heads, "attention: key/value heads (default: as many as --heads)");
-  cmd->add_option("--head-dim", r.head_dim, "attention: elements per head");
-  cmd->add_option("--context", r.context, "attention decode: tokens already in the KV cache");
+  cmd->add_option("--batch", r.batch, "attention, rope: sequences")->capture_default_str();
+  cmd->add_option("--heads", r.heads, "attention, rope: query heads");
+  cmd->add_option("--kv-heads", r.kv_heads, "attention, rope: key/value heads (default: as many as --heads)");
+  cmd->add_option("--head-dim", r.head_dim, "attention, rope: elements per head");
+  cmd->add_option("--context", r.context,
+                  "attention decode: tokens already in the KV cache; rope: each sequence's first position");
+  cmd->add_option("--rope-base", r.rope_base,
+                  "rope: theta_i = base^(-2i/head-dim) (default 10000; a --model block takes the model's rope_theta)");
   cmd->add_option("--prompt", r.prompt, "attention prefill: prompt tokens");
   cmd->add_option("--d-model", r.d_model, "MoE/FFN: model width");
   cmd->add_option("--d-ff", r.d_ff, "MoE/FFN: hidden width of each expert");
   cmd->add_option("--experts", r.experts, "MoE: experts");
   cmd->add_option("--top-k", r.top_k, "MoE: experts each token goes to");
-  cmd->add_option("--tokens", r.tokens, "MoE/FFN: tokens in the batch");
+  cmd->add_option("--tokens", r.tokens, "MoE/FFN, vector kernels, rope: tokens in the batch");
   cmd->add_option("--dispatch", r.dispatch, "MoE token dispatch: static (every token broadcast to every tile) or dynamic (routed packets to the chosen experts)")
       ->capture_default_str();
   cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");

@@ -22,8 +22,9 @@ struct KernelRequest {
   int heads = 0;                ///< query heads
   int kv_heads = 0;             ///< key/value heads (0: as many as query heads)
   int head_dim = 0;
-  int context = 0;              ///< decode: tokens already in the KV cache
+  int context = 0;              ///< decode: tokens already in the KV cache; rope: the first token's position
   int prompt = 0;               ///< prefill: prompt tokens
+  double rope_base = 0;         ///< rope: theta_i = base^(-2i / head_dim); 0: 10000, or a --model's rope_theta
   // Mixture of experts (and the dense FFN).
   int d_model = 0;
   int d_ff = 0;

@@ -10,6 +10,7 @@
 #include "runtime/moe_mapper.h"
 #include "runtime/residual_mapper.h"
 #include "runtime/rmsnorm_mapper.h"
+#include "runtime/rope_mapper.h"
 #include "runtime/silu_mul_mapper.h"
 
 namespace wafersim::runtime {
@@ -27,6 +28,8 @@ const std::vector<MapperInfo>& Mappers() {
       {"silu_mul", "silu(g) * u elementwise (SwiGLU): exp and a reciprocal per element, then two tensor products",
        MapSiluMul},
       {"residual", "x + r elementwise: one tensor add per tile, in place", MapResidual},
+      {"rope", "rotary position embedding, interleaved pairs: cos and sin from the host, six stride-2 tensor passes",
+       MapRope},
   };
   return mappers;
 }

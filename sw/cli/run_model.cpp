@@ -70,6 +70,8 @@ int RunModelJob(const RunJob& job) {
   o.seed = job.request.seed;
   o.dtype = job.request.dtype;
   o.fit = job.request.fit;
+  o.rope_base = job.request.rope_base;
+  o.dispatch = job.request.dispatch;
 
   const workload::Workload& w = o.workload;
   const std::vector<runtime::BlockKernel> plan = runtime::PlanBlock(o);

@@ -63,6 +63,7 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
           r.top_k = static_cast<int>(w.model.top_k);
           r.tokens = static_cast<int>(w.Tokens());
           r.dtype = o.dtype;
+          r.dispatch = o.dispatch;
         }
         plan.push_back(b);
         continue;
@@ -122,9 +123,21 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
             r.fit = true;
           }
           break;
-        case KernelKind::kRope:
-          b.skipped = "no rope mapper yet: not simulated";
+        case KernelKind::kRope: {
+          // The query heads and the key heads (GQA: kv_heads; MLA: the one shared rotary key)
+          // of width head_dim; decode's new tokens sit at the context, prefill's at 0..prompt-1.
+          b.mapper = "rope";
+          const int64_t head_dim =
+              w.model.attention == workload::AttentionKind::kMla ? w.model.qk_rope_head_dim : w.model.head_dim;
+          r.tokens = static_cast<int>(k.rows);
+          r.head_dim = static_cast<int>(head_dim);
+          r.heads = static_cast<int>(w.model.heads);
+          r.kv_heads = static_cast<int>(k.width / head_dim - w.model.heads);
+          r.batch = static_cast<int>(w.batch);
+          r.context = w.phase == workload::Phase::kPrefill ? 0 : static_cast<int>(w.context);
+          r.rope_base = o.rope_base > 0 ? o.rope_base : static_cast<double>(w.model.rope_theta);
           break;
+        }
         case KernelKind::kKvAppend:
           b.skipped = "not simulated: the attention mapping's cache already holds the new keys and values";
           break;

@@ -20,8 +20,8 @@
 namespace wafersim::runtime {
 
 /// One of the block's kernels as the fabric runs it: a mapper and its request, or the reason
-/// it is not simulated (rope: no mapper yet; kv_append: the attention mapping's cache holds
-/// the new token; MoE: the moe mapping covers router to combine in one run).
+/// it is not simulated (kv_append: the attention mapping's cache holds the new token; MoE: the
+/// moe mapping covers router to combine in one run).
 struct BlockKernel {
   int layer = 0;
   std::string name;    ///< "attn.qkv_proj"
@@ -40,6 +40,8 @@ struct BlockOptions {
   uint64_t seed = 1;          ///< kernel i takes seed + i
   std::string dtype = "f32";  ///< the matrix products' operands (gemv, gemm, moe); the rest are binary32
   bool fit = false;
+  std::string dispatch = "static";  ///< the MoE layers' token dispatch (static or dynamic)
+  double rope_base = 0;       ///< attn.rope's base; 0: the model's rope_theta (Llama 3: 500000)
 };
 
 /// The kernels of the workload's layers, in order. Throws std::invalid_argument naming the

@@ -57,6 +57,7 @@ void ValidateModelShape(const ModelShape& m) {
   }
   range("model.vocab", m.vocab, 1, kMaxDim);
   range("model.max_context", m.max_context, 1, int64_t{1} << 30);
+  range("model.rope_theta", m.rope_theta, 2, int64_t{1} << 40);
 
   if (mla) {
     range("model.kv_lora_rank", m.kv_lora_rank, 1, kMaxDim);

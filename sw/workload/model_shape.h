@@ -38,6 +38,7 @@ struct ModelShape {
   bool bias = false;               ///< linear layers and norms carry biases (GPT-3)
   bool tied_embeddings = false;    ///< the output head reuses the input embedding
   bool learned_positions = false;  ///< a learned max_context x hidden position table (GPT-3); else RoPE
+  int64_t rope_theta = 10000;      ///< RoPE's base (config.json rope_theta); unused with learned positions
 
   // Mixture of experts (family kMoe). Experts are SwiGLU (or GELU) FFNs of expert_ffn width.
   int64_t experts = 0;         ///< routed experts per MoE layer

@@ -18,6 +18,7 @@ nlohmann::json ModelShapeJson(const ModelShape& m) {
       {"ffn", m.ffn},
       {"vocab", m.vocab},
       {"max_context", m.max_context},
+      {"rope_theta", m.rope_theta},
       {"ffn_activation", FfnActivationName(m.ffn_activation)},
       {"norm", NormName(m.norm)},
       {"bias", m.bias},

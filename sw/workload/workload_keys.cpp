@@ -89,6 +89,8 @@ const std::vector<Binding>& Bindings() {
       {{"model.learned_positions", "--learned-positions", p, "true|false",
         "a learned max_context x hidden position table (else rotary embeddings)"},
        Type::kBool, ModelBool(&ModelShape::learned_positions)},
+      {{"model.rope_theta", "--rope-theta", p, "base", "rotary embeddings: pair i of a head turns by position x base^(-2i/head_dim)"},
+       Type::kInt, ModelInt(&ModelShape::rope_theta)},
       {{"model.attention", "--attention", p, "gqa|mla",
         "grouped-query attention, or DeepSeek's multi-head latent attention"},
        Type::kString,

@@ -126,6 +126,14 @@ std::vector<Case> Cases() {
     r.tokens = 2;
     v.push_back({std::string(kernel) + " 2x24", 3, 2, r});
   }
+  runtime::KernelRequest rope;
+  rope.kernel = "rope";
+  rope.tokens = 3;
+  rope.heads = 2;
+  rope.kv_heads = 1;
+  rope.head_dim = 10;
+  rope.context = 7;
+  v.push_back({"rope 3 tokens x (2 + 1) heads x 10", 3, 2, rope});
   return v;
 }
 

@@ -1,5 +1,6 @@
 // RMSNorm, SiLU-multiply and the residual add on RTL tiles (plain loop), the inverse square
-// root's error bound, and a small transformer block of every kernel on fast tiles.
+// root's error bound, and a small transformer block of every kernel (rope included) on fast
+// tiles.
 #include <bit>
 #include <catch2/catch.hpp>
 #include <cmath>
@@ -11,8 +12,10 @@
 #include "runtime/kernel_run.h"
 #include "runtime/residual_mapper.h"
 #include "runtime/rmsnorm_mapper.h"
+#include "runtime/rope_mapper.h"
 #include "runtime/silu_mul_mapper.h"
 #include "workload/model_registry.h"
+#include "workload/workload_keys.h"
 
 using namespace wafersim;
 using testbench::SmallFabric;
@@ -150,9 +153,9 @@ TEST_CASE("a small dense block runs every kernel correctly on fast tiles", "[map
     hooks.start = [&](const runtime::BlockKernel&, const runtime::KernelMapping&) { ++started; };
     const runtime::BlockResult b = runtime::RunBlock(o, hooks);
     INFO(workload::PhaseName(phase));
-    // norm, qkv, attention, o_proj, residual, norm, gate, up, silu_mul, down, residual.
-    CHECK(b.kernels.size() == 11);
-    CHECK(started == 11);
+    // norm, qkv, rope, attention, o_proj, residual, norm, gate, up, silu_mul, down, residual.
+    CHECK(b.kernels.size() == 12);
+    CHECK(started == 12);
     CHECK(b.correct);
     uint64_t sum = 0;
     for (const auto& k : b.kernels) {
@@ -165,7 +168,42 @@ TEST_CASE("a small dense block runs every kernel correctly on fast tiles", "[map
     CHECK(estimate > 0);
     CHECK(estimate <= double(b.cycles));
     CHECK(b.kernels[1].kernel.mapper == (phase == workload::Phase::kDecode ? "gemv" : "gemm"));
+    // The queries' 4 heads and the keys' 2, 18 wide: the new token at the context in decode,
+    // the prompt's 9 tokens at 0..8 in prefill.
+    const runtime::BlockKernel& rope = b.kernels[2].kernel;
+    CHECK(rope.name == "attn.rope");
+    CHECK(rope.mapper == "rope");
+    CHECK(rope.skipped.empty());
+    CHECK(rope.request.heads == 4);
+    CHECK(rope.request.kv_heads == 2);
+    CHECK(rope.request.head_dim == 18);
+    CHECK(rope.request.tokens == (phase == workload::Phase::kDecode ? 1 : 9));
+    CHECK(rope.request.context == (phase == workload::Phase::kDecode ? 20 : 0));
+    CHECK(b.kernels[2].description.find(phase == workload::Phase::kDecode ? "positions 20..20" : "positions 0..8") !=
+          std::string::npos);
   }
+}
+
+TEST_CASE("a block's rope takes every sequence's positions and the base asked for", "[mapping][block]") {
+  runtime::BlockOptions o;
+  o.workload = SmallModel(workload::Phase::kPrefill);
+  o.workload.batch = 2;
+  o.fabric = SmallFabric(6, 5);
+  o.rope_base = 500000;
+  for (const runtime::BlockKernel& k : runtime::PlanBlock(o)) {
+    if (k.name != "attn.rope") continue;
+    CHECK(k.mapper == "rope");
+    CHECK(k.request.tokens == 18);
+    CHECK(k.request.batch == 2);
+    CHECK(k.request.context == 0);
+    CHECK(k.request.rope_base == 500000);
+    const runtime::KernelMapping m = runtime::MapRope(k.request, o.fabric);
+    CHECK(m.description.find("base 500000") != std::string::npos);
+    CHECK(m.description.find("positions 0..8 (2 sequences)") != std::string::npos);
+    CHECK(Run(m, o.fabric).correct);
+    return;
+  }
+  FAIL("no attn.rope in the plan");
 }
 
 TEST_CASE("a block names the kernel that does not fit or has no mapper", "[mapping][block]") {
@@ -177,4 +215,40 @@ TEST_CASE("a block names the kernel that does not fit or has no mapper", "[mappi
   o.workload.model.ffn = 100;
   o.workload.model.ffn_activation = workload::FfnActivation::kGelu;
   CHECK_THROWS_WITH(runtime::PlanBlock(o), Catch::StartsWith("layer 0 ffn.gelu (gelu): no mapper"));
+}
+
+TEST_CASE("a block's rope takes the model's rope_theta unless a base is asked for", "[mapping][block]") {
+  runtime::BlockOptions o;
+  o.workload = SmallModel(workload::Phase::kDecode);
+  o.workload.model.rope_theta = 500000;  // as llama3-8b's config.json
+  o.fabric = SmallFabric(6, 5);
+  auto rope_base = [&] {
+    for (const runtime::BlockKernel& k : runtime::PlanBlock(o)) {
+      if (k.name == "attn.rope") return k.request.rope_base;
+    }
+    return -1.0;
+  };
+  CHECK(rope_base() == 500000);
+  o.rope_base = 20000;
+  CHECK(rope_base() == 20000);
+  CHECK(workload::ResolveWorkload({}, {workload::FlagSetting("model.preset", "llama3-8b")}).model.rope_theta == 500000);
+  CHECK(workload::ResolveWorkload({}, {workload::FlagSetting("model.preset", "mixtral-8x22b")}).model.rope_theta ==
+        1000000);
+}
+
+TEST_CASE("a block's MoE layer takes the dispatch asked for", "[mapping][block]") {
+  runtime::BlockOptions o;
+  o.workload = workload::ResolveWorkload({}, {workload::FlagSetting("model.preset", "mixtral-8x22b"),
+                                              workload::FlagSetting("run.phase", "decode"),
+                                              workload::FlagSetting("run.context", "16")});
+  o.fabric = fabric::Preset("wse3");
+  auto dispatch = [&] {
+    for (const runtime::BlockKernel& k : runtime::PlanBlock(o)) {
+      if (k.mapper == "moe") return k.request.dispatch;
+    }
+    return std::string("no moe kernel");
+  };
+  CHECK(dispatch() == "static");
+  o.dispatch = "dynamic";
+  CHECK(dispatch() == "dynamic");
 }

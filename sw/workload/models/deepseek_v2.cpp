@@ -30,6 +30,7 @@ ModelShape DeepSeekV2() {
   m.ffn = 12288;          // [HF] intermediate_size (the first, dense layer)
   m.vocab = 102400;       // [HF] vocab_size
   m.max_context = 163840;  // [HF] max_position_embeddings
+  m.rope_theta = 10000;  // [HF] rope_theta (with YaRN scaling of the context, not modelled)
   m.experts = 160;        // [HF] n_routed_experts
   m.top_k = 6;            // [HF] num_experts_per_tok
   m.shared_experts = 2;   // [HF] n_shared_experts

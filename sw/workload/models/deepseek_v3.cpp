@@ -29,6 +29,7 @@ ModelShape DeepSeekV3() {
   m.ffn = 18432;          // [HF] intermediate_size (the first three, dense layers)
   m.vocab = 129280;       // [HF] vocab_size
   m.max_context = 163840;  // [HF] max_position_embeddings
+  m.rope_theta = 10000;  // [HF] rope_theta (with YaRN scaling of the context, not modelled)
   m.experts = 256;        // [HF] n_routed_experts
   m.top_k = 8;            // [HF] num_experts_per_tok
   m.shared_experts = 1;   // [HF] n_shared_experts

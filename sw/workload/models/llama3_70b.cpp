@@ -24,6 +24,7 @@ ModelShape Llama3_70B() {
   m.ffn = 28672;       // [HF] intermediate_size
   m.vocab = 128256;    // [HF] vocab_size
   m.max_context = 8192;  // [HF] max_position_embeddings
+  m.rope_theta = 500000;  // [HF] rope_theta
   m.ffn_activation = FfnActivation::kSwiGlu;
   m.norm = NormKind::kRmsNorm;
   m.published_params = 70.6e9;  // [CARD]

@@ -26,6 +26,7 @@ ModelShape Llama3_8B() {
   m.ffn = 14336;       // [HF] intermediate_size
   m.vocab = 128256;    // [HF] vocab_size
   m.max_context = 8192;  // [HF] max_position_embeddings
+  m.rope_theta = 500000;  // [HF] rope_theta
   m.ffn_activation = FfnActivation::kSwiGlu;  // [HF] hidden_act silu, gate/up/down
   m.norm = NormKind::kRmsNorm;
   m.published_params = 8.03e9;  // [CARD]

@@ -27,6 +27,7 @@ ModelShape Mixtral8x22B() {
   m.ffn = 0;             // no dense layer
   m.vocab = 32768;       // [HF] vocab_size
   m.max_context = 65536;  // [HF] max_position_embeddings
+  m.rope_theta = 1000000;  // [HF] rope_theta
   m.experts = 8;         // [HF] num_local_experts
   m.top_k = 2;           // [HF] num_experts_per_tok
   m.shared_experts = 0;

@@ -94,10 +94,11 @@ int RunModelJob(const RunJob& job) {
   runtime::BlockHooks hooks;
   hooks.estimate = [&](const runtime::BlockEstimate& e) {
     fmt::print(
-        "estimate: {} kernels; lower bound {:.0f} cycles ({} at {:.0f} MHz); {:.3g} tile-cycles at about {:.3g} "
-        "tile-cycles/s ({} tiles): at least {} of simulation\n",
+        "estimate: {} kernels; lower bound {:.0f} cycles ({} at {:.0f} MHz), expected {:.0f} (the mappers' "
+        "estimates where they have one); {:.3g} tile-cycles at about {:.3g} tile-cycles/s ({} tiles): at least about "
+        "{} of simulation\n",
         e.kernels, e.bound_cycles, Seconds(e.bound_cycles / o.fabric.clock_hz), o.fabric.clock_hz / 1e6,
-        e.bound_tile_cycles, e.tile_cycles_per_s, fast ? "fast" : "RTL", Seconds(e.wall_s));
+        e.expected_cycles, e.expected_tile_cycles, e.tile_cycles_per_s, fast ? "fast" : "RTL", Seconds(e.wall_s));
     std::fflush(stdout);
   };
   hooks.start = [&](const runtime::BlockKernel& k, const runtime::KernelMapping& m) {

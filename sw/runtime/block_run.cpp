@@ -182,10 +182,13 @@ BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
     ++est.kernels;
     est.bound_cycles += bound;
     est.bound_tile_cycles += bound * m.region_width * m.region_height;
+    const double expected = std::max(bound, m.estimated_cycles);
+    est.expected_cycles += expected;
+    est.expected_tile_cycles += expected * m.region_width * m.region_height;
     regions.emplace_back(m.region_width, m.region_height);
   }
   est.tile_cycles_per_s = ExpectedTileCyclesPerSecond(o.tiles, o.threads);
-  est.wall_s = est.bound_tile_cycles / est.tile_cycles_per_s;
+  est.wall_s = est.expected_tile_cycles / est.tile_cycles_per_s;
   if (hooks.estimate) hooks.estimate(est);
 
   BlockResult out;

@@ -53,8 +53,12 @@ struct BlockEstimate {
   size_t kernels = 0;            ///< simulated ones
   double bound_cycles = 0;       ///< sum of the mappings' lower bounds
   double bound_tile_cycles = 0;  ///< each bound times its region's tiles
+  /// The mappers' own estimates where they have one (GEMV), else the bounds: closer, and
+  /// still low where a kernel without an estimate is latency-bound (attention on a wafer).
+  double expected_cycles = 0;
+  double expected_tile_cycles = 0;
   double tile_cycles_per_s = 0;  ///< the speed expected of the tile model chosen
-  double wall_s = 0;             ///< bound_tile_cycles / tile_cycles_per_s: at least this long
+  double wall_s = 0;             ///< expected_tile_cycles / tile_cycles_per_s: at least about this long
 };
 
 struct BlockKernelResult {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <random>
 #include <stdexcept>
 
@@ -32,25 +33,31 @@ std::string Stamp(int phase) {
 }
 
 /// A tile's SRAM: stamps, its heads' queries (rows padded to 8 words), per group K then the
-/// partial sums [l per head, O per head], per group V, the scores, the maxima.
+/// partial sums [l per head, O per head], per group V, the scores, the maxima. Queries, K and
+/// V hold `es`-byte elements (4 binary32, 2 binary16); sums, scores and maxima are binary32.
 struct Layout {
-  uint32_t q = 32, row_stride = 0, acc = 0, s = 0, lmax = 0, end = 0;
+  uint32_t es = 4, q = 32, row_stride = 0, acc = 0, s = 0, lmax = 0, end = 0;
   std::vector<uint32_t> k, v;
+  const char* Type() const { return es == 4 ? "f32" : "f16"; }  // of q, K and V descriptors
 };
 
-Layout MakeLayout(int heads, int groups, int64_t tokens, int d) {
+Layout MakeLayout(int heads, int groups, int64_t tokens, int d, uint32_t es) {
   Layout l;
-  l.row_stride = Align(4 * static_cast<uint32_t>(d), 32);
+  l.es = es;
+  l.row_stride = Align(es * static_cast<uint32_t>(d), 32);
   uint32_t p = l.q + static_cast<uint32_t>(heads) * l.row_stride;
   const uint32_t kv_bytes = static_cast<uint32_t>(tokens) * l.row_stride;
-  // K one bank after q: a dot product's two operands never want the same bank.
+  // K one step's words after q (a binary16 step reads 4 elements, 2 words): a dot product's
+  // two operands never want the same bank.
   for (int g = 0; g < groups; ++g) {
-    l.k.push_back(Align(p, 32) + 4);
+    l.k.push_back(Align(p, 32) + (es == 4 ? 4 : 8));
     p = l.k.back() + kv_bytes;
   }
   l.acc = Align(p, 32);
   p = l.acc + 4 * static_cast<uint32_t>(heads) * (static_cast<uint32_t>(d) + 1);
   // V one bank after each head's O (when d is a multiple of 8): tfmac reads both per element.
+  // A binary16 V moves a bank every second element against O's every element, so it meets
+  // O's reads and writes whatever its offset (every offset measured the same at d 64).
   for (int g = 0; g < groups; ++g) {
     l.v.push_back(Align(p, 32) + 4 * ((static_cast<uint32_t>(heads) + 1) % 8));
     p = l.v.back() + kv_bytes;
@@ -132,9 +139,9 @@ std::string TileSource(const TilePlan& t) {
   // K and V (its last cache row of each group).
   s += fmt::format(R"(        li      r3, 1
         li      r4, {d}
-        dfab    d1, {qc}, r4, in, f32
+        dfab    d1, {qc}, r4, in, {ty}
         li      r5, {q}
-        dmem    d2, r5, r4, r3, f32
+        dmem    d2, r5, r4, r3, {ty}
         li      r6, {rs}
         li      r8, {heads}
 qin:    tfmov   d2, d1
@@ -143,13 +150,13 @@ qin:    tfmov   d2, d1
         bne     r8, r0, qin
 )",
                    fmt::arg("d", d), fmt::arg("qc", kColorQ), fmt::arg("q", l.q), fmt::arg("rs", l.row_stride),
-                   fmt::arg("heads", heads));
+                   fmt::arg("heads", heads), fmt::arg("ty", l.Type()));
   if (t.root) {
-    s += fmt::format("        li      r4, {}\n        dfab    d1, {}, r4, in, f32\n", d, kColorKvNew);
+    s += fmt::format("        li      r4, {}\n        dfab    d1, {}, r4, in, {}\n", d, kColorKvNew, l.Type());
     for (int g = 0; g < t.band.groups; ++g) {
       for (uint32_t base : {l.k[g], l.v[g]}) {
-        s += fmt::format("        li      r5, {}\n        dmem    d2, r5, r4, r3, f32\n        tfmov   d2, d1\n",
-                         base + static_cast<uint32_t>(n - 1) * l.row_stride);
+        s += fmt::format("        li      r5, {}\n        dmem    d2, r5, r4, r3, {}\n        tfmov   d2, d1\n",
+                         base + static_cast<uint32_t>(n - 1) * l.row_stride, l.Type());
       }
     }
   }
@@ -159,11 +166,11 @@ qin:    tfmov   d2, d1
     for (int g = 0; g < t.band.groups; ++g) {
       s += fmt::format(R"(        li      r4, {d}
         li      r5, {qg}
-        dmem    d2, r5, r4, r3, f32
+        dmem    d2, r5, r4, r3, {ty}
         li      r7, {sg}
         li      r8, {hpg}
 sh{g}:  li      r5, {kg}
-        dmem    d3, r5, r4, r3, f32
+        dmem    d3, r5, r4, r3, {ty}
         li      r9, {n}
 st{g}:  tfdot   r10, d3, d2
         sw      r10, 0(r7)
@@ -177,7 +184,7 @@ st{g}:  tfdot   r10, d3, d2
 )",
                        fmt::arg("d", d), fmt::arg("qg", l.q + static_cast<uint32_t>(g * hpg) * l.row_stride),
                        fmt::arg("sg", l.s + 4 * static_cast<uint32_t>(g * hpg * n)), fmt::arg("hpg", hpg),
-                       fmt::arg("g", g), fmt::arg("kg", l.k[g]), fmt::arg("n", n));
+                       fmt::arg("g", g), fmt::arg("kg", l.k[g]), fmt::arg("n", n), fmt::arg("ty", l.Type()));
     }
     s += fmt::format(R"(        li      r4, {n}
         li      r5, {s}
@@ -252,7 +259,7 @@ lh:     tfsum   r10, d4
         dmem    d5, r5, r4, r3, f32
         li      r13, {hpg}
 ph{g}:  li      r5, {vg}
-        dmem    d6, r5, r4, r3, f32
+        dmem    d6, r5, r4, r3, {ty}
         li      r9, {n}
 pt{g}:  lw      r10, 0(r8)
         tfmac   d5, d5, d6, r10
@@ -266,7 +273,7 @@ pt{g}:  lw      r10, 0(r8)
 )",
                        fmt::arg("sg", l.s + 4 * static_cast<uint32_t>(g * hpg * n)),
                        fmt::arg("og", l.acc + 4 * static_cast<uint32_t>(heads + g * hpg * d)), fmt::arg("hpg", hpg),
-                       fmt::arg("g", g), fmt::arg("vg", l.v[g]), fmt::arg("n", n));
+                       fmt::arg("g", g), fmt::arg("vg", l.v[g]), fmt::arg("n", n), fmt::arg("ty", l.Type()));
     }
   }
   s += Stamp(3);
@@ -315,6 +322,25 @@ void AppendWords(isa::Program& p, uint32_t addr, std::vector<uint32_t> words) {
   p.data.push_back(std::move(seg));
 }
 
+// An element as SRAM and the fabric carry it: a binary32 word, or a binary16 half (the value
+// is already binary16, so the conversion is exact).
+uint32_t Element(float v, uint32_t es) { return es == 4 ? isa::AsBits(v) : isa::F32ToF16(isa::AsBits(v)); }
+
+// Rows of d elements at `row_stride` bytes apart, as words (padding 0).
+std::vector<uint32_t> RowWords(const std::function<const float*(int64_t)>& row, int64_t rows, int d, uint32_t es,
+                               uint32_t row_stride) {
+  std::vector<uint8_t> bytes(static_cast<size_t>(rows * row_stride), 0);
+  for (int64_t t = 0; t < rows; ++t) {
+    for (int i = 0; i < d; ++i) {
+      const uint32_t e = Element(row(t)[i], es);
+      std::memcpy(&bytes[static_cast<size_t>(t * row_stride + int64_t{es} * i)], &e, es);
+    }
+  }
+  std::vector<uint32_t> words(bytes.size() / 4);
+  std::memcpy(words.data(), bytes.data(), bytes.size());
+  return words;
+}
+
 struct Plan {
   int width, height;
   std::vector<Band> bands;
@@ -323,13 +349,13 @@ struct Plan {
   Layout worst;
 };
 
-Plan MakePlan(int64_t groups, int hpg, int64_t tokens, int d, int width, int height) {
+Plan MakePlan(int64_t groups, int hpg, int64_t tokens, int d, uint32_t es, int width, int height) {
   Plan p{width, height, MakeBands(groups, height), 0, 0, {}};
   for (const Band& b : p.bands) {
     p.max_tokens = std::max(p.max_tokens, Share(tokens, int64_t{b.rows} * width, 0));
     p.max_groups = std::max(p.max_groups, b.groups);
   }
-  p.worst = MakeLayout(p.max_groups * hpg, p.max_groups, p.max_tokens, d);
+  p.worst = MakeLayout(p.max_groups * hpg, p.max_groups, p.max_tokens, d, es);
   return p;
 }
 
@@ -349,9 +375,14 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
   if (req.context < 0 || req.context > 10'000'000) {
     throw std::invalid_argument(fmt::format("--context: {} must be in 0..10,000,000", req.context));
   }
-  if (req.dtype != "f32") {
-    throw std::invalid_argument(fmt::format("--dtype: attention decode takes f32 only, not '{}'", req.dtype));
+  if (req.dtype != "f32" && req.dtype != "f16") {
+    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
   }
+  // Binary16 keeps q, K and V (half the SRAM a cached token takes) and leaves the arithmetic
+  // binary32; q is binary16 too, so a score's tfdot has every operand binary16 and runs
+  // SimdWidth lanes.
+  const uint32_t es = req.dtype == "f32" ? 4 : 2;
+  const char* type_name = es == 4 ? "binary32" : "binary16";
   if (fabric.colors < kColorsNeeded) {
     throw std::invalid_argument(fmt::format("router.colors: attention decode needs {} colors, the fabric has {}",
                                             kColorsNeeded, fabric.colors));
@@ -366,7 +397,7 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
   const int64_t groups = int64_t{req.batch} * kv_heads, tokens = int64_t{req.context} + 1;
 
   // The largest share decides; with --fit the region grows (wider first) until it fits.
-  Plan plan = MakePlan(groups, hpg, tokens, d, pw, ph);
+  Plan plan = MakePlan(groups, hpg, tokens, d, es, pw, ph);
   while (plan.worst.end > static_cast<uint64_t>(fabric.sram_bytes) && req.fit &&
          (pw < fabric.width || ph < fabric.height)) {
     if (pw < fabric.width) {
@@ -374,7 +405,7 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
     } else {
       ph = std::min(fabric.height, 2 * ph);
     }
-    plan = MakePlan(groups, hpg, tokens, d, pw, ph);
+    plan = MakePlan(groups, hpg, tokens, d, es, pw, ph);
   }
   const Layout& w = plan.worst;
   const int max_heads = plan.max_groups * hpg;
@@ -382,10 +413,11 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
     const uint64_t kv = uint64_t{w.row_stride} * plan.max_tokens * plan.max_groups;
     throw std::invalid_argument(fmt::format(
         "attention decode (batch {}, {} kv heads, context {}, head dim {}) does not fit a {}x{} region: a tile needs "
-        "{} bytes of SRAM (K cache {} bytes and V cache {} bytes: {} groups x {} tokens x {} bytes; queries {} bytes; "
+        "{} bytes of SRAM (K cache {} bytes and V cache {} bytes: {} groups x {} tokens x {} bytes of {}; queries {} bytes; "
         "partial sums {} bytes; scores {} bytes; stamps and maxima {} bytes) but has {}; use a larger --mesh or "
         "--region, or --fit",
         req.batch, kv_heads, req.context, d, pw, ph, w.end, kv, kv, plan.max_groups, plan.max_tokens, w.row_stride,
+        type_name,
         max_heads * w.row_stride, 4 * max_heads * (d + 1), 4 * max_heads * plan.max_tokens, 32 + 4 * max_heads,
         fabric.sram_bytes));
   }
@@ -407,33 +439,39 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
   km.sram_bytes_per_tile = w.end;
   const Band& b0 = plan.bands[0];
   km.description = fmt::format(
-      "attention decode: batch {}, {} heads ({} kv heads) x {}, context {} + 1 new token, binary32; {}; on a {}x{} "
+      "attention decode: batch {}, {} heads ({} kv heads) x {}, context {} + 1 new token, {}; {}; on a {}x{} "
       "region of the {}x{} mesh",
       req.batch, req.heads, kv_heads, d, req.context,
+      es == 4 ? "binary32" : "binary16 queries and KV cache, binary32 arithmetic",
       b0.groups > 1 ? fmt::format("rows of {} tiles holding up to {} (sequence, kv head) groups each", pw,
                                   plan.max_groups)
                     : fmt::format("a band of {} rows ({} tiles) per (sequence, kv head) group", b0.rows, b0.rows * pw),
       pw, ph, fabric.width, fabric.height);
 
   // The inputs, from the seed: q in [-4, 4) so the softmax is far from uniform, K and V in
-  // [-1, 1). Cache row `context` of each group is the new token's K and V.
+  // [-1, 1), as stored (binary16 storage: the reference uses the rounded values). Cache row
+  // `context` of each group is the new token's K and V.
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
   std::vector<float> q(static_cast<size_t>(int64_t{req.batch} * req.heads * d));
   std::vector<float> kc(static_cast<size_t>(groups * tokens * d)), vc(kc.size());
-  for (auto& v : q) v = 4.0f * unit(rng);
-  for (auto& v : kc) v = unit(rng);
-  for (auto& v : vc) v = unit(rng);
+  for (auto& v : q) v = stored(4.0f * unit(rng));
+  for (auto& v : kc) v = stored(unit(rng));
+  for (auto& v : vc) v = stored(unit(rng));
   auto kat = [&](int64_t g, int64_t t) { return &kc[static_cast<size_t>((g * tokens + t) * d)]; };
   auto vat = [&](int64_t g, int64_t t) { return &vc[static_cast<size_t>((g * tokens + t) * d)]; };
 
   // The reference, and its tolerance from the error bounds of each step (docs/mapping.md):
-  // a score is a chain of d fused roundings (e_s <= d u sum|q k| / sqrt(d)); exp's argument
+  // a score is a chain of d fused roundings (e_s <= d u sum|q k| / sqrt(d); binary16's four
+  // lanes make it ceil(d/4) + 3 <= d, and its products are exact); exp's argument
   // (s_t - m) / sqrt(d) adds three roundings (subtract, scale, the scale itself), so p_t has
   // relative error eta_t <= expm1(e_s + 3u (|s_t - m| + e_s + e_max)) + kExpF32 (the maximum's
   // own error cancels: every p of a head shares it); l and O are sums of positive weights over
   // at most c = tokens per tile + band width + band height roundings; 1/l by Newton and the
-  // final product add 3u.
+  // final product add 3u. With binary16 storage nothing is rounded to binary16 on the fabric:
+  // q, K and V go in as binary16 and are copied, not converted, so the bound is binary32's
+  // against the inputs as stored.
   const double scale = 1.0 / std::sqrt(double(d));
   const float scale_f = static_cast<float>(scale);
   km.reference.assign(km.output_size, 0.0);
@@ -489,7 +527,7 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
         const int64_t n = Share(tokens, nt, reversed ? nt - 1 - k : k);
         const int64_t t0 = reversed ? tokens - Start(tokens, nt, nt - 1 - k) - n : Start(tokens, nt, k);
         TilePlan tp{c, r, pw, band, hpg, d, n, c == pw - 1 && r == root_row,
-                    MakeLayout(band.groups * hpg, band.groups, n, d), scale_bits};
+                    MakeLayout(band.groups * hpg, band.groups, n, d, es), scale_bits};
         const Layout& l = tp.l;
         const std::string name = fmt::format("attention decode tile ({},{})", c, r);
         TileProgram prog{c, r, {}};
@@ -507,10 +545,8 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
           const int64_t stored = tp.root ? n - 1 : n;
           for (int which = 0; which < 2; ++which) {
             const uint32_t base = which == 0 ? l.k[gi] : l.v[gi];
-            std::vector<uint32_t> rows(static_cast<size_t>(n * l.row_stride / 4), 0);
-            for (int64_t t = 0; t < n; ++t) {
-              std::memcpy(&rows[t * l.row_stride / 4], which == 0 ? kat(g, t0 + t) : vat(g, t0 + t), 4 * d);
-            }
+            std::vector<uint32_t> rows = RowWords(
+                [&](int64_t t) { return which == 0 ? kat(g, t0 + t) : vat(g, t0 + t); }, n, d, es, l.row_stride);
             if (stored > 0) {
               AppendWords(prog.program, base,
                           std::vector<uint32_t>(rows.begin(), rows.begin() + stored * l.row_stride / 4));
@@ -531,7 +567,7 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
         const int64_t g = band.group0 + gi, bi = g / kv_heads, kvh = g % kv_heads;
         for (int j = 0; j < hpg; ++j) {
           const float* qh = &q[static_cast<size_t>((bi * req.heads + kvh * hpg + j) * d)];
-          for (int i = 0; i < d; ++i) in.payloads.push_back(isa::AsBits(qh[i]));
+          for (int i = 0; i < d; ++i) in.payloads.push_back(Element(qh[i], es));
         }
       }
       // Edge words: the queries in, and on the root's row the new K and V in and the outputs out.
@@ -543,7 +579,7 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
     EdgeInput kv{0, root_row, noc::Dir::West, kColorKvNew, {}};
     for (int gi = 0; gi < band.groups; ++gi) {
       for (const float* row : {kat(band.group0 + gi, tokens - 1), vat(band.group0 + gi, tokens - 1)}) {
-        for (int i = 0; i < d; ++i) kv.payloads.push_back(isa::AsBits(row[i]));
+        for (int i = 0; i < d; ++i) kv.payloads.push_back(Element(row[i], es));
       }
     }
     km.inputs.push_back(std::move(kv));
@@ -558,12 +594,14 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
   }
 
   km.flops = 4.0 * double(req.batch) * req.heads * double(tokens) * d;  // Q K^T and P V
-  km.macs_per_tile_cycle = 1;
-  km.compute_bound_cycles = km.flops / 2 / (double(pw) * ph);
+  // Q K^T runs SimdWidth lanes with binary16 operands; P V one (its O accumulator is binary32).
+  const double qk_lanes = es == 4 ? 1.0 : double(fabric.simd_width);
+  km.compute_bound_cycles = km.flops / 4 / (double(pw) * ph) * (1 / qk_lanes + 1);
+  km.macs_per_tile_cycle = km.flops / 2 / (double(pw) * ph) / km.compute_bound_cycles;
   km.io_bound_cycles = io_words / fabric.edge_wavelets_per_cycle;
   km.parameters = {{"phase", "decode"},  {"batch", req.batch},         {"heads", req.heads},
                    {"kv_heads", kv_heads}, {"head_dim", d},             {"context", req.context},
-                   {"dtype", "f32"},     {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};
+                   {"dtype", req.dtype},     {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};
   return km;
 }
 

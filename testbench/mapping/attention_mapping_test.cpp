@@ -1,8 +1,10 @@
 // The attention mapper on RTL tiles, run as a plain loop. Decode is right for multi-head and
 // grouped-query shapes, bands of several rows and several groups per row, tiles without
 // tokens, a region inside the mesh; the new token's K and V are in the root's cache after the
-// run. Prefill is right for the same kinds of shapes and for several K/V chunks. For both:
-// the tolerance is tight enough to catch an error, the SRAM check, --fit and bad input.
+// run. With --dtype f16 decode keeps q, K and V in binary16 (half the SRAM a cached token
+// takes) and is right for the same kinds of shapes. Prefill is right for the same kinds of
+// shapes and for several K/V chunks. For both: the tolerance is tight enough to catch an
+// error, the SRAM check, --fit and bad input.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -25,6 +27,12 @@ runtime::KernelRequest Decode(int batch, int heads, int kv_heads, int head_dim, 
   req.kv_heads = kv_heads;
   req.head_dim = head_dim;
   req.context = context;
+  return req;
+}
+
+runtime::KernelRequest DecodeF16(int batch, int heads, int kv_heads, int head_dim, int context) {
+  auto req = Decode(batch, heads, kv_heads, head_dim, context);
+  req.dtype = "f16";
   return req;
 }
 
@@ -149,6 +157,132 @@ TEST_CASE("attention decode that does not fit says so, and --fit takes a larger 
   CHECK(r.correct);
 }
 
+TEST_CASE("attention decode with a binary16 KV cache on RTL tiles is right", "[mapping][attention][f16]") {
+  struct Case {
+    int batch, heads, kv_heads, head_dim, context, w, h;
+    const char* what;
+  };
+  for (const Case c : {Case{1, 1, 1, 8, 0, 1, 1, "one tile, only the new token"},
+                       Case{1, 4, 4, 16, 21, 2, 2, "multi-head: four groups on one-row bands"},
+                       Case{1, 8, 2, 16, 37, 3, 4, "grouped-query: two bands of two rows"},
+                       Case{2, 4, 2, 13, 7, 3, 2, "four groups on two rows, odd head dim, uneven shares"},
+                       Case{1, 2, 2, 6, 2, 4, 1, "two groups on one row, fewer tokens than tiles"}}) {
+    INFO(c.what);
+    const auto config = SmallFabric(c.w, c.h);
+    const auto mapping =
+        runtime::MapAttention(DecodeF16(c.batch, c.heads, c.kv_heads, c.head_dim, c.context), config);
+    CHECK(mapping.parameters["dtype"] == "f16");
+    const auto r = Run(mapping, config);
+    INFO(r.stop_reason << "; " << r.check);
+    CHECK(r.status == fabric::RunStatus::Done);
+    CHECK(r.correct);
+    CHECK(r.received == size_t(c.batch * c.heads * c.head_dim));
+  }
+}
+
+TEST_CASE("attention decode's binary16 cache takes half the SRAM and is read as binary16", "[mapping][attention][f16]") {
+  const auto config = SmallFabric(2, 2);
+  const auto f32 = runtime::MapAttention(Decode(1, 4, 1, 16, 30), config);
+  auto f16 = runtime::MapAttention(DecodeF16(1, 4, 1, 16, 30), config);
+  // Rows of 16 elements: 64 bytes in binary32, 32 in binary16, so the cache words halve.
+  size_t words32 = 0, words16 = 0;
+  for (const auto& e : f32.sram_expected) words32 += e.words.size();
+  for (const auto& e : f16.sram_expected) words16 += e.words.size();
+  CHECK(words16 * 2 == words32);
+  CHECK(f16.sram_bytes_per_tile < f32.sram_bytes_per_tile);
+  // The same seed gives binary16-rounded inputs: the references differ, slightly.
+  double diff = 0, largest_ref = 0, largest_tol = 0;
+  for (size_t i = 0; i < f16.reference.size(); ++i) {
+    diff = std::max(diff, std::fabs(f16.reference[i] - f32.reference[i]));
+    largest_ref = std::max(largest_ref, std::fabs(f16.reference[i]));
+    largest_tol = std::max(largest_tol, f16.tolerance[i]);
+  }
+  CHECK(diff > 0);
+  CHECK(diff < 1e-2 * largest_ref);
+  // Binary32 arithmetic: the tolerance stays binary32's, far below binary16's rounding, so a
+  // cache read as binary32 (pairs of halves taken as one word) could not pass.
+  CHECK(largest_tol < 1e-4 * largest_ref);
+  auto r = Run(f16, config);
+  INFO(r.stop_reason << "; " << r.check);
+  CHECK(r.correct);
+  CHECK(r.max_abs_err > 0);
+  f16.reference[5] += 3 * f16.tolerance[5];
+  r = Run(f16, config);
+  CHECK_FALSE(r.correct);
+  CHECK(r.check.find("o[5] =") == 0);
+}
+
+TEST_CASE("attention decode appends the new token's K and V to the root's cache in binary16", "[mapping][attention][f16]") {
+  const auto config = SmallFabric(2, 2);
+  auto mapping = runtime::MapAttention(DecodeF16(1, 2, 2, 8, 9), config);
+  const runtime::EdgeInput* kv = nullptr;
+  for (const auto& in : mapping.inputs) {
+    if (in.y == 1 && in.color == 6) kv = &in;
+  }
+  REQUIRE(kv != nullptr);
+  REQUIRE(kv->payloads.size() == 16);
+  runtime::SramExpectation* k_root = nullptr;
+  for (auto& e : mapping.sram_expected) {
+    if (e.x == 1 && e.y == 1 && e.name.rfind("K cache", 0) == 0) k_root = &e;
+  }
+  REQUIRE(k_root != nullptr);
+  // Binary16 rows of 8 elements padded to 8 words: the new row's 8 halves are the first 4
+  // words of the last 8, two halves to a word, low half first; the rest is padding.
+  const std::vector<uint32_t> last(k_root->words.end() - 8, k_root->words.end());
+  for (int i = 0; i < 8; ++i) {
+    INFO("element " << i);
+    CHECK(kv->payloads[i] < 0x10000u);
+    CHECK(((last[i / 2] >> (16 * (i % 2))) & 0xffffu) == kv->payloads[i]);
+  }
+  CHECK(std::all_of(last.begin() + 4, last.end(), [](uint32_t w) { return w == 0; }));
+  auto r = Run(mapping, config);
+  INFO(r.stop_reason << "; " << r.check);
+  CHECK(r.correct);
+  CHECK(r.check.find("words left in SRAM as expected") != std::string::npos);
+  // A half of the new row that is not what the run left fails the run.
+  k_root->words[k_root->words.size() - 8] ^= 0x10000u;
+  r = Run(mapping, config);
+  CHECK_FALSE(r.correct);
+  CHECK(r.check.find("K cache") != std::string::npos);
+}
+
+TEST_CASE("attention decode with a binary16 cache fits twice the context, and says when it does not",
+          "[mapping][attention][f16]") {
+  const auto config = SmallFabric(2, 2);
+  // 600 tokens of 16 elements on one tile: K and V 76,800 bytes in binary32, 38,400 in binary16.
+  auto req = Decode(1, 1, 1, 16, 599);
+  req.region_width = req.region_height = 1;
+  try {
+    runtime::MapAttention(req, config);
+    FAIL("a 600-token binary32 cache on one tile should not fit");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()).find("K cache 38400 bytes") != std::string::npos);
+  }
+  req.dtype = "f16";
+  const auto mapping = runtime::MapAttention(req, config);
+  CHECK(mapping.region_width * mapping.region_height == 1);
+  CHECK(mapping.sram_bytes_per_tile <= uint32_t(config.sram_bytes));
+  const auto r = Run(mapping, config);
+  INFO(r.stop_reason << "; " << r.check);
+  CHECK(r.correct);
+
+  // Twice that does not fit in binary16 either: the message counts binary16 rows.
+  req.context = 1199;
+  try {
+    runtime::MapAttention(req, config);
+    FAIL("a 1,200-token binary16 cache on one tile should not fit");
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    CHECK(what.find("does not fit a 1x1 region") != std::string::npos);
+    CHECK(what.find("K cache 38400 bytes and V cache 38400 bytes: 1 groups x 1200 tokens x 32 bytes of binary16") !=
+          std::string::npos);
+  }
+  req.fit = true;
+  const auto fitted = runtime::MapAttention(req, config);
+  CHECK(fitted.region_width * fitted.region_height == 2);
+  CHECK(fitted.sram_bytes_per_tile <= uint32_t(config.sram_bytes));
+}
+
 TEST_CASE("attention names the flag that is wrong", "[mapping][attention]") {
   const auto config = SmallFabric(2, 2);
   auto bad = [&](runtime::KernelRequest req, const std::string& start) {
@@ -170,8 +304,8 @@ TEST_CASE("attention names the flag that is wrong", "[mapping][attention]") {
   bad(Prefill(1, 4, 2, 8, 0), "--prompt: 0");
   bad(Prefill(1, 4, 3, 8, 4), "--kv-heads: 3");
   req = Decode(1, 4, 2, 8, 4);
-  req.dtype = "f16";
-  bad(req, "--dtype: attention decode takes f32 only");
+  req.dtype = "bf16";
+  bad(req, "--dtype: 'bf16' is not f32 or f16");
 }
 
 TEST_CASE("attention prefill on RTL tiles is right for multi-head and grouped-query shapes", "[mapping][attention]") {

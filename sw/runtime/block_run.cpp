@@ -108,6 +108,7 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
           r.head_dim = static_cast<int>(k.qk_dim);
           if (r.phase == "decode") {
             r.context = static_cast<int>(k.kv_len - 1);  // the mapper adds the new token
+            r.dtype = o.dtype;                             // a binary16 KV cache with --dtype f16
           } else {
             r.prompt = static_cast<int>(k.q_len);
           }

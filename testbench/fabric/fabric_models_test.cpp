@@ -96,6 +96,11 @@ std::vector<Case> Cases() {
   att.head_dim = 8;
   att.context = 20;
   v.push_back({"attention decode, 4 heads over 2 KV heads, context 20", 4, 4, att});
+  att.dtype = "f16";
+  att.head_dim = 13;
+  v.push_back({"attention decode, binary16 KV cache, head dim 13", 4, 4, att});
+  att.dtype = "f32";
+  att.head_dim = 8;
   att.phase = "prefill";
   att.prompt = 12;
   att.heads = 2;

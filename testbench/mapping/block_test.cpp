@@ -260,3 +260,23 @@ TEST_CASE("a block's MoE layer takes the dispatch asked for", "[mapping][block]"
   o.dispatch = "dynamic";
   CHECK(dispatch() == "dynamic");
 }
+
+TEST_CASE("a decode block with --dtype f16 keeps its KV cache in binary16 and stays correct", "[mapping][block]") {
+  runtime::BlockOptions o;
+  o.workload = SmallModel(workload::Phase::kDecode);
+  o.fabric = SmallFabric(6, 5);
+  o.tiles = fabric::TileModel::Fast;
+  o.dtype = "f16";
+  const runtime::BlockResult b = runtime::RunBlock(o, {});
+  CHECK(b.correct);
+  bool saw_attention = false;
+  for (const auto& k : b.kernels) {
+    INFO(k.kernel.name << ": " << k.result.check);
+    CHECK(k.result.correct);
+    if (k.kernel.mapper != "attention") continue;
+    saw_attention = true;
+    CHECK(k.kernel.request.dtype == "f16");
+    CHECK(k.description.find("binary16") != std::string::npos);
+  }
+  CHECK(saw_attention);
+}

@@ -362,16 +362,7 @@ Plan MakePlan(int64_t groups, int hpg, int64_t tokens, int d, uint32_t es, int w
 }  // namespace
 
 KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  if (req.batch < 1) throw std::invalid_argument(fmt::format("--batch: {} must be at least 1", req.batch));
-  if (req.heads < 1) throw std::invalid_argument(fmt::format("--heads: {} must be at least 1", req.heads));
-  const int kv_heads = req.kv_heads == 0 ? req.heads : req.kv_heads;
-  if (kv_heads < 1 || req.heads % kv_heads != 0) {
-    throw std::invalid_argument(
-        fmt::format("--kv-heads: {} must be at least 1 and divide --heads {}", req.kv_heads, req.heads));
-  }
-  if (req.head_dim < 1 || req.head_dim > 4096) {
-    throw std::invalid_argument(fmt::format("--head-dim: {} must be in 1..4096", req.head_dim));
-  }
+  const int kv_heads = CheckHeads(req);
   if (req.context < 0 || req.context > 10'000'000) {
     throw std::invalid_argument(fmt::format("--context: {} must be in 0..10,000,000", req.context));
   }

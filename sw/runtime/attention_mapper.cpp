@@ -3,6 +3,8 @@
 #include <cmath>
 #include <stdexcept>
 
+#include <fmt/format.h>
+
 #include "runtime/attention_decode_mapper.h"
 #include "runtime/attention_prefill_mapper.h"
 
@@ -15,6 +17,20 @@ KernelMapping MapAttention(const KernelRequest& request, const fabric::FabricCon
 }
 
 namespace attention {
+
+int CheckHeads(const KernelRequest& req) {
+  if (req.batch < 1) throw std::invalid_argument(fmt::format("--batch: {} must be at least 1", req.batch));
+  if (req.heads < 1) throw std::invalid_argument(fmt::format("--heads: {} must be at least 1", req.heads));
+  const int kv_heads = req.kv_heads == 0 ? req.heads : req.kv_heads;
+  if (kv_heads < 1 || req.heads % kv_heads != 0) {
+    throw std::invalid_argument(
+        fmt::format("--kv-heads: {} must be at least 1 and divide --heads {}", req.kv_heads, req.heads));
+  }
+  if (req.head_dim < 1 || req.head_dim > 4096) {
+    throw std::invalid_argument(fmt::format("--head-dim: {} must be in 1..4096", req.head_dim));
+  }
+  return kv_heads;
+}
 
 std::vector<Band> MakeBands(int64_t groups, int rows) {
   std::vector<Band> bands;

@@ -32,6 +32,10 @@ struct Band {
 /// One band of rows per group, or with more groups than rows one row per band holding several.
 std::vector<Band> MakeBands(int64_t groups, int rows);
 
+/// Checks --batch, --heads, --kv-heads and --head-dim, which decode and prefill share
+/// (std::invalid_argument naming the flag); returns the kv heads (--kv-heads 0: --heads).
+int CheckHeads(const KernelRequest& request);
+
 /// One query row's attention in double, o = sum_t w_t v_t with w = softmax(scores) (scores
 /// already scaled), into `o` (d elements), and into `tol` the largest error a binary32
 /// computation may make: `eta[t]` bounds the relative error of the t-th weight as the fabric

@@ -154,12 +154,8 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   }
   const uint32_t es = req.dtype == "f32" ? 4 : 2;
   const char* type_name = es == 4 ? "binary32" : "binary16";
-  int pw = req.region_width > 0 ? req.region_width : fabric.width;
-  int ph = req.region_height > 0 ? req.region_height : fabric.height;
-  if (pw > fabric.width || ph > fabric.height) {
-    throw std::invalid_argument(fmt::format("--region: {}x{} does not fit the {}x{} mesh", pw, ph, fabric.width,
-                                            fabric.height));
-  }
+  const RegionSize asked = RequestedRegion(req, fabric);
+  int pw = asked.width, ph = asked.height;
   if (fabric.colors < 3) {
     throw std::invalid_argument(fmt::format("router.colors: gemv needs 3 colors, the fabric has {}", fabric.colors));
   }

@@ -1,15 +1,34 @@
 // What every mapper uses to write tile programs: router port bits and static route words,
-// the assembly that configures a color, even splits of a dimension over tiles, and the error
-// bounds of binary32 arithmetic and of the firmware's exp.
+// the assembly that configures a color, the region a request asks for, even splits of a
+// dimension over tiles, and the error bounds of binary32 arithmetic and of the firmware's exp.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <stdexcept>
 #include <string>
 
 #include <fmt/format.h>
 
+#include "fabric_config.h"
+#include "runtime/kernel_request.h"
+
 namespace wafersim::runtime {
+
+struct RegionSize {
+  int width, height;
+};
+/// --region, or the whole mesh; throws std::invalid_argument naming --region when it does not
+/// fit the mesh.
+inline RegionSize RequestedRegion(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  const RegionSize r{req.region_width > 0 ? req.region_width : fabric.width,
+                     req.region_height > 0 ? req.region_height : fabric.height};
+  if (r.width > fabric.width || r.height > fabric.height) {
+    throw std::invalid_argument(fmt::format("--region: {}x{} does not fit the {}x{} mesh", r.width, r.height,
+                                            fabric.width, fabric.height));
+  }
+  return r;
+}
 
 inline constexpr double kU = 0x1p-24;  ///< binary32 unit roundoff
 /// The largest relative error of firmware/kernels/exp_f32.s on a normal result (derived in

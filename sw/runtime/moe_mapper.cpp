@@ -595,12 +595,8 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
     throw std::invalid_argument(fmt::format("router.colors: moe with {} dispatch needs {} colors, the fabric has {}",
                                             req.dispatch, colors_needed, fabric.colors));
   }
-  int pw = req.region_width > 0 ? req.region_width : fabric.width;
-  int ph = req.region_height > 0 ? req.region_height : fabric.height;
-  if (pw > fabric.width || ph > fabric.height) {
-    throw std::invalid_argument(fmt::format("--region: {}x{} does not fit the {}x{} mesh", pw, ph, fabric.width,
-                                            fabric.height));
-  }
+  const RegionSize asked = RequestedRegion(req, fabric);
+  int pw = asked.width, ph = asked.height;
   const MoeShape s{req.d_model, req.d_ff, req.experts, req.top_k, req.tokens};
   const uint32_t sram = static_cast<uint32_t>(fabric.sram_bytes);
   auto fits = [&](const Placement& p) {

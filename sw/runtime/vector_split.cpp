@@ -36,12 +36,8 @@ isa::DataSegment Float32Segment(uint32_t addr, const std::vector<float>& values)
 
 FlatSplit SplitFlat(const KernelRequest& req, const fabric::FabricConfig& fabric, int64_t total,
                     const std::function<uint32_t(int64_t)>& bytes_for) {
-  int pw = req.region_width > 0 ? req.region_width : fabric.width;
-  int ph = req.region_height > 0 ? req.region_height : fabric.height;
-  if (pw > fabric.width || ph > fabric.height) {
-    throw std::invalid_argument(
-        fmt::format("--region: {}x{} does not fit the {}x{} mesh", pw, ph, fabric.width, fabric.height));
-  }
+  const RegionSize asked = RequestedRegion(req, fabric);
+  int pw = asked.width, ph = asked.height;
   auto clamp = [&] {
     pw = static_cast<int>(std::min<int64_t>(pw, total));
     ph = static_cast<int>(std::min<int64_t>(ph, total / pw));

@@ -289,24 +289,15 @@ pt{g}:  lw      r10, 0(r8)
         li      r9, {heads}
         li      r10, {obytes}
 nh:     lw      r12, 0(r8)
-        li      r2, 0x7ef311c3
-        sub     r13, r2, r12
-        lui     r2, 0x200000
-        xor     r14, r12, r2
-        lif     r2, 2.0
-        li      r11, 4
-nw:     ffma    r7, r14, r13, r2
-        fmul    r13, r13, r7
-        addi    r11, r11, -1
-        bne     r11, r0, nw
-        tfmuls  d1, d5, r13
+{recip}        tfmuls  d1, d5, r13
         dadd    d5, r10
         addi    r8, r8, 4
         addi    r9, r9, -1
         bne     r9, r0, nh
 )",
                      fmt::arg("d", d), fmt::arg("o", l.acc + 4 * heads), fmt::arg("oc", RowColor(t.c)),
-                     fmt::arg("acc", l.acc), fmt::arg("heads", heads), fmt::arg("obytes", 4 * d));
+                     fmt::arg("acc", l.acc), fmt::arg("heads", heads), fmt::arg("obytes", 4 * d),
+                     fmt::arg("recip", kReciprocalR12));
   }
   s += Stamp(4);
   s += "        halt\n";
@@ -378,12 +369,8 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
     throw std::invalid_argument(fmt::format("router.colors: attention decode needs {} colors, the fabric has {}",
                                             kColorsNeeded, fabric.colors));
   }
-  int pw = req.region_width > 0 ? req.region_width : fabric.width;
-  int ph = req.region_height > 0 ? req.region_height : fabric.height;
-  if (pw > fabric.width || ph > fabric.height) {
-    throw std::invalid_argument(fmt::format("--region: {}x{} does not fit the {}x{} mesh", pw, ph, fabric.width,
-                                            fabric.height));
-  }
+  const RegionSize asked = RequestedRegion(req, fabric);
+  int pw = asked.width, ph = asked.height;
   const int d = req.head_dim, hpg = req.heads / kv_heads;
   const int64_t groups = int64_t{req.batch} * kv_heads, tokens = int64_t{req.context} + 1;
 

@@ -206,17 +206,7 @@ nk{g}:   sw      r11, {nk}(r0)
         li      r3, 1
         li      r4, {d}
 nl:     lw      r12, 8(r8)
-        li      r2, 0x7ef311c3
-        sub     r13, r2, r12
-        lui     r2, 0x200000
-        xor     r14, r12, r2
-        lif     r2, 2.0
-        li      r11, 4
-nw:     ffma    r7, r14, r13, r2
-        fmul    r13, r13, r7
-        addi    r11, r11, -1
-        bne     r11, r0, nw
-        addi    r5, r8, {oo}
+{recip}        addi    r5, r8, {oo}
         dmem    d5, r5, r4, r3, f32
         tfmuls  d5, d5, r13
         addi    r8, r8, {rb}
@@ -224,7 +214,8 @@ nw:     ffma    r7, r14, r13, r2
         bne     r9, r0, nl
 )",
                      fmt::arg("rec", kRecords), fmt::arg("records", records), fmt::arg("d", t.d),
-                     fmt::arg("oo", 32 + l.row_bytes), fmt::arg("rb", l.record_bytes));
+                     fmt::arg("oo", 32 + l.row_bytes), fmt::arg("rb", l.record_bytes),
+                     fmt::arg("recip", kReciprocalR12));
   }
   s += fmt::format("        csrr    r10, cycle\n        sw      r10, {}(r0)\n        halt\n", kStampsAddr + 8);
   if (records > 0) s += "        .include \"exp_f32.s\"\n";
@@ -271,12 +262,8 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
   if (req.dtype != "f32") {
     throw std::invalid_argument(fmt::format("--dtype: attention prefill takes f32 only, not '{}'", req.dtype));
   }
-  int pw = req.region_width > 0 ? req.region_width : fabric.width;
-  int ph = req.region_height > 0 ? req.region_height : fabric.height;
-  if (pw > fabric.width || ph > fabric.height) {
-    throw std::invalid_argument(fmt::format("--region: {}x{} does not fit the {}x{} mesh", pw, ph, fabric.width,
-                                            fabric.height));
-  }
+  const RegionSize asked = RequestedRegion(req, fabric);
+  int pw = asked.width, ph = asked.height;
   const int d = req.head_dim, hpg = req.heads / kv_heads;
   const int64_t groups = int64_t{req.batch} * kv_heads, prompt = req.prompt;
   const uint32_t sram = static_cast<uint32_t>(fabric.sram_bytes);

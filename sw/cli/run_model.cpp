@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
@@ -81,8 +82,8 @@ int RunModelJob(const RunJob& job) {
       w.phase == workload::Phase::kPrefill ? fmt::format("prompt {}", w.prompt) : fmt::format("context {}", w.context),
       o.fabric.width, o.fabric.height, fast ? "fast" : "RTL");
   fmt::print(
-      "  each kernel runs on a fresh grid the size of its region, on its own seeded inputs; the activations "
-      "pass through the host between kernels (not simulated)\n");
+      "  each kernel runs on a fresh grid the size of its region; its activations are the outputs of the kernels "
+      "before it, moved by the host (not simulated); weights and older KV-cache rows are seeded\n");
   for (const auto& k : plan) {
     if (!k.skipped.empty()) fmt::print("  layer {} {}: skipped, {}\n", k.layer, k.name, k.skipped);
   }
@@ -138,6 +139,15 @@ int RunModelJob(const RunJob& job) {
       "token for all {} layers' kernels alike; simulated in {:.1f} s\n",
       b.cycles, Seconds(b.time_s), o.fabric.clock_hz / 1e6, Seconds(per_token), w.LayerCount(), w.Tokens(),
       Seconds(per_token * w.model.layers / w.LayerCount()), w.model.layers, b.wall_s);
+  if (!b.output.empty()) {
+    auto rms = [](const std::vector<float>& v) {
+      double s = 0;
+      for (const float x : v) s += double(x) * x;
+      return std::sqrt(s / double(v.size()));
+    };
+    fmt::print("block output: {} token(s) x {}, rms {:.4g} (the seeded input's {:.4g})\n", w.Tokens(),
+               w.model.hidden, rms(b.output), rms(b.input));
+  }
   if (!b.correct) {
     const auto& last = b.kernels.back();
     fmt::print(stderr, "wafersim: error: layer {} {}: {}: {}\n", last.kernel.layer, last.kernel.name,

@@ -434,11 +434,25 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
   auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
   std::vector<float> q(static_cast<size_t>(int64_t{req.batch} * req.heads * d));
   std::vector<float> kc(static_cast<size_t>(groups * tokens * d)), vc(kc.size());
-  for (auto& v : q) v = stored(4.0f * unit(rng));
+  for (auto& v : q) v = 4.0f * unit(rng);
   for (auto& v : kc) v = stored(unit(rng));
   for (auto& v : vc) v = stored(unit(rng));
   auto kat = [&](int64_t g, int64_t t) { return &kc[static_cast<size_t>((g * tokens + t) * d)]; };
   auto vat = [&](int64_t g, int64_t t) { return &vc[static_cast<size_t>((g * tokens + t) * d)]; };
+  // A block gives q (batch x heads x d) and the new token's K and V (batch x kv heads x d)
+  // from the projections before it; the cache's older rows stay seeded.
+  CheckInputNames(req, {"q", "k_new", "v_new"});
+  TakeInput(req, "q", q);
+  for (auto& v : q) v = stored(v);
+  for (const bool keys : {true, false}) {
+    auto newest = [&](int64_t g) { return keys ? kat(g, tokens - 1) : vat(g, tokens - 1); };
+    std::vector<float> fresh(static_cast<size_t>(groups * d));
+    for (int64_t g = 0; g < groups; ++g) std::copy_n(newest(g), d, &fresh[static_cast<size_t>(g * d)]);
+    TakeInput(req, keys ? "k_new" : "v_new", fresh);
+    for (int64_t g = 0; g < groups; ++g) {
+      for (int i = 0; i < d; ++i) newest(g)[i] = stored(fresh[static_cast<size_t>(g * d + i)]);
+    }
+  }
 
   // The reference, and its tolerance from the error bounds of each step (docs/mapping.md):
   // a score is a chain of d fused roundings (e_s <= d u sum|q k| / sqrt(d); binary16's four

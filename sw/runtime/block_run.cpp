@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <map>
+#include <random>
 #include <stdexcept>
 
 #include "runtime/mapper_registry.h"
@@ -29,6 +32,29 @@ bool RoutedMoe(const std::string& name) { return StartsWith(name, "moe.") && !St
 
 std::string NoMapper(int layer, const workload::Kernel& k, const std::string& why) {
   return fmt::format("layer {} {} ({}): {}", layer, k.name, workload::KernelKindName(k.kind), why);
+}
+
+// The dataflow of a Llama-style block (GQA attention, a dense SwiGLU FFN or routed experts):
+// which outputs feed kernel `name`'s inputs. Matrix products name their activation "x"
+// (PlanBlock renames it "a" for GEMM); the FFN's residual takes the MoE's output on a MoE layer.
+std::vector<BlockInput> ChainedInputs(const std::string& name, const workload::ModelShape& m, bool moe_layer) {
+  const int64_t q = m.heads * m.head_dim, kv = m.kv_heads * m.head_dim;
+  // RoPE rotates q and k in place of the projection's columns; without it they come straight.
+  const std::string rotated = m.learned_positions ? "attn.qkv_proj" : "attn.rope";
+  if (name == "attn.norm") return {{"x", ""}};
+  if (name == "attn.qkv_proj") return {{"x", "attn.norm"}};
+  if (name == "attn.rope") return {{"x", "attn.qkv_proj", 0, q + kv}};
+  if (name == "attn.attention") {
+    return {{"q", rotated, 0, q}, {"k_new", rotated, q, kv}, {"v_new", "attn.qkv_proj", q + kv, kv}};
+  }
+  if (name == "attn.o_proj") return {{"x", "attn.attention"}};
+  if (name == "attn.residual") return {{"x", ""}, {"r", "attn.o_proj"}};
+  if (name == "ffn.norm") return {{"x", "attn.residual"}};
+  if (name == "ffn.gate" || name == "ffn.up" || name == "moe.router") return {{"x", "ffn.norm"}};
+  if (name == "ffn.silu_mul") return {{"g", "ffn.gate"}, {"u", "ffn.up"}};
+  if (name == "ffn.down") return {{"x", "ffn.silu_mul"}};
+  if (name == "ffn.residual") return {{"x", "attn.residual"}, {"r", moe_layer ? "moe.router" : "ffn.down"}};
+  return {};
 }
 
 }  // namespace
@@ -64,6 +90,7 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
           r.tokens = static_cast<int>(w.Tokens());
           r.dtype = o.dtype;
           r.dispatch = o.dispatch;
+          b.inputs = ChainedInputs(k.name, w.model, true);
         }
         plan.push_back(b);
         continue;
@@ -84,6 +111,7 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
             throw std::invalid_argument(NoMapper(layer, k, "batched or routed products have no mapper yet"));
           }
           r.dtype = o.dtype;
+          r.weight_scale = 1.0 / std::sqrt(static_cast<double>(k.k));
           if (k.kind == KernelKind::kGemv) {
             b.mapper = "gemv";  // the workload's n outputs from k inputs: W is n x k
             r.m = k.n;
@@ -145,7 +173,16 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
         default:
           throw std::invalid_argument(NoMapper(layer, k, "no mapper for this kind of kernel yet"));
       }
-      if (!b.mapper.empty()) r.kernel = b.mapper;
+      if (!b.mapper.empty()) {
+        r.kernel = b.mapper;
+        if (StartsWith(k.name, "moe.shared_")) {
+          throw std::invalid_argument(
+              NoMapper(layer, k, "the shared experts' output is not yet added to the routed experts' in a block"));
+        }
+        b.inputs = ChainedInputs(k.name, w.model, w.model.IsMoeLayer(layer));
+        if (b.inputs.empty()) throw std::invalid_argument(NoMapper(layer, k, "its inputs are not chained in a block"));
+        if (b.mapper == "gemm") b.inputs[0].name = "a";
+      }
       plan.push_back(b);
     }
   }
@@ -193,10 +230,51 @@ BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
   if (hooks.estimate) hooks.estimate(est);
 
   BlockResult out;
+  const int64_t tokens = o.workload.Tokens();
+  {
+    std::mt19937_64 rng(o.seed + plan.size());
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    out.input.resize(static_cast<size_t>(tokens * o.workload.model.hidden));
+    for (auto& v : out.input) v = dist(rng);
+  }
+  std::vector<float> layer_input = out.input;
+  std::map<std::string, std::vector<float>> outputs;  // this layer's, by kernel name
+  int layer = plan.empty() ? 0 : plan.front().layer;
+  // Columns [column, column + columns) of each token's row of `from`.
+  auto gather = [&](const BlockKernel& k, const BlockInput& in) {
+    const std::vector<float>* from = &layer_input;
+    if (!in.source.empty()) {
+      const auto it = outputs.find(in.source);
+      if (it == outputs.end()) {
+        throw std::logic_error(fmt::format("layer {} {}: input '{}' comes from {}, which has not run", k.layer, k.name,
+                                           in.name, in.source));
+      }
+      from = &it->second;
+    }
+    const int64_t width = static_cast<int64_t>(from->size()) / tokens;
+    const int64_t columns = in.columns > 0 ? in.columns : width;
+    if (in.column + columns > width || width * tokens != static_cast<int64_t>(from->size())) {
+      throw std::logic_error(fmt::format("layer {} {}: input '{}' takes columns {}..{} of {}'s {} x {}", k.layer,
+                                         k.name, in.name, in.column, in.column + columns - 1, in.source, tokens,
+                                         width));
+    }
+    std::vector<float> v(static_cast<size_t>(tokens * columns));
+    for (int64_t t = 0; t < tokens; ++t) {
+      std::copy_n(&(*from)[static_cast<size_t>(t * width + in.column)], columns, &v[static_cast<size_t>(t * columns)]);
+    }
+    return v;
+  };
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < plan.size(); ++i) {
-    const BlockKernel& k = plan[i];
+    BlockKernel k = plan[i];
+    if (k.layer != layer) {
+      // The next layer starts from this one's output.
+      layer_input = outputs.at("ffn.residual");
+      outputs.clear();
+      layer = k.layer;
+    }
     if (k.mapper.empty()) continue;
+    for (const BlockInput& in : k.inputs) k.request.inputs[in.name] = gather(k, in);
     // A grid of the kernel's region only: the tiles outside it would run empty programs.
     // Results then leave at the region's edge rather than the mesh's.
     fabric::FabricConfig config = o.fabric;
@@ -218,6 +296,7 @@ BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
     r.bound_cycles = std::max(m.compute_bound_cycles, m.io_bound_cycles);
     r.compute_bound = m.compute_bound_cycles >= m.io_bound_cycles;
     r.result = RunKernel(m, grid, Scheduler::PlainLoop);
+    outputs[k.name].assign(r.result.output.begin(), r.result.output.end());  // binary32 values, exact
     out.cycles += r.result.cycles;
     out.time_s += r.result.time_s;
     const bool ok = r.result.status == fabric::RunStatus::Done && r.result.correct;
@@ -226,6 +305,7 @@ BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
     out.kernels.push_back(std::move(r));
     if (!ok) break;
   }
+  if (out.correct && outputs.count("ffn.residual")) out.output = outputs.at("ffn.residual");
   out.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   return out;
 }

@@ -1,8 +1,10 @@
 // A transformer block as one workload: the workload's per-layer kernel list
 // (workload/layer_kernels.h), each kernel mapped by its registered mapper and run on a fresh
-// TileGrid after the other, each checked against its double-precision reference. Between
-// kernels the activations pass through the host (not simulated): each kernel takes its own
-// seeded inputs, so the block's time is the sum of its kernels' (docs/mapping.md, block).
+// TileGrid after the other, each checked against its double-precision reference. The
+// activations are chained: each kernel's inputs are the outputs of the kernels before it as
+// the fabric computed them (the first layer's input is seeded), moved between grids by the
+// host, which is not simulated; so the block's time is the sum of its kernels'
+// (docs/mapping.md, block). Weights and the KV cache's older rows are seeded per kernel.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +21,16 @@
 
 namespace wafersim::runtime {
 
+/// Where one of a kernel's inputs comes from: columns [column, column + columns) of each
+/// token's row of an earlier kernel's output in the same layer, or of the layer's input (the
+/// previous layer's output) when `source` is empty.
+struct BlockInput {
+  std::string name;    ///< the mapper's input: "x", "q", ...
+  std::string source;  ///< "attn.norm"; empty: the layer's input
+  int64_t column = 0;
+  int64_t columns = 0;  ///< 0: the whole row
+};
+
 /// One of the block's kernels as the fabric runs it: a mapper and its request, or the reason
 /// it is not simulated (kv_append: the attention mapping's cache holds the new token; MoE: the
 /// moe mapping covers router to combine in one run).
@@ -27,6 +39,7 @@ struct BlockKernel {
   std::string name;    ///< "attn.qkv_proj"
   std::string mapper;  ///< "gemv"; empty when skipped
   KernelRequest request;
+  std::vector<BlockInput> inputs;  ///< filled into request.inputs when the kernel runs
   std::string skipped;
 };
 
@@ -37,7 +50,7 @@ struct BlockOptions {
   int threads = 1;
   uint64_t max_cycles = 10'000'000;  ///< per kernel
   uint64_t watchdog = 1000;
-  uint64_t seed = 1;          ///< kernel i takes seed + i
+  uint64_t seed = 1;          ///< kernel i takes seed + i, the block's input seed + kernels
   std::string dtype = "f32";  ///< the matrix products' operands (gemv, gemm, moe) and the decode KV cache; the rest are binary32
   bool fit = false;
   std::string dispatch = "static";  ///< the MoE layers' token dispatch (static or dynamic)
@@ -72,6 +85,8 @@ struct BlockKernelResult {
 
 struct BlockResult {
   std::vector<BlockKernelResult> kernels;
+  std::vector<float> input;   ///< the first layer's input, tokens x hidden (seeded)
+  std::vector<float> output;  ///< the last layer's output as the fabric computed it
   uint64_t cycles = 0;  ///< summed over the simulated kernels
   double time_s = 0;    ///< at the fabric clock
   double wall_s = 0;

@@ -235,13 +235,19 @@ KernelMapping MapGemm(const KernelRequest& req, const fabric::FabricConfig& fabr
                                panels > 1 ? "s" : "", *kb, pw, ph, fabric.width, fabric.height);
   km.sram_bytes_per_tile = Layout(max_rows, max_cols, *kb, es).end;
 
-  // The inputs: uniform in [-1, 1), from the seed; binary16 storage keeps the values as stored.
+  // The inputs: A uniform in [-1, 1) (unless the request gives "a": a block's activations,
+  // a row per token) and B, the weights, in [-weight_scale, weight_scale), from the seed;
+  // binary16 storage keeps the values as stored.
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const auto wscale = static_cast<float>(req.weight_scale);
   auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
   std::vector<float> a(static_cast<size_t>(s.m * s.k)), b(static_cast<size_t>(s.k * s.n));
-  for (auto& v : a) v = stored(dist(rng));
-  for (auto& v : b) v = stored(dist(rng));
+  for (auto& v : a) v = dist(rng);
+  for (auto& v : b) v = stored(wscale * dist(rng));
+  CheckInputNames(req, {"a"});
+  TakeInput(req, "a", a);
+  for (auto& v : a) v = stored(v);
   km.reference.assign(km.output_size, 0.0);
   km.tolerance.assign(km.output_size, 0.0);
   // Each panel's dot product is a chain of at most kb binary32 roundings (fewer per lane with

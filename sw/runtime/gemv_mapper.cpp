@@ -200,14 +200,19 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
         worst.w_row_bytes * (max_rows - 1) + es * max_cols, es * max_cols, 4 * max_rows, fabric.sram_bytes));
   }
 
-  // The inputs: uniform in [-1, 1), from the seed.
+  // The inputs: W uniform in [-weight_scale, weight_scale) and x in [-1, 1), from the seed,
+  // unless the request gives x.
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  const auto wscale = static_cast<float>(req.weight_scale);
   std::vector<float> w(static_cast<size_t>(req.m * req.n)), x(static_cast<size_t>(req.n));
   // Binary16 storage: the reference uses the values as stored.
   auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
-  for (auto& v : w) v = stored(dist(rng));
-  for (auto& v : x) v = stored(dist(rng));
+  for (auto& v : w) v = stored(wscale * dist(rng));
+  for (auto& v : x) v = dist(rng);
+  CheckInputNames(req, {"x"});
+  TakeInput(req, "x", x);
+  for (auto& v : x) v = stored(v);
   km.reference.assign(km.output_size, 0.0);
   km.tolerance.assign(km.output_size, 0.0);
   // Each binary32 result is a chain of n roundings at most: |error| <= n * 2^-24 * sum |w x|

@@ -3,7 +3,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace wafersim::runtime {
 
@@ -15,6 +17,12 @@ struct KernelRequest {
   int region_height = 0;
   bool fit = false;             ///< a request that does not fit the region takes a larger one
   uint64_t seed = 1;            ///< for the random inputs
+  /// Activations the caller gives, by the mapper's input name ("x", "q", ...): a block chains
+  /// each kernel's inputs to the outputs before it. Names not given are drawn from the seed.
+  std::map<std::string, std::vector<float>> inputs = {};
+  /// GEMV and GEMM weights are drawn uniform in [-weight_scale, weight_scale). A block asks
+  /// for 1/sqrt(inputs), as trained weights are, so activations keep their size layer to layer.
+  double weight_scale = 1;
   std::string dtype = "f32";    ///< storage of the operands: f32, or f16 (binary32 accumulation)
   // Attention.
   std::string phase = "decode"; ///< decode: one new query per sequence; prefill: the prompt

@@ -5,8 +5,10 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -28,6 +30,35 @@ inline RegionSize RequestedRegion(const KernelRequest& req, const fabric::Fabric
                                             fabric.width, fabric.height));
   }
   return r;
+}
+
+/// Throws std::invalid_argument when the request gives an input the mapper does not take (a
+/// block's chaining would otherwise be silently ignored).
+inline void CheckInputNames(const KernelRequest& req, std::initializer_list<const char*> names) {
+  for (const auto& [given, values] : req.inputs) {
+    bool known = false;
+    std::string list;
+    for (const char* n : names) {
+      known |= given == n;
+      list += (list.empty() ? "" : ", ") + std::string(n);
+    }
+    if (!known) {
+      throw std::invalid_argument(fmt::format("{} takes no input '{}' (its inputs: {})", req.kernel, given,
+                                              list.empty() ? "none" : list));
+    }
+  }
+}
+
+/// Replaces `values` (drawn from the seed) with the activation `name` the request gives, if it
+/// gives one; throws std::invalid_argument naming the input when its size differs.
+inline void TakeInput(const KernelRequest& req, const std::string& name, std::vector<float>& values) {
+  const auto it = req.inputs.find(name);
+  if (it == req.inputs.end()) return;
+  if (it->second.size() != values.size()) {
+    throw std::invalid_argument(fmt::format("{} input '{}': {} values given, the kernel takes {}", req.kernel, name,
+                                            it->second.size(), values.size()));
+  }
+  values = it->second;
 }
 
 inline constexpr double kU = 0x1p-24;  ///< binary32 unit roundoff

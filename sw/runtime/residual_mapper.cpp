@@ -67,6 +67,9 @@ KernelMapping MapResidual(const KernelRequest& req, const fabric::FabricConfig& 
   std::vector<float> x(static_cast<size_t>(T * d)), res(static_cast<size_t>(T * d));
   for (auto& v : x) v = dist(rng);
   for (auto& v : res) v = dist(rng);
+  CheckInputNames(req, {"x", "r"});
+  TakeInput(req, "x", x);
+  TakeInput(req, "r", res);
   // One rounding of the exact sum: at most u of it (half an ulp of a subnormal below 2^-126).
   km.reference.resize(km.output_size);
   km.tolerance.resize(km.output_size);

@@ -183,6 +183,8 @@ KernelMapping MapRmsNorm(const KernelRequest& req, const fabric::FabricConfig& f
   std::vector<float> x(static_cast<size_t>(T * d)), g(static_cast<size_t>(d));
   for (auto& v : x) v = dist(rng);
   for (auto& v : g) v = gain(rng);
+  CheckInputNames(req, {"x"});
+  TakeInput(req, "x", x);
 
   // Error bound, relative to each y: the sum of d squares (fused per tile, then P - 1 adds along
   // the row) is a chain of at most d + P roundings of positive terms, (d + P) u; times the

@@ -158,6 +158,8 @@ KernelMapping MapRope(const KernelRequest& req, const fabric::FabricConfig& fabr
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   std::vector<float> x(static_cast<size_t>(T * W));
   for (auto& v : x) v = dist(rng);
+  CheckInputNames(req, {"x"});
+  TakeInput(req, "x", x);
   // The tables the tiles get: cos and sin of each pair's angle, interleaved, rounded once.
   std::vector<float> cs(x.size());
   // Error bound: cos and sin rounded to binary32 (u each), each product rounded (u), the sum

@@ -116,6 +116,9 @@ KernelMapping MapSiluMul(const KernelRequest& req, const fabric::FabricConfig& f
   std::vector<float> g(static_cast<size_t>(T * d)), u(static_cast<size_t>(T * d));
   for (auto& v : g) v = gate(rng);
   for (auto& v : u) v = up(rng);
+  CheckInputNames(req, {"g", "u"});
+  TakeInput(req, "g", g);
+  TakeInput(req, "u", u);
   // Error bound, relative to each y: exp(-g) is within E (exp_f32.s) and 1 + exp(-g) within
   // E + u; rsqrt_f32 halves that and adds 3u; squaring doubles it and rounds (u); two
   // products (2u): E + 10u in all. Below 2^-126 exp_f32 is off by 2^-150 + E 2^-126 absolute,

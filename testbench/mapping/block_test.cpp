@@ -10,6 +10,7 @@
 #include "fabric/fabric_harness.h"
 #include "runtime/block_run.h"
 #include "runtime/kernel_run.h"
+#include "runtime/mapper_registry.h"
 #include "runtime/residual_mapper.h"
 #include "runtime/rmsnorm_mapper.h"
 #include "runtime/rope_mapper.h"
@@ -279,4 +280,116 @@ TEST_CASE("a decode block with --dtype f16 keeps its KV cache in binary16 and st
     CHECK(k.description.find("binary16") != std::string::npos);
   }
   CHECK(saw_attention);
+}
+
+namespace {
+
+const runtime::BlockKernelResult& Find(const runtime::BlockResult& b, int layer, const std::string& name) {
+  for (const auto& k : b.kernels) {
+    if (k.kernel.layer == layer && k.kernel.name == name) return k;
+  }
+  FAIL("no kernel " << name << " in layer " << layer);
+  throw std::logic_error("unreachable");
+}
+
+std::vector<float> Output(const runtime::BlockKernelResult& k) {
+  return {k.result.output.begin(), k.result.output.end()};
+}
+
+// Columns [c0, c0 + n) of each of `tokens` rows of v.
+std::vector<float> Columns(const std::vector<float>& v, int64_t tokens, int64_t c0, int64_t n) {
+  const int64_t width = static_cast<int64_t>(v.size()) / tokens;
+  std::vector<float> out;
+  for (int64_t t = 0; t < tokens; ++t) out.insert(out.end(), &v[t * width + c0], &v[t * width + c0 + n]);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a decode block chains its kernels: each input is an earlier output as the fabric computed it",
+          "[mapping][block]") {
+  runtime::BlockOptions o;
+  o.workload = SmallModel(workload::Phase::kDecode);
+  o.workload.layers = 2;
+  o.workload.batch = 2;  // two sequences: the products are GEMMs of two token rows
+  o.fabric = SmallFabric(6, 5);
+  o.tiles = fabric::TileModel::Fast;
+  const runtime::BlockResult b = runtime::RunBlock(o, {});
+  REQUIRE(b.correct);
+  REQUIRE(b.kernels.size() == 24);
+  const int64_t T = 2, q = 4 * 18, kv = 2 * 18;
+  auto input = [&](int layer, const std::string& kernel, const std::string& name) {
+    const auto& in = Find(b, layer, kernel).kernel.request.inputs;
+    const auto it = in.find(name);
+    REQUIRE(it != in.end());
+    return it->second;
+  };
+  CHECK(b.input.size() == size_t(T * 72));
+  CHECK(input(0, "attn.norm", "x") == b.input);
+  CHECK(input(0, "attn.qkv_proj", "a") == Output(Find(b, 0, "attn.norm")));
+  const auto qkv = Output(Find(b, 0, "attn.qkv_proj")), rope = Output(Find(b, 0, "attn.rope"));
+  CHECK(input(0, "attn.rope", "x") == Columns(qkv, T, 0, q + kv));
+  CHECK(input(0, "attn.attention", "q") == Columns(rope, T, 0, q));
+  CHECK(input(0, "attn.attention", "k_new") == Columns(rope, T, q, kv));
+  CHECK(input(0, "attn.attention", "v_new") == Columns(qkv, T, q + kv, kv));
+  CHECK(input(0, "attn.o_proj", "a") == Output(Find(b, 0, "attn.attention")));
+  CHECK(input(0, "attn.residual", "x") == b.input);
+  CHECK(input(0, "ffn.silu_mul", "g") == Output(Find(b, 0, "ffn.gate")));
+  CHECK(input(0, "ffn.silu_mul", "u") == Output(Find(b, 0, "ffn.up")));
+  // The residual add is one binary32 rounding of the exact sum: the fabric's output is the
+  // host's float sum of the two outputs before it, bit for bit.
+  const auto h = Output(Find(b, 0, "attn.residual")), down = Output(Find(b, 0, "ffn.down"));
+  const auto y = Output(Find(b, 0, "ffn.residual"));
+  REQUIRE(y.size() == h.size());
+  for (size_t i = 0; i < y.size(); ++i) CHECK(y[i] == h[i] + down[i]);
+  // The second layer starts from the first's output, and the block ends with the second's.
+  CHECK(input(1, "attn.norm", "x") == y);
+  CHECK(input(1, "attn.residual", "x") == y);
+  CHECK(b.output == Output(Find(b, 1, "ffn.residual")));
+  // Weights scaled by 1/sqrt(fan-in) keep the activations near unit size through the layers.
+  double ss = 0;
+  for (const float v : b.output) ss += double(v) * v;
+  CHECK(std::sqrt(ss / double(b.output.size())) < 10.0);
+}
+
+TEST_CASE("mappers compute from the activations a request gives, and refuse ones they do not take",
+          "[mapping][block]") {
+  const fabric::FabricConfig f = SmallFabric(3, 3);
+  runtime::KernelRequest r = Request("residual", 5, 2);
+  r.inputs["x"] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+  r.inputs["r"] = {0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, 0.5f, -10};
+  const runtime::KernelMapping res = runtime::MapResidual(r, f);
+  CHECK(res.reference[0] == 1.5);
+  CHECK(res.reference[9] == 0.0);
+  CHECK(Run(res, f).correct);
+  // Zero activations make a zero product, whatever the seeded weights.
+  runtime::KernelRequest g;
+  g.kernel = "gemv";
+  g.m = 7;
+  g.n = 9;
+  g.inputs["x"] = std::vector<float>(9, 0.0f);
+  const runtime::KernelMapping gemv = runtime::FindMapper("gemv").map(g, f);
+  for (const double v : gemv.reference) CHECK(v == 0.0);
+  // Attention over a context of 0 sees only the new token: each head's output is its V.
+  runtime::KernelRequest a;
+  a.kernel = "attention";
+  a.heads = 4;
+  a.kv_heads = 2;
+  a.head_dim = 3;
+  a.context = 0;
+  a.inputs["v_new"] = {1, 2, 3, -4, -5, -6};
+  const runtime::KernelMapping att = runtime::FindMapper("attention").map(a, f);
+  REQUIRE(att.reference.size() == 12);
+  CHECK(att.reference[0] == Approx(1.0));
+  CHECK(att.reference[5] == Approx(3.0));
+  CHECK(att.reference[6] == Approx(-4.0));
+  CHECK(att.reference[11] == Approx(-6.0));
+  CHECK(Run(att, f).correct);
+  // A wrong size or an input the kernel does not take is an error naming it.
+  g.inputs["x"] = std::vector<float>(8, 0.0f);
+  CHECK_THROWS_WITH(runtime::FindMapper("gemv").map(g, f),
+                    Catch::Contains("gemv input 'x': 8 values given, the kernel takes 9"));
+  g.inputs.clear();
+  g.inputs["q"] = {1};
+  CHECK_THROWS_WITH(runtime::FindMapper("gemv").map(g, f), Catch::Contains("gemv takes no input 'q' (its inputs: x)"));
 }

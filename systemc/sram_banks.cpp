@@ -32,11 +32,28 @@ std::vector<uint8_t>& SramBanks::Flat() const {
       if (pages_[p]) std::copy_n(pages_[p].get(), std::min<size_t>(kPageBytes, flat_.size() - p * kPageBytes), &flat_[p * kPageBytes]);
     }
     pages_.clear();
+    seen_page_.fill(kNoPage);  // their pages are gone
   }
   return flat_;
 }
 
+const uint8_t* SramBanks::LookUp(uint32_t addr) const {
+  const uint32_t p = addr / kPageBytes;
+  uint8_t* bytes = nullptr;
+  if (!flat_.empty()) {
+    bytes = &flat_[static_cast<size_t>(p) * kPageBytes];
+  } else if (!pages_.empty() && pages_[p]) {
+    bytes = pages_[p].get();
+  }
+  if (!bytes) return nullptr;
+  seen_page_[p % kSeen] = p;
+  seen_bytes_[p % kSeen] = bytes;
+  return bytes + addr % kPageBytes;
+}
+
 uint8_t* SramBanks::Writable(uint32_t addr) {
+  const uint32_t p = addr / kPageBytes;
+  if (seen_page_[p % kSeen] == p) return seen_bytes_[p % kSeen] + addr % kPageBytes;
   if (!flat_.empty()) return &flat_[addr];
   if (pages_.empty()) pages_.resize((static_cast<size_t>(cfg_.bytes) + kPageBytes - 1) / kPageBytes);
   auto& page = pages_[addr / kPageBytes];
@@ -58,6 +75,7 @@ void SramBanks::Store(uint32_t addr, const uint8_t* data, size_t n) {
 
 void SramBanks::Clear() {
   pages_.clear();
+  seen_page_.fill(kNoPage);
   std::vector<uint8_t>().swap(flat_);
   const size_t banks = static_cast<size_t>(cfg_.banks);
   std::fill_n(port_free_at_, banks * static_cast<size_t>(cfg_.ports), 0);

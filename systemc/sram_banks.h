@@ -87,10 +87,12 @@ class SramBanks {
   uint8_t* Writable(uint32_t addr);
   /// The byte at `addr`, or nullptr where nothing was ever written (it reads as zero).
   const uint8_t* Readable(uint32_t addr) const {
-    if (!flat_.empty()) return &flat_[addr];
-    if (pages_.empty() || !pages_[addr / kPageBytes]) return nullptr;
-    return pages_[addr / kPageBytes].get() + addr % kPageBytes;
+    const uint32_t p = addr / kPageBytes;
+    if (seen_page_[p % kSeen] == p) return seen_bytes_[p % kSeen] + addr % kPageBytes;
+    return LookUp(addr);
   }
+  /// Readable through the page table, remembering the page found.
+  const uint8_t* LookUp(uint32_t addr) const;
 
   SramBankConfig cfg_;
   // Pages (empty until the first write; a null page holds zeros), or, once Bytes() was
@@ -104,6 +106,13 @@ class SramBanks {
   uint32_t* pipe_data_ = nullptr;     // [slot * banks + bank]: read data due when the slot shows
   uint32_t* rdata_ = nullptr;         // [bank]
   uint64_t grant_ = ~uint64_t{0};     // bit per bank
+  // Pages accesses found, by page index modulo kSeen, so that most accesses skip the page
+  // table, another cache line (a tensor stream reads a page's 256 words in a row, and a step
+  // reads up to three streams): their indices (kNoPage: none) and bytes.
+  static constexpr uint32_t kNoPage = ~0u;
+  static constexpr uint32_t kSeen = 4;
+  mutable std::array<uint32_t, kSeen> seen_page_{kNoPage, kNoPage, kNoPage, kNoPage};
+  mutable std::array<uint8_t*, kSeen> seen_bytes_{};
   static constexpr int kMaxSlots = 17;                // ReadLatency + 1, latency at most 16
   std::array<uint64_t, kMaxSlots> pipe_banks_{};      // per slot: the banks whose data it holds
   std::unique_ptr<std::mt19937_64> rng_;  // only with refusals: its state is 2.5 KB

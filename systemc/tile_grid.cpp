@@ -149,6 +149,7 @@ void TileGrid::Start() {
   std::fill(skipped_runs_.begin(), skipped_runs_.end(), 0);
   std::fill(asleep_since_.begin(), asleep_since_.end(), kAwake);
   sleeping_waiters_ = 0;
+  asleep_with_errors_.clear();
   cycle_ = 0;
   quiet_cycles_ = 0;
   status_ = RunStatus::Running;
@@ -163,6 +164,11 @@ RunStatus TileGrid::StepWithoutSystemC() {
     const size_t n = active_.size();
     return std::pair{n * w / workers, n * (w + 1) / workers};
   };
+  // Tiles see each other only through the links, which hold last cycle's outputs until the
+  // swap below: so each tile can take its clock edge (Update) right after its own Evaluate,
+  // while its state is still in the cache, and no tile sees another's new registers. Only a
+  // trace, which shows every tile between the two, needs them apart.
+  const bool fused = !Tracing() && !options_.split_phases;
   auto evaluate = [&](int w) {
     std::array<const LinkBundle*, 4> in;
     const auto [begin, end] = range(w);
@@ -172,7 +178,9 @@ RunStatus TileGrid::StepWithoutSystemC() {
         const Source s = inputs_[static_cast<size_t>(t) * 4 + d];
         in[d] = s.from_edge ? &edge_out_[s.index] : &TileOut(s.index);
       }
-      tiles_[t]->Evaluate(in, tile_out_next_[static_cast<size_t>(t)]);
+      FabricTile& tile = *tiles_[t];
+      tile.Evaluate(in, tile_out_next_[static_cast<size_t>(t)]);
+      if (fused) tile.Update();
     }
   };
   auto update = [&](int w) {
@@ -186,13 +194,15 @@ RunStatus TileGrid::StepWithoutSystemC() {
   }
   // An edge's failure is kept in its Problem(), which EndCycle reports.
   for (size_t e = 0; e < edges_.size(); ++e) edges_[e]->Evaluate(TileOut(edge_inputs_[e]), edge_out_next_[e], cycle_);
-  if (Tracing()) DumpTrace(false);
-  if (workers > 1) {
-    pool_->Run(update);
-  } else {
-    update(0);
+  if (!fused) {
+    DumpTrace(false);
+    if (workers > 1) {
+      pool_->Run(update);
+    } else {
+      update(0);
+    }
+    DumpTrace(true);
   }
-  if (Tracing()) DumpTrace(true);
   tile_out_.swap(tile_out_next_);
   edge_out_.swap(edge_out_next_);
   const RunStatus status = EndCycle();
@@ -224,11 +234,13 @@ void TileGrid::ScheduleNextCycle() {
   for (size_t e = 0; e < edges_.size(); ++e) {
     if (!edge_out_[e].Quiet()) list(edge_inputs_[e] / 4);
   }
-  // What was not listed goes to sleep now.
+  // What was not listed goes to sleep now. A sleeping tile changes no more, so its errors are
+  // looked at once here rather than at every check (a wafer has ~900,000 tiles, most asleep).
   for (const int t : active_) {
     if (listed_[t]) continue;
     asleep_since_[t] = cycle_;
     sleeping_waiters_ += tiles_[t]->LastActivity() != Activity::Halted;
+    if (tiles_[t]->Error() != 0 || tiles_[t]->RouterErrorBits() != 0) asleep_with_errors_.push_back(t);
   }
   // The visiting order changes no result (every tile reads last cycle's links only).
   for (const int t : next_active_) listed_[t] = 0;
@@ -256,17 +268,24 @@ bool TileGrid::CheckTilesAndRouters() {
     stop_reason_ = fmt::format("an RTL assertion failed at cycle {} (the %Error line above names it)", cycle_);
     return false;
   }
-  for (const auto& t : tiles_) {
-    if (t->Error() != 0) {
-      stop_reason_ = fmt::format("tile ({},{}) halted with error {} ({}) at pc {} in cycle {}", t->X(), t->Y(),
-                                 t->Error(), isa::ErrorName(t->Error()), t->Pc(), cycle_);
-      return false;
+  // Only listed tiles can have changed since they were last looked at; of the tiles with an
+  // error, the first in mesh order is named.
+  int first = -1;
+  auto look = [&](int i) {
+    if ((first < 0 || i < first) && (tiles_[i]->Error() != 0 || tiles_[i]->RouterErrorBits() != 0)) first = i;
+  };
+  for (const int i : active_) look(i);
+  for (const int i : asleep_with_errors_) look(i);
+  if (first >= 0) {
+    const FabricTile& t = *tiles_[first];
+    if (t.Error() != 0) {
+      stop_reason_ = fmt::format("tile ({},{}) halted with error {} ({}) at pc {} in cycle {}", t.X(), t.Y(),
+                                 t.Error(), isa::ErrorName(t.Error()), t.Pc(), cycle_);
+    } else {
+      stop_reason_ = fmt::format("router of tile ({},{}): {} (by cycle {})", t.X(), t.Y(),
+                                 noc::RouterErrorText(t.RouterErrorBits()), cycle_);
     }
-    if (t->RouterErrorBits() != 0) {
-      stop_reason_ = fmt::format("router of tile ({},{}): {} (by cycle {})", t->X(), t->Y(),
-                                 noc::RouterErrorText(t->RouterErrorBits()), cycle_);
-      return false;
-    }
+    return false;
   }
   for (const auto& e : edges_) {
     if (!e->Problem().empty()) {

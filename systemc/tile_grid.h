@@ -29,6 +29,10 @@ struct RunOptions {
   uint64_t watchdog_cycles = 1000;   ///< nothing moving for this long is a deadlock
   /// Threads stepping the plain loop's tiles (fast tiles only; RTL tiles step on one).
   int threads = 1;
+  /// The plain loop evaluates every tile, then updates every tile (as under SystemC), rather
+  /// than updating each right after its evaluation: the same results, more cache misses; for
+  /// the tests and the benchmark that show it.
+  bool split_phases = false;
   /// Called every kProgressCycles cycles (progress reports on long runs).
   std::function<void(const TileGrid&)> progress;
 };
@@ -166,6 +170,7 @@ class TileGrid {
   std::vector<uint8_t> skipped_runs_;  // per tile: consecutive skipped cycles (up to 2)
   std::vector<uint64_t> asleep_since_; // per tile: the cycle it went dormant, or kAwake
   int64_t sleeping_waiters_ = 0;       // sleeping tiles that are not halted (waiting)
+  std::vector<int> asleep_with_errors_;  // tiles that went to sleep with an error (CheckTilesAndRouters)
   RunStatus status_ = RunStatus::Running;
   std::string stop_reason_;
 };

@@ -207,7 +207,7 @@ TEST_CASE("a mapping's run and statistics are the same on fast, mixed and RTL ti
   CHECK(evaluations[1] < evaluations[0]);
 }
 
-TEST_CASE("fast tiles on two threads give the run one thread gives") {
+TEST_CASE("fast tiles on two threads give the run one thread gives, each tile updated at once or all after") {
   // 64 x 64 tiles: enough active tiles per cycle that the cycle is split over the threads.
   fabric::FabricConfig config = testbench::SmallFabric(64, 64);
   runtime::KernelRequest req;
@@ -216,9 +216,36 @@ TEST_CASE("fast tiles on two threads give the run one thread gives") {
   const runtime::KernelMapping m = runtime::FindMapper("gemv").map(req, config);
   std::vector<nlohmann::json> results;
   for (const int threads : {1, 2}) {
+    for (const bool split : {false, true}) {
+      fabric::RunOptions options;
+      options.threads = threads;
+      options.split_phases = split;
+      fabric::TileGrid grid(config, options, fabric::TileModels::All(fabric::TileModel::Fast));
+      const auto r = runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
+      REQUIRE(r.correct);
+      nlohmann::json j = runtime::ResultJson(m, r, grid);
+      j.erase("wall_s");
+      results.push_back(j);
+    }
+  }
+  for (size_t i = 1; i < results.size(); ++i) CHECK(results[0] == results[i]);
+}
+
+TEST_CASE("a tile's clock edge right after its evaluation changes nothing on mixed tiles") {
+  // Tiles see each other only through last cycle's link outputs, so updating each tile as
+  // soon as it is evaluated gives the cycles, outputs and statistics of evaluating all first.
+  fabric::FabricConfig config = testbench::SmallFabric(4, 4);
+  runtime::KernelRequest req;
+  req.kernel = "gemm";
+  req.m = 12;
+  req.n = 10;
+  req.k = 14;
+  const runtime::KernelMapping m = runtime::FindMapper("gemm").map(req, config);
+  std::vector<nlohmann::json> results;
+  for (const bool split : {false, true}) {
     fabric::RunOptions options;
-    options.threads = threads;
-    fabric::TileGrid grid(config, options, fabric::TileModels::All(fabric::TileModel::Fast));
+    options.split_phases = split;
+    fabric::TileGrid grid(config, options, fabric::TileModels{fabric::TileModel::Fast, 1, 1, 2, 2});
     const auto r = runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
     REQUIRE(r.correct);
     nlohmann::json j = runtime::ResultJson(m, r, grid);

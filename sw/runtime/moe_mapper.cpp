@@ -82,16 +82,27 @@ const char* kReciprocal = R"(        li      r2, 0x7ef311c3
         fmul    r4, r4, r6
 )";
 
+// Bytes per element of the weights (the gate's and the experts' projections) and of the tokens on
+// the tiles and on the fabric between them: 4 binary32, 2 binary16.
+struct Storage {
+  uint32_t es = 4;
+  const char* Type() const { return es == 4 ? "f32" : "f16"; }
+  const char* Name() const { return es == 4 ? "binary32" : "binary16"; }
+  // Tokens' rows start on bank 0 and weight rows this many bytes on, so a dot product's two
+  // operands never want one bank (a binary16 one runs 4 lanes, two words of each a step).
+  uint32_t RowOffset() const { return es == 4 ? 4 : 8; }
+};
+
 struct GateLayout {
   uint32_t x_addr, x_row, wg_addr, logits_addr, weights_addr, heads_addr, end;
 };
 
-GateLayout LayoutGate(const MoeShape& s, Dispatch dispatch) {
+GateLayout LayoutGate(const MoeShape& s, const Storage& st, Dispatch dispatch) {
   GateLayout l;
   l.x_addr = 32;
-  l.x_row = Align(4 * s.d_model, 32);
-  // The gate's rows one bank after the tokens', so a dot product never waits for a bank.
-  l.wg_addr = l.x_addr + l.x_row * s.tokens + 4;
+  l.x_row = Align(st.es * s.d_model, 32);
+  // The gate's rows just after the tokens' banks, so a dot product never waits for a bank.
+  l.wg_addr = l.x_addr + l.x_row * s.tokens + st.RowOffset();
   l.logits_addr = Align(l.wg_addr + l.x_row * s.experts, 32);
   l.weights_addr = Align(l.logits_addr + 4 * s.experts, 32);
   // Dynamic dispatch: per expert, the head of a packet to its first tile.
@@ -102,26 +113,34 @@ GateLayout LayoutGate(const MoeShape& s, Dispatch dispatch) {
 
 struct ExpertLayout {
   uint32_t rec_addr, x_offset, rec_bytes, y_addr, h_addr, w1_addr, w3_addr, w2_addr, row, end;
+  uint32_t w2_rows, w2_block;  // the down projection: w2_rows rows to a block of w2_block bytes
   uint32_t weight_bytes, token_bytes, y_bytes;
 };
 
-// A token's record: its E weights, then x, each padded to whole bank rows; the projections'
-// rows one bank after x's.
-ExpertLayout LayoutExpert(const MoeShape& s, int hidden) {
+// A token's record: its E weights (binary32), then x, each padded to whole bank rows; the gate
+// and up projections' rows just after x's banks. The down projection's rows are interleaved
+// into blocks of whole words (binary16: row 2i in the low halves, 2i + 1 in the high), so each
+// element it reads is one bank on from the last, as with the binary32 partial outputs it
+// updates: one bank after them, the two never meet.
+ExpertLayout LayoutExpert(const MoeShape& s, const Storage& st, int hidden) {
   ExpertLayout l;
   l.rec_addr = 32;
   l.x_offset = Align(4 * s.experts, 32);
-  l.row = Align(4 * s.d_model, 32);
+  l.row = Align(st.es * s.d_model, 32);
   l.rec_bytes = l.x_offset + l.row;
   l.token_bytes = l.rec_bytes * s.tokens;
   l.y_addr = l.rec_addr + l.token_bytes;
   l.y_bytes = 4 * s.tokens * s.d_model;
   l.h_addr = Align(l.y_addr + l.y_bytes, 32);
-  l.w1_addr = Align(l.h_addr + 4 * hidden, 32) + 4;
+  l.w1_addr = Align(l.h_addr + 4 * hidden, 32) + st.RowOffset();
   l.w3_addr = l.w1_addr + l.row * hidden;
-  l.w2_addr = l.w3_addr + l.row * hidden;
-  l.weight_bytes = 3 * l.row * hidden;
-  l.end = hidden > 0 ? l.w2_addr + l.row * (hidden - 1) + 4 * s.d_model : l.w1_addr;
+  l.w2_rows = 4 / st.es;
+  l.w2_block = Align(4 * s.d_model, 32);
+  // Binary32: right after W3, which is one bank on already.
+  l.w2_addr = st.es == 4 ? l.w3_addr + l.row * hidden : Align(l.w3_addr + l.row * hidden, 32) + 4;
+  const uint32_t blocks = (hidden + l.w2_rows - 1) / l.w2_rows;
+  l.weight_bytes = 2 * l.row * hidden + l.w2_block * blocks;
+  l.end = hidden > 0 ? l.w2_addr + l.w2_block * (blocks - 1) + 4 * s.d_model : l.w1_addr;
   return l;
 }
 
@@ -135,17 +154,18 @@ struct GateDispatch {
   std::string routes, setup, per_token, after;
 };
 
-GateDispatch GateDispatchCode(const MoeShape& s, const GateLayout& l, int pw, int ph, Dispatch dispatch) {
+GateDispatch GateDispatchCode(const MoeShape& s, const Storage& st, const GateLayout& l, int pw, int ph,
+                              Dispatch dispatch) {
   GateDispatch g;
   if (dispatch == Dispatch::kStatic) {
     g.routes = RouteConfig(kColorDispatch, Route(kPortCore, (pw > 1 ? kPortEast : 0) | (ph > 1 ? kPortSouth : 0)));
     g.after = fmt::format(R"(        li      r2, {e}                     # each token's weights, then the token
         dfab    d4, {cd}, r2, out, f32
-        dfab    d5, {cd}, r12, out, f32
+        dfab    d5, {cd}, r12, out, {ty}
         li      r1, {wts}
         dmem    d1, r1, r2, r14, f32
         li      r1, {x}
-        dmem    d3, r1, r12, r14, f32
+        dmem    d3, r1, r12, r14, {ty}
         li      r6, {wrow}
         li      r10, {t}
 tx:     tfmov   d4, d1
@@ -156,14 +176,15 @@ tx:     tfmov   d4, d1
         bne     r10, r0, tx
 )",
                           fmt::arg("e", s.experts), fmt::arg("cd", kColorDispatch), fmt::arg("wts", l.weights_addr),
-                          fmt::arg("x", l.x_addr), fmt::arg("wrow", 4 * s.experts), fmt::arg("t", s.tokens));
+                          fmt::arg("x", l.x_addr), fmt::arg("wrow", 4 * s.experts), fmt::arg("t", s.tokens),
+                          fmt::arg("ty", st.Type()));
     return g;
   }
   g.routes = DynamicRouteConfig(kColorDispatch);
   g.setup = fmt::format(R"(        li      r2, {d1}
-        dfab    d4, {cd}, r2, out, f32      # a packet's body: the token but its last element
+        dfab    d4, {cd}, r2, out, {ty}     # a packet's body: the token but its last element
 )",
-                        fmt::arg("d1", s.d_model - 1), fmt::arg("cd", kColorDispatch));
+                        fmt::arg("d1", s.d_model - 1), fmt::arg("cd", kColorDispatch), fmt::arg("ty", st.Type()));
   g.per_token = fmt::format(R"(        li      r6, {t}
         sub     r6, r6, r10                 # the token's index
         li      r7, {heads}
@@ -176,7 +197,7 @@ dsp:    lw      r1, 0(r11)                  # the token's weight for expert e (0
         send    r6, {cd}
         send    r1, {cd}
         tfmov   d4, d3
-        lw      r2, {last}(r8)
+        {load:<8}r2, {last}(r8)
         send    r2, {cd}, tail
 dspnext:
         addi    r11, r11, 4
@@ -185,7 +206,8 @@ dspnext:
         bne     r3, r0, dsp
 )",
                             fmt::arg("t", s.tokens), fmt::arg("heads", l.heads_addr), fmt::arg("e", s.experts),
-                            fmt::arg("cd", kColorDispatch), fmt::arg("last", 4 * (s.d_model - 1)));
+                            fmt::arg("cd", kColorDispatch), fmt::arg("load", st.es == 4 ? "lw" : "lhu"),
+                            fmt::arg("last", st.es * (s.d_model - 1)));
   g.after = fmt::format(R"(        li      r7, {heads}                 # the end of the tokens, to every expert
         li      r3, {e}
         li      r1, 1 << {tag}
@@ -201,8 +223,8 @@ endtx:  lw      r2, 0(r7)
   return g;
 }
 
-std::string GateSource(const MoeShape& s, const GateLayout& l, int pw, int ph, Dispatch dispatch) {
-  const GateDispatch g = GateDispatchCode(s, l, pw, ph, dispatch);
+std::string GateSource(const MoeShape& s, const Storage& st, const GateLayout& l, int pw, int ph, Dispatch dispatch) {
+  const GateDispatch g = GateDispatchCode(s, st, l, pw, ph, dispatch);
   std::string src = fmt::format("# moe gate tile (0,0): {} experts, top {}, {} tokens of {}\n        .text\nmain:\n",
                                 s.experts, s.top_k, s.tokens, s.d_model);
   src += RouteConfig(kColorTokens, Route(kPortWest, kPortCore));
@@ -212,7 +234,7 @@ std::string GateSource(const MoeShape& s, const GateLayout& l, int pw, int ph, D
         li      r13, {xrow}
         dfab    d0, {ctok}, r12, in, f32    # the tokens, from the west edge
         li      r1, {x}
-        dmem    d1, r1, r12, r14, f32
+        dmem    d1, r1, r12, r14, {ty}{xnote}
         li      r10, {t}
 rx:     tfmov   d1, d0
         dadd    d1, r13
@@ -221,9 +243,9 @@ rx:     tfmov   d1, d0
 {setup}        li      r8, {x}
         li      r9, {wts}
         li      r10, {t}
-tok:    dmem    d3, r8, r12, r14, f32       # token t
+tok:    dmem    d3, r8, r12, r14, {ty}      # token t
         li      r1, {wg}
-        dmem    d1, r1, r12, r14, f32       # the gate's row for expert e
+        dmem    d1, r1, r12, r14, {ty}      # the gate's row for expert e
         li      r2, {logits}
         li      r3, {e}
         li      r4, {xrow}
@@ -295,7 +317,9 @@ wskip:  addi    r11, r11, 4
                      fmt::arg("wg", l.wg_addr), fmt::arg("logits", l.logits_addr), fmt::arg("e", s.experts),
                      fmt::arg("k", s.top_k), fmt::arg("smax", kSaveMax), fmt::arg("ssum", kSaveSum),
                      fmt::arg("wrow", 4 * s.experts), fmt::arg("recip", kReciprocal),
-                     fmt::arg("setup", g.setup), fmt::arg("per_token", g.per_token), fmt::arg("after", g.after));
+                     fmt::arg("setup", g.setup), fmt::arg("per_token", g.per_token), fmt::arg("after", g.after),
+                     fmt::arg("ty", st.Type()),
+                     fmt::arg("xnote", st.es == 4 ? "" : "       # rounded to binary16 as they are stored"));
   return src;
 }
 
@@ -314,7 +338,7 @@ struct ExpertDispatch {
   std::string routes, receive;
 };
 
-ExpertDispatch ExpertDispatchCode(const MoeShape& s, const ExpertTile& t, const ExpertLayout& l,
+ExpertDispatch ExpertDispatchCode(const MoeShape& s, const Storage& st, const ExpertTile& t, const ExpertLayout& l,
                                   const std::vector<Coord>& chain, int pw, int ph, Dispatch dispatch) {
   const Coord me = t.at;
   ExpertDispatch x;
@@ -332,11 +356,11 @@ ExpertDispatch ExpertDispatchCode(const MoeShape& s, const ExpertTile& t, const 
         li      r12, {e}
         li      r11, {d}
         dfab    d0, {cd}, r12, in, f32      # a token's weights
-        dfab    d5, {cd}, r11, in, f32      # the token
+        dfab    d5, {cd}, r11, in, {ty}     # the token
         li      r1, {recs}
         dmem    d1, r1, r12, r14, f32
         addi    r1, r1, {xo}
-        dmem    d2, r1, r11, r14, f32
+        dmem    d2, r1, r11, r14, {ty}
         tfmov   d1, d0
         csrr    r10, cycle
         sw      r10, {st0}(r0)              # the gate's first choice is here
@@ -354,7 +378,8 @@ rxdone: csrr    r10, cycle
 )",
                        fmt::arg("rec", l.rec_bytes), fmt::arg("e", s.experts), fmt::arg("d", s.d_model),
                        fmt::arg("cd", kColorDispatch), fmt::arg("recs", l.rec_addr), fmt::arg("xo", l.x_offset),
-                       fmt::arg("st0", kStampsAddr), fmt::arg("t1", s.tokens - 1), fmt::arg("st1", kStampsAddr + 4));
+                       fmt::arg("st0", kStampsAddr), fmt::arg("t1", s.tokens - 1), fmt::arg("st1", kStampsAddr + 4),
+                       fmt::arg("ty", st.Type()));
     return x;
   }
   // Dynamic: every region router routes the packets (the gate's row, then a column); the first
@@ -375,18 +400,19 @@ rxdone: csrr    r10, cycle
         addi    r4, r4, {recs}
         sw      r3, {wo}(r4)
         addi    r4, r4, {xo}
-        dmem    d2, r4, r11, r14, f32
+        dmem    d2, r4, r11, r14, {ty}
         tfmov   d2, d0
 )",
                                         fmt::arg("rec", l.rec_bytes), fmt::arg("recs", l.rec_addr),
-                                        fmt::arg("wo", 4 * t.expert), fmt::arg("xo", l.x_offset));
+                                        fmt::arg("wo", 4 * t.expert), fmt::arg("xo", l.x_offset),
+                                        fmt::arg("ty", st.Type()));
   src += fmt::format("        li      r14, 1\n        li      r11, {}\n", s.d_model);
   if (leader) {
     if (relays) {
-      src += fmt::format("        dfab    d6, {}, r11, out, f32     # relayed to the expert's other tiles\n",
-                         kColorRelay);
+      src += fmt::format("        dfab    d6, {}, r11, out, {}     # relayed to the expert's other tiles\n",
+                         kColorRelay, st.Type());
     }
-    src += fmt::format(R"(        dfab    d0, {cd}, r11, in, f32      # a packet's token (its tail the last element)
+    src += fmt::format(R"(        dfab    d0, {cd}, r11, in, {ty}     # a packet's token (its tail the last element)
         recv    r1, {cd}                    # a packet's head
         csrr    r10, cycle
         sw      r10, {st0}(r0)              # the first packet (or the end) is here
@@ -401,7 +427,7 @@ rxdone:
         sw      r10, {st1}(r0)
 )",
                        fmt::arg("cd", kColorDispatch), fmt::arg("st0", kStampsAddr), fmt::arg("tag", kHeadTagShift),
-                       fmt::arg("store", store),
+                       fmt::arg("store", store), fmt::arg("ty", st.Type()),
                        fmt::arg("relay", relays ? fmt::format("        send    r2, {0}\n        send    r3, {0}\n"
                                                               "        tfmov   d6, d2\n",
                                                               kColorRelay)
@@ -412,7 +438,7 @@ rxdone:
                                                     : ""),
                        fmt::arg("st1", kStampsAddr + 4));
   } else {
-    src += fmt::format(R"(        dfab    d0, {cr}, r11, in, f32      # a token relayed by the expert's first tile
+    src += fmt::format(R"(        dfab    d0, {cr}, r11, in, {ty}     # a token relayed by the expert's first tile
         recv    r2, {cr}                    # its index, or -1: no more tokens
         csrr    r10, cycle
         sw      r10, {st0}(r0)
@@ -424,18 +450,62 @@ rxdone: csrr    r10, cycle
         sw      r10, {st1}(r0)
 )",
                        fmt::arg("cr", kColorRelay), fmt::arg("st0", kStampsAddr), fmt::arg("store", store),
-                       fmt::arg("st1", kStampsAddr + 4));
+                       fmt::arg("st1", kStampsAddr + 4), fmt::arg("ty", st.Type()));
   }
   return x;
 }
 
-std::string ExpertSource(const MoeShape& s, const ExpertTile& t, const ExpertLayout& l, const std::vector<Coord>& chain,
-                         int pw, int ph, Dispatch dispatch) {
+// The down projection of one token: r1 points at W2, r2 is D, r9 points at the token's partial
+// output and h (the hidden units times the token's weight) is at l.h_addr; one tfmac a unit.
+std::string DownProjection(const Storage& st, const ExpertLayout& l, int hidden) {
+  if (st.es == 4) {
+    return fmt::format(R"(        dmem    d1, r1, r2, r14, f32        # down projection, hidden unit i
+        dmem    d4, r9, r2, r14, f32        # this tile's part of y for the token
+        li      r12, {f}
+        li      r13, {h}
+        li      r5, {row}
+down:   lw      r1, 0(r13)
+        tfmac   d4, d4, d1, r1
+        dadd    d1, r5
+        addi    r13, r13, 4
+        addi    r12, r12, -1
+        bne     r12, r0, down
+)",
+                       fmt::arg("f", hidden), fmt::arg("h", l.h_addr), fmt::arg("row", l.w2_block));
+  }
+  // Binary16: units 2i and 2i + 1 share a block, a row every other half (stride 2).
+  std::string src = fmt::format(R"(        li      r3, 2
+        dmem    d1, r1, r2, r3, f16         # down projection, hidden unit 2i
+        dmem    d4, r9, r2, r14, f32        # this tile's part of y for the token
+        li      r13, {h}
+)",
+                                fmt::arg("h", l.h_addr));
+  if (hidden >= 2) {
+    src += fmt::format(R"(        li      r12, {pairs}
+        li      r5, {next}
+down:   lw      r1, 0(r13)
+        tfmac   d4, d4, d1, r1
+        dadd    d1, r3                      # unit 2i + 1: the high halves
+        lw      r1, 4(r13)
+        tfmac   d4, d4, d1, r1
+        dadd    d1, r5                      # the next block
+        addi    r13, r13, 8
+        addi    r12, r12, -1
+        bne     r12, r0, down
+)",
+                       fmt::arg("pairs", hidden / 2), fmt::arg("next", l.w2_block - 2));
+  }
+  if (hidden % 2 == 1) src += "        lw      r1, 0(r13)\n        tfmac   d4, d4, d1, r1\n";
+  return src;
+}
+
+std::string ExpertSource(const MoeShape& s, const Storage& st, const ExpertTile& t, const ExpertLayout& l,
+                         const std::vector<Coord>& chain, int pw, int ph, Dispatch dispatch) {
   const Coord me = t.at;
   std::string src = fmt::format("# moe tile ({},{}): expert {}, hidden units {}..{}, combine position {}\n"
                                 "        .text\nmain:\n",
                                 me.x, me.y, t.expert, t.hidden0, t.hidden0 + t.hidden - 1, t.position);
-  const ExpertDispatch dispatched = ExpertDispatchCode(s, t, l, chain, pw, ph, dispatch);
+  const ExpertDispatch dispatched = ExpertDispatchCode(s, st, t, l, chain, pw, ph, dispatch);
   src += dispatched.routes;
   const int n = static_cast<int>(chain.size());
   if (t.position > 0) {
@@ -453,11 +523,11 @@ tok:    lw      r11, {wo}(r8)               # this expert's weight for the token
         beq     r11, r0, next
         addi    r1, r8, {xo}
         li      r2, {d}
-        dmem    d3, r1, r2, r14, f32        # x
+        dmem    d3, r1, r2, r14, {ty}       # x
         li      r1, {w1}
-        dmem    d1, r1, r2, r14, f32        # gate projection, hidden unit i
+        dmem    d1, r1, r2, r14, {ty}       # gate projection, hidden unit i
         li      r1, {w3}
-        dmem    d2, r1, r2, r14, f32        # up projection
+        dmem    d2, r1, r2, r14, {ty}       # up projection
         li      r12, {f}
         li      r13, {h}
 hid:    tfdot   r1, d2, d3
@@ -485,18 +555,7 @@ hid:    tfdot   r1, d2, d3
         bne     r12, r0, hid
         li      r1, {w2}
         li      r2, {d}
-        dmem    d1, r1, r2, r14, f32        # down projection, hidden unit i
-        dmem    d4, r9, r2, r14, f32        # this tile's part of y for the token
-        li      r12, {f}
-        li      r13, {h}
-        li      r5, {row}
-down:   lw      r1, 0(r13)
-        tfmac   d4, d4, d1, r1
-        dadd    d1, r5
-        addi    r13, r13, 4
-        addi    r12, r12, -1
-        bne     r12, r0, down
-next:   addi    r8, r8, {rec}
+{down}next:   addi    r8, r8, {rec}
         addi    r9, r9, {yrow}
         addi    r10, r10, -1
         bne     r10, r0, tok
@@ -506,7 +565,8 @@ next:   addi    r8, r8, {rec}
                        fmt::arg("w1", l.w1_addr), fmt::arg("w3", l.w3_addr), fmt::arg("w2", l.w2_addr),
                        fmt::arg("f", t.hidden), fmt::arg("h", l.h_addr), fmt::arg("row", l.row),
                        fmt::arg("sg", kSaveG), fmt::arg("recip", kReciprocal), fmt::arg("rec", l.rec_bytes),
-                       fmt::arg("yrow", 4 * s.d_model));
+                       fmt::arg("yrow", 4 * s.d_model), fmt::arg("ty", st.Type()),
+                       fmt::arg("down", DownProjection(st, l, t.hidden)));
   }
   src += fmt::format(R"(        csrr    r10, cycle
         sw      r10, {st2}(r0)
@@ -528,16 +588,22 @@ next:   addi    r8, r8, {rec}
   return src;
 }
 
-// Rows of `values` (`count` rows of `width` from row `first`) at `addr`, `row_bytes` apart.
-isa::DataSegment Rows(uint32_t addr, const std::vector<float>& values, int first, int count, int width,
-                      uint32_t row_bytes) {
+// Rows of `values` (`count` rows of `width` from row `first`) at `addr`, `es` bytes an element:
+// binary32 words, or binary16 halves (the values are binary16 already). `per_block` rows share
+// each block of `block_bytes`, interleaved: element j of row r is element r % per_block of the
+// block's group j.
+isa::DataSegment Rows(uint32_t addr, const std::vector<float>& values, int first, int count, int width, uint32_t es,
+                      uint32_t block_bytes, uint32_t per_block = 1) {
   isa::DataSegment seg;
   seg.addr = addr;
-  seg.bytes.assign(count > 0 ? row_bytes * (count - 1) + 4 * width : 0, 0);
+  const int blocks = (count + static_cast<int>(per_block) - 1) / static_cast<int>(per_block);
+  seg.bytes.assign(count > 0 ? block_bytes * (blocks - 1) + es * per_block * width : 0, 0);
   for (int r = 0; r < count; ++r) {
+    const uint32_t row = r / per_block * block_bytes + r % per_block * es;
     for (int j = 0; j < width; ++j) {
       const uint32_t b = isa::AsBits(values[static_cast<size_t>(first + r) * width + j]);
-      std::memcpy(&seg.bytes[r * row_bytes + 4 * j], &b, 4);
+      const uint32_t e = es == 4 ? b : isa::F32ToF16(b);
+      std::memcpy(&seg.bytes[row + es * per_block * j], &e, es);
     }
   }
   return seg;
@@ -551,7 +617,7 @@ struct Placement {
   uint32_t expert_bytes, gate_bytes;
 };
 
-Placement Place(const MoeShape& s, int pw, int ph, Dispatch dispatch) {
+Placement Place(const MoeShape& s, const Storage& st, int pw, int ph, Dispatch dispatch) {
   Placement p{pw, ph, Snake(pw, ph), {}, 0, 0, 0};
   const int n = static_cast<int>(p.chain.size());
   for (int e = 0; e < s.experts; ++e) {
@@ -559,8 +625,8 @@ Placement Place(const MoeShape& s, int pw, int ph, Dispatch dispatch) {
     if (p.tiles_per_expert[e] == 0) continue;  // too few tiles: reported by the caller
     p.max_hidden = std::max(p.max_hidden, static_cast<int>(Share(s.d_ff, p.tiles_per_expert[e], 0)));
   }
-  p.expert_bytes = LayoutExpert(s, p.max_hidden).end;
-  p.gate_bytes = LayoutGate(s, dispatch).end;
+  p.expert_bytes = LayoutExpert(s, st, p.max_hidden).end;
+  p.gate_bytes = LayoutGate(s, st, dispatch).end;
   return p;
 }
 
@@ -583,8 +649,8 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
                                             "mapping takes (8192/1000000/4096/4096)",
                                             req.d_model, req.d_ff, req.experts, req.tokens));
   }
-  if (req.dtype != "f32") {
-    throw std::invalid_argument(fmt::format("--dtype: '{}': the moe mapping stores binary32 only", req.dtype));
+  if (req.dtype != "f32" && req.dtype != "f16") {
+    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
   }
   if (req.dispatch != "static" && req.dispatch != "dynamic") {
     throw std::invalid_argument(fmt::format("--dispatch: '{}' is not static or dynamic", req.dispatch));
@@ -598,11 +664,17 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
   const RegionSize asked = RequestedRegion(req, fabric);
   int pw = asked.width, ph = asked.height;
   const MoeShape s{req.d_model, req.d_ff, req.experts, req.top_k, req.tokens};
+  // Binary16 keeps the weights (half the SRAM) and the tokens on the tiles, which the gate rounds
+  // as it stores them: the gate's and the up and gate projections' dot products then have every
+  // operand binary16 and run SimdWidth lanes. The arithmetic stays binary32, and so do the
+  // partial outputs the down projection accumulates (one lane) and the combine adds.
+  const Storage st = req.dtype == "f16" ? Storage{2} : Storage{4};
+  const MoeFormat format{st.es == 2, fabric.simd_width};
   const uint32_t sram = static_cast<uint32_t>(fabric.sram_bytes);
   auto fits = [&](const Placement& p) {
     return static_cast<int>(p.chain.size()) >= s.experts && p.expert_bytes <= sram && p.gate_bytes <= sram;
   };
-  Placement p = Place(s, pw, ph, dispatch);
+  Placement p = Place(s, st, pw, ph, dispatch);
   // --fit: grow the region, the shorter side first, until every expert has a tile and fits.
   while (!fits(p) && req.fit && (pw < fabric.width || ph < fabric.height)) {
     if (pw < fabric.width && (pw <= ph || ph == fabric.height)) {
@@ -610,7 +682,7 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
     } else {
       ++ph;
     }
-    p = Place(s, pw, ph, dispatch);
+    p = Place(s, st, pw, ph, dispatch);
   }
   const std::string hint = req.fit ? "use a larger --mesh" : "use a larger --mesh or --region, or --fit";
   if (static_cast<int>(p.chain.size()) < s.experts) {
@@ -619,26 +691,28 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
                                             s.experts, pw, ph, p.chain.size(), hint));
   }
   if (p.gate_bytes > sram) {
-    const GateLayout g = LayoutGate(s, dispatch);
+    const GateLayout g = LayoutGate(s, st, dispatch);
     throw std::invalid_argument(fmt::format(
-        "moe does not fit: the gate tile (0,0) needs {} bytes of SRAM (tokens {} x {} binary32, rows padded to {} "
-        "bytes: {} bytes; gate weights {} x {}: {} bytes; logits and weights {} bytes) but has {}; use fewer --tokens "
-        "or a smaller --d-model",
-        g.end, s.tokens, s.d_model, g.x_row, g.x_row * s.tokens, s.experts, s.d_model, g.x_row * s.experts,
-        g.end - g.logits_addr, sram));
+        "moe does not fit: the gate tile (0,0) needs {} bytes of SRAM (tokens {} x {} {}, rows padded to {} "
+        "bytes: {} bytes; gate weights {} x {} {}: {} bytes; logits and weights {} bytes) but has {}; use fewer "
+        "--tokens or a smaller --d-model",
+        g.end, s.tokens, s.d_model, st.Name(), g.x_row, g.x_row * s.tokens, s.experts, s.d_model, st.Name(),
+        g.x_row * s.experts, g.end - g.logits_addr, sram));
   }
   if (p.expert_bytes > sram) {
-    const ExpertLayout l = LayoutExpert(s, p.max_hidden);
+    const ExpertLayout l = LayoutExpert(s, st, p.max_hidden);
     throw std::invalid_argument(fmt::format(
         "moe does not fit a {}x{} region: an expert tile needs {} bytes of SRAM (expert weights: {} hidden units x 3 "
-        "projections x {} binary32, rows padded to {} bytes: {} bytes; tokens {} x ({} weights + {}): {} bytes; "
+        "projections x {} {}, rows padded to {} bytes: {} bytes; tokens {} x ({} weights + {} {}): {} bytes; "
         "partial outputs {} x {}: {} bytes; stamps 32 bytes) but has {}; {}",
-        pw, ph, l.end, p.max_hidden, s.d_model, l.row, l.weight_bytes, s.tokens, s.experts, s.d_model, l.token_bytes,
-        s.tokens, s.d_model, l.y_bytes, sram, hint));
+        pw, ph, l.end, p.max_hidden, s.d_model, st.Name(), l.row, l.weight_bytes, s.tokens, s.experts, s.d_model,
+        st.Name(), l.token_bytes, s.tokens, s.d_model, l.y_bytes, sram, hint));
   }
 
-  const MoeInputs in = RandomMoeInputs(s, req.seed);
-  const MoeAnswer answer = MoeReference(s, in, p.tiles_per_expert, p.max_hidden);
+  MoeInputs in = RandomMoeInputs(s, format, req.seed);
+  CheckInputNames(req, {"x"});
+  TakeInput(req, "x", in.x);  // a block's tokens (ffn.norm's output), as the host sends them: binary32
+  const MoeAnswer answer = MoeReference(s, format, in, p.tiles_per_expert, p.max_hidden);
 
   KernelMapping km;
   km.kernel = "moe";
@@ -650,10 +724,11 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
   km.tolerance = answer.tolerance;
   km.phases = {"gate", "dispatch", "experts", "combine"};
   km.stamps_addr = kStampsAddr;
-  km.description = fmt::format("MoE layer, {} tokens of {}, {} SwiGLU experts of {} hidden units, top {}, binary32, "
+  km.description = fmt::format("MoE layer, {} tokens of {}, {} SwiGLU experts of {} hidden units, top {}, {}, "
                                "{} dispatch, on a {}x{} region of the {}x{} mesh",
-                               s.tokens, s.d_model, s.experts, s.d_ff, s.top_k, req.dispatch, pw, ph, fabric.width,
-                               fabric.height);
+                               s.tokens, s.d_model, s.experts, s.d_ff, s.top_k,
+                               st.es == 4 ? "binary32" : "binary16 weights and tokens, binary32 arithmetic",
+                               req.dispatch, pw, ph, fabric.width, fabric.height);
   km.sram_bytes_per_tile = std::max(p.expert_bytes, p.gate_bytes);
 
   assembler::AsmOptions asm_options;
@@ -663,10 +738,10 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
 
   // The gate tile.
   {
-    const GateLayout g = LayoutGate(s, dispatch);
+    const GateLayout g = LayoutGate(s, st, dispatch);
     TileProgram tp{0, 0,
-                   assembler::AssembleText(GateSource(s, g, pw, ph, dispatch), "moe gate tile (0,0)", asm_options)};
-    tp.program.data.push_back(Rows(g.wg_addr, in.gate, 0, s.experts, s.d_model, g.x_row));
+                   assembler::AssembleText(GateSource(s, st, g, pw, ph, dispatch), "moe gate tile (0,0)", asm_options)};
+    tp.program.data.push_back(Rows(g.wg_addr, in.gate, 0, s.experts, s.d_model, st.es, g.x_row));
     tp.program.data.push_back({g.weights_addr, std::vector<uint8_t>(4 * s.experts * s.tokens, 0)});
     if (dispatch == Dispatch::kDynamic) {
       // Per expert, the head of a packet to its first tile (mesh_pkg::dyn_head_t, tag 0).
@@ -690,9 +765,9 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
                          static_cast<int>(Share(s.d_ff, p.tiles_per_expert[e], q)),
                          q,
                          p.tiles_per_expert[e]};
-      const ExpertLayout l = LayoutExpert(s, t.hidden);
+      const ExpertLayout l = LayoutExpert(s, st, t.hidden);
       TileProgram tp{t.at.x, t.at.y,
-                     assembler::AssembleText(ExpertSource(s, t, l, p.chain, pw, ph, dispatch),
+                     assembler::AssembleText(ExpertSource(s, st, t, l, p.chain, pw, ph, dispatch),
                                              fmt::format("moe tile ({},{})", t.at.x, t.at.y), asm_options)};
       // Dynamic dispatch writes only the chosen expert's weight into a token's record: the
       // others must read 0 (static dispatch writes all E).
@@ -701,9 +776,10 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
       }
       tp.program.data.push_back({l.y_addr, std::vector<uint8_t>(l.y_bytes, 0)});
       if (t.hidden > 0) {
-        tp.program.data.push_back(Rows(l.w1_addr, in.w1[e], t.hidden0, t.hidden, s.d_model, l.row));
-        tp.program.data.push_back(Rows(l.w3_addr, in.w3[e], t.hidden0, t.hidden, s.d_model, l.row));
-        tp.program.data.push_back(Rows(l.w2_addr, in.w2[e], t.hidden0, t.hidden, s.d_model, l.row));
+        tp.program.data.push_back(Rows(l.w1_addr, in.w1[e], t.hidden0, t.hidden, s.d_model, st.es, l.row));
+        tp.program.data.push_back(Rows(l.w3_addr, in.w3[e], t.hidden0, t.hidden, s.d_model, st.es, l.row));
+        tp.program.data.push_back(
+            Rows(l.w2_addr, in.w2[e], t.hidden0, t.hidden, s.d_model, st.es, l.w2_block, l.w2_rows));
       }
       km.tiles.push_back(std::move(tp));
       km.stamped_tiles.emplace_back(t.at.x, t.at.y);
@@ -727,12 +803,15 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
   for (float v : in.x) tokens.payloads.push_back(isa::AsBits(v));
   km.inputs.push_back(std::move(tokens));
 
-  // Useful work: the gate's logits and, per token, k experts' three projections.
+  // Useful work: the gate's logits and, per token, k experts' three projections. Binary16 runs
+  // the logits and the gate and up projections at SimdWidth multiply-adds a cycle, the down
+  // projection (into binary32 partial outputs) at one.
+  const double lanes = st.es == 2 ? double(fabric.simd_width) : 1.0;
   const double expert_macs = 3.0 * s.tokens * s.top_k * double(s.d_model) * s.d_ff;
   const double gate_macs = double(s.tokens) * s.experts * s.d_model;
   km.flops = 2.0 * (expert_macs + gate_macs);
-  km.macs_per_tile_cycle = 1;
-  km.compute_bound_cycles = (expert_macs + gate_macs) / (double(pw) * ph);
+  km.compute_bound_cycles = (gate_macs / lanes + expert_macs * (2 / lanes + 1) / 3) / (double(pw) * ph);
+  km.macs_per_tile_cycle = (expert_macs + gate_macs) / (double(pw) * ph) / km.compute_bound_cycles;
   // The tokens come in and y goes out through one edge link each.
   km.io_bound_cycles = double(s.tokens) * s.d_model / fabric.edge_wavelets_per_cycle;
 
@@ -740,10 +819,10 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
   const double mean = double(s.tokens) * s.top_k / s.experts;
   const double imbalance = busiest / mean;
   // The experts' phase can end no sooner than the slowest expert's multiply-adds spread over its
-  // tiles (one a cycle each).
+  // tiles (one a cycle each, or `lanes` in the gate and up projections).
   double slowest_expert = 0;
   for (int e = 0; e < s.experts; ++e) {
-    slowest_expert = std::max(slowest_expert, answer.tokens_per_expert[e] * 3.0 * s.d_model * s.d_ff /
+    slowest_expert = std::max(slowest_expert, answer.tokens_per_expert[e] * (2 / lanes + 1) * s.d_model * s.d_ff /
                                                   p.tiles_per_expert[e]);
   }
   // Words out of the gate, and the most any expert tile takes in: the static broadcast sends every
@@ -761,7 +840,7 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
                    {"experts", s.experts},
                    {"top_k", s.top_k},
                    {"tokens", s.tokens},
-                   {"dtype", "f32"},
+                   {"dtype", req.dtype},
                    {"dispatch", req.dispatch},
                    {"region", fmt::format("{}x{}", pw, ph)},
                    {"seed", req.seed},

@@ -7,7 +7,8 @@
 // its expert's tiles (`request.dispatch`: static or dynamic). Each tile computes its hidden
 // units for the tokens its expert was chosen for, with the weight folded in, and the partial
 // outputs are summed along a snake through the region (the weighted combine), leaving the mesh
-// at an edge as y.
+// at an edge as y. With `request.dtype` f16 the weights and the tokens on the tiles are binary16
+// (the gate rounds the tokens as it stores them), the arithmetic and the partial outputs binary32.
 #pragma once
 
 #include "fabric_config.h"

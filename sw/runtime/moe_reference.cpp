@@ -8,15 +8,23 @@
 
 namespace wafersim::runtime {
 
-MoeInputs RandomMoeInputs(const MoeShape& s, uint64_t seed) {
+namespace {
+
+float ToF16(float v) { return isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); }
+
+}  // namespace
+
+MoeInputs RandomMoeInputs(const MoeShape& s, const MoeFormat& format, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+  // The same draws for either format: binary16 storage rounds the weights once.
+  auto stored = [&](float v) { return format.f16 ? ToF16(v) : v; };
   const size_t d = static_cast<size_t>(s.d_model), f = static_cast<size_t>(s.d_ff);
   MoeInputs in;
   in.x.resize(static_cast<size_t>(s.tokens) * d);
   in.gate.resize(static_cast<size_t>(s.experts) * d);
   for (auto& v : in.x) v = dist(rng);
-  for (auto& v : in.gate) v = dist(rng);
+  for (auto& v : in.gate) v = stored(dist(rng));
   // Projections scaled by 1/sqrt(fan-in), as a trained layer's are, so the hidden units and
   // the output stay near unit size.
   const float in_scale = 1.0f / std::sqrt(float(s.d_model)), out_scale = 1.0f / std::sqrt(float(s.d_ff));
@@ -24,38 +32,50 @@ MoeInputs RandomMoeInputs(const MoeShape& s, uint64_t seed) {
     for (auto* w : {&in.w1, &in.w3, &in.w2}) {
       const float scale = w == &in.w2 ? out_scale : in_scale;
       std::vector<float> m(f * d);
-      for (auto& v : m) v = dist(rng) * scale;
+      for (auto& v : m) v = stored(dist(rng) * scale);
       w->push_back(std::move(m));
     }
   }
   return in;
 }
 
-MoeAnswer MoeReference(const MoeShape& s, const MoeInputs& in, const std::vector<int>& tiles_per_expert,
-                       int max_hidden_per_tile) {
+MoeAnswer MoeReference(const MoeShape& s, const MoeFormat& format, const MoeInputs& in,
+                       const std::vector<int>& tiles_per_expert, int max_hidden_per_tile) {
   const double u = std::ldexp(1.0, -24);
   const size_t d = static_cast<size_t>(s.d_model);
+  // The tokens as the tiles hold them: binary16 storage rounds them once, in the gate tile, and
+  // nothing else on the fabric rounds to binary16 (the weights go in as stored, the products
+  // and sums are binary32), so the binary32 bound below holds against the values as stored.
+  std::vector<float> tokens = in.x;
+  if (format.f16) {
+    for (auto& v : tokens) v = ToF16(v);
+  }
+  const size_t lanes = format.f16 ? static_cast<size_t>(format.lanes) : 1;
   MoeAnswer a;
   a.tokens_per_expert.assign(static_cast<size_t>(s.experts), 0);
   a.y.assign(static_cast<size_t>(s.tokens) * d, 0.0);
   a.tolerance.assign(a.y.size(), 0.0);
   std::vector<double> err(d), magnitude(d);
   for (int t = 0; t < s.tokens; ++t) {
-    const float* x = &in.x[static_cast<size_t>(t) * d];
-    // The gate's logits as the fabric computes them (a chain of fused multiply-adds from +0),
-    // for the choice; in double, with their error bounds, for the weights.
+    const float* x = &tokens[static_cast<size_t>(t) * d];
+    // The gate's logits as the fabric computes them (per lane a chain of fused multiply-adds
+    // from +0, then the lanes added in order), for the choice; in double, with their error
+    // bounds, for the weights. With L lanes a chain is ceil(D/L) + L - 1 roundings, within D's
+    // bound (for D < L the extra lanes add zeros, exactly).
     std::vector<uint32_t> logit_bits(static_cast<size_t>(s.experts));
     std::vector<double> logit(static_cast<size_t>(s.experts)), logit_err(static_cast<size_t>(s.experts));
+    std::vector<uint32_t> acc(lanes);
     for (int e = 0; e < s.experts; ++e) {
       const float* g = &in.gate[static_cast<size_t>(e) * d];
-      uint32_t acc = 0;
+      std::fill(acc.begin(), acc.end(), 0u);
       double sum = 0, mag = 0;
       for (size_t i = 0; i < d; ++i) {
-        acc = isa::FFma(isa::AsBits(g[i]), isa::AsBits(x[i]), acc);
+        acc[i % lanes] = isa::FFma(isa::AsBits(g[i]), isa::AsBits(x[i]), acc[i % lanes]);
         sum += double(g[i]) * double(x[i]);
         mag += std::fabs(double(g[i]) * double(x[i]));
       }
-      logit_bits[e] = acc;
+      logit_bits[e] = acc[0];
+      for (size_t k = 1; k < lanes; ++k) logit_bits[e] = isa::FAdd(logit_bits[e], acc[k]);
       logit[e] = sum;
       logit_err[e] = double(d) * u * mag;
     }

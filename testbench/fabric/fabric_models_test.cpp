@@ -124,6 +124,10 @@ std::vector<Case> Cases() {
   // RTL tiles are on the packets' path and in the relays.
   moe.dispatch = "dynamic";
   v.push_back({"moe, dynamic dispatch, 3 experts, top 2, 2 tokens", 4, 4, moe});
+  // Binary16 weights and tokens: 4-lane products, interleaved down-projection rows.
+  moe.dtype = "f16";
+  moe.d_model = 9;
+  v.push_back({"moe, binary16, dynamic dispatch, d_model 9", 4, 4, moe});
   for (const char* kernel : {"rmsnorm", "silu_mul", "residual"}) {
     runtime::KernelRequest r;
     r.kernel = kernel;

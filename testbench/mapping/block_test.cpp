@@ -393,3 +393,32 @@ TEST_CASE("mappers compute from the activations a request gives, and refuse ones
   g.inputs["q"] = {1};
   CHECK_THROWS_WITH(runtime::FindMapper("gemv").map(g, f), Catch::Contains("gemv takes no input 'q' (its inputs: x)"));
 }
+
+TEST_CASE("a MoE block chains the routed experts between the FFN norm and the residual, in binary16 too",
+          "[mapping][block]") {
+  for (const char* dtype : {"f32", "f16"}) {
+    runtime::BlockOptions o;
+    o.workload = SmallModel(workload::Phase::kDecode);
+    o.workload.model.family = workload::Family::kMoe;
+    o.workload.model.experts = 3;
+    o.workload.model.top_k = 2;
+    o.workload.model.expert_ffn = 8;
+    o.workload.model.hidden = 16;
+    o.workload.model.heads = 2;
+    o.workload.model.kv_heads = 1;
+    o.workload.model.head_dim = 8;
+    o.workload.batch = 2;
+    o.fabric = SmallFabric(6, 5);
+    o.tiles = fabric::TileModel::Fast;
+    o.dtype = dtype;
+    const runtime::BlockResult b = runtime::RunBlock(o, {});
+    INFO(dtype);
+    REQUIRE(b.correct);
+    const auto& moe = Find(b, 0, "moe.router");
+    CHECK(moe.kernel.mapper == "moe");
+    CHECK(moe.kernel.request.dtype == dtype);
+    CHECK(moe.kernel.request.inputs.at("x") == Output(Find(b, 0, "ffn.norm")));
+    CHECK(Find(b, 0, "ffn.residual").kernel.request.inputs.at("r") == Output(moe));
+    CHECK(b.output == Output(Find(b, 0, "ffn.residual")));
+  }
+}

@@ -46,14 +46,17 @@ const uint8_t* SramBanks::LookUp(uint32_t addr) const {
     bytes = pages_[p].get();
   }
   if (!bytes) return nullptr;
-  seen_page_[p % kSeen] = p;
-  seen_bytes_[p % kSeen] = bytes;
+  seen_page_[seen_next_] = p;
+  seen_bytes_[seen_next_] = bytes;
+  seen_next_ = (seen_next_ + 1) % kSeen;
   return bytes + addr % kPageBytes;
 }
 
 uint8_t* SramBanks::Writable(uint32_t addr) {
   const uint32_t p = addr / kPageBytes;
-  if (seen_page_[p % kSeen] == p) return seen_bytes_[p % kSeen] + addr % kPageBytes;
+  for (uint32_t i = 0; i < kSeen; ++i) {
+    if (seen_page_[i] == p) return seen_bytes_[i] + addr % kPageBytes;
+  }
   if (!flat_.empty()) return &flat_[addr];
   if (pages_.empty()) pages_.resize((static_cast<size_t>(cfg_.bytes) + kPageBytes - 1) / kPageBytes);
   auto& page = pages_[addr / kPageBytes];

@@ -88,7 +88,9 @@ class SramBanks {
   /// The byte at `addr`, or nullptr where nothing was ever written (it reads as zero).
   const uint8_t* Readable(uint32_t addr) const {
     const uint32_t p = addr / kPageBytes;
-    if (seen_page_[p % kSeen] == p) return seen_bytes_[p % kSeen] + addr % kPageBytes;
+    for (uint32_t i = 0; i < kSeen; ++i) {
+      if (seen_page_[i] == p) return seen_bytes_[i] + addr % kPageBytes;
+    }
     return LookUp(addr);
   }
   /// Readable through the page table, remembering the page found.
@@ -106,13 +108,14 @@ class SramBanks {
   uint32_t* pipe_data_ = nullptr;     // [slot * banks + bank]: read data due when the slot shows
   uint32_t* rdata_ = nullptr;         // [bank]
   uint64_t grant_ = ~uint64_t{0};     // bit per bank
-  // Pages accesses found, by page index modulo kSeen, so that most accesses skip the page
-  // table, another cache line (a tensor stream reads a page's 256 words in a row, and a step
-  // reads up to three streams): their indices (kNoPage: none) and bytes.
+  // The last pages accesses found, so that most accesses skip the page table, another cache
+  // line (a tensor stream reads a page's 256 words in a row, and a step reads and writes up
+  // to three streams): their indices (kNoPage: none) and bytes, replaced in turn.
   static constexpr uint32_t kNoPage = ~0u;
   static constexpr uint32_t kSeen = 4;
   mutable std::array<uint32_t, kSeen> seen_page_{kNoPage, kNoPage, kNoPage, kNoPage};
   mutable std::array<uint8_t*, kSeen> seen_bytes_{};
+  mutable uint32_t seen_next_ = 0;
   static constexpr int kMaxSlots = 17;                // ReadLatency + 1, latency at most 16
   std::array<uint64_t, kMaxSlots> pipe_banks_{};      // per slot: the banks whose data it holds
   std::unique_ptr<std::mt19937_64> rng_;  // only with refusals: its state is 2.5 KB

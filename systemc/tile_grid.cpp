@@ -120,6 +120,7 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const 
   }
   if (options.threads > 1 && rtl_tiles_ == 0) pool_ = std::make_unique<StepPool>(options.threads);
   listed_.assign(static_cast<size_t>(n), 0);
+  tile_status_.assign(static_cast<size_t>(n), 0);
   skipped_runs_.assign(static_cast<size_t>(n), 0);
   asleep_since_.assign(static_cast<size_t>(n), kAwake);
 }
@@ -180,6 +181,7 @@ RunStatus TileGrid::StepWithoutSystemC() {
       }
       FabricTile& tile = *tiles_[t];
       tile.Evaluate(in, tile_out_next_[static_cast<size_t>(t)]);
+      RecordStatus(t);
       if (fused) tile.Update();
     }
   };
@@ -205,6 +207,7 @@ RunStatus TileGrid::StepWithoutSystemC() {
   }
   tile_out_.swap(tile_out_next_);
   edge_out_.swap(edge_out_next_);
+  status_recorded_ = true;
   const RunStatus status = EndCycle();
   ScheduleNextCycle();
   // A stopped run's statistics count the cycles sleeping tiles sat out.
@@ -221,7 +224,7 @@ void TileGrid::ScheduleNextCycle() {
     next_active_.push_back(t);
   };
   for (const int t : active_) {
-    const bool dormant = tiles_[t]->Dormant();
+    const bool dormant = tile_status_[t] & kDormantBit;
     skipped_runs_[t] = dormant ? static_cast<uint8_t>(std::min(skipped_runs_[t] + 1, 2)) : 0;
     if (skipped_runs_[t] < 2 || Tracing()) list(t);
     const auto& out = tile_out_[static_cast<size_t>(t)];
@@ -239,7 +242,7 @@ void TileGrid::ScheduleNextCycle() {
   for (const int t : active_) {
     if (listed_[t]) continue;
     asleep_since_[t] = cycle_;
-    sleeping_waiters_ += tiles_[t]->LastActivity() != Activity::Halted;
+    sleeping_waiters_ += !(tile_status_[t] & kHaltedBit);
     if (tiles_[t]->Error() != 0 || tiles_[t]->RouterErrorBits() != 0) asleep_with_errors_.push_back(t);
   }
   // The visiting order changes no result (every tile reads last cycle's links only).
@@ -300,11 +303,16 @@ RunStatus TileGrid::EndCycle() {
   if (status_ != RunStatus::Running) return status_;
   ++cycle_;
   bool moved = false, all_halted = true, buffered = false;
+  // Under SystemC the tiles' processes do not record their status: it is read here.
+  if (!status_recorded_) {
+    for (const int i : active_) RecordStatus(i);
+  }
+  status_recorded_ = false;
   for (const int i : active_) {
-    const FabricTile& t = *tiles_[i];
-    moved |= t.Moved();
-    evaluations_ += !t.Skipped();
-    all_halted &= t.LastActivity() == Activity::Halted;
+    const uint8_t s = tile_status_[i];
+    moved |= (s & kMovedBit) != 0;
+    evaluations_ += (s & kEvaluatedBit) != 0;
+    all_halted &= (s & kHaltedBit) != 0;
   }
   all_halted &= sleeping_waiters_ == 0;
   for (const auto& e : edges_) moved |= e->Moved();

@@ -166,6 +166,18 @@ class TileGrid {
   // is off the list until a neighbour or an edge drives its link, and then counts the
   // cycles it sat out. Under SystemC every tile stays listed.
   std::vector<int> active_, next_active_;
+  // Per tile, what the cycle's end asks of the tiles visited (StatusBits), recorded while the
+  // tile is in the cache, right after its Evaluate: the end of the cycle then reads one dense
+  // array instead of calling into every tile object again.
+  enum StatusBits : uint8_t { kMovedBit = 1, kEvaluatedBit = 2, kHaltedBit = 4, kDormantBit = 8 };
+  std::vector<uint8_t> tile_status_;
+  bool status_recorded_ = false;  // this cycle's tile_status_ is filled (the plain loop does it)
+  void RecordStatus(int t) {
+    const FabricTile& tile = *tiles_[t];
+    tile_status_[t] = static_cast<uint8_t>((tile.Moved() ? kMovedBit : 0) | (tile.Skipped() ? 0 : kEvaluatedBit) |
+                                      (tile.LastActivity() == Activity::Halted ? kHaltedBit : 0) |
+                                      (tile.Dormant() ? kDormantBit : 0));
+  }
   std::vector<uint8_t> listed_;        // per tile: on next_active_
   std::vector<uint8_t> skipped_runs_;  // per tile: consecutive skipped cycles (up to 2)
   std::vector<uint64_t> asleep_since_; // per tile: the cycle it went dormant, or kAwake

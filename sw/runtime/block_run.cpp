@@ -37,13 +37,19 @@ std::string NoMapper(int layer, const workload::Kernel& k, const std::string& wh
 // The dataflow of a Llama-style block (GQA attention, a dense SwiGLU FFN or routed experts):
 // which outputs feed kernel `name`'s inputs. Matrix products name their activation "x"
 // (PlanBlock renames it "a" for GEMM); the FFN's residual takes the MoE's output on a MoE layer.
-std::vector<BlockInput> ChainedInputs(const std::string& name, const workload::ModelShape& m, bool moe_layer) {
+std::vector<BlockInput> ChainedInputs(const std::string& name, const workload::ModelShape& m, bool moe_layer,
+                                      bool prefill) {
   const int64_t q = m.heads * m.head_dim, kv = m.kv_heads * m.head_dim;
   // RoPE rotates q and k in place of the projection's columns; without it they come straight.
   const std::string rotated = m.learned_positions ? "attn.qkv_proj" : "attn.rope";
   if (name == "attn.norm") return {{"x", ""}};
   if (name == "attn.qkv_proj") return {{"x", "attn.norm"}};
   if (name == "attn.rope") return {{"x", "attn.qkv_proj", 0, q + kv}};
+  if (name == "attn.attention" && prefill) {
+    // The prompt's queries, keys and values, head-major per sequence.
+    return {{"q", rotated, 0, q, m.heads}, {"k", rotated, q, kv, m.kv_heads},
+            {"v", "attn.qkv_proj", q + kv, kv, m.kv_heads}};
+  }
   if (name == "attn.attention") {
     return {{"q", rotated, 0, q}, {"k_new", rotated, q, kv}, {"v_new", "attn.qkv_proj", q + kv, kv}};
   }
@@ -55,6 +61,29 @@ std::vector<BlockInput> ChainedInputs(const std::string& name, const workload::M
   if (name == "ffn.down") return {{"x", "ffn.silu_mul"}};
   if (name == "ffn.residual") return {{"x", "attn.residual"}, {"r", moe_layer ? "moe.router" : "ffn.down"}};
   return {};
+}
+
+// A row per token ([sequence][position][head][element]) to head-major
+// ([sequence][head][position][element]), and back.
+// `positions` tokens a sequence.
+std::vector<float> Regroup(const std::vector<float>& v, int64_t sequences, int64_t positions, int64_t heads,
+                           bool to_head_major) {
+  const int64_t d = static_cast<int64_t>(v.size()) / (sequences * positions * heads);
+  std::vector<float> out(v.size());
+  for (int64_t s = 0; s < sequences; ++s) {
+    for (int64_t p = 0; p < positions; ++p) {
+      for (int64_t h = 0; h < heads; ++h) {
+        const size_t rows = static_cast<size_t>(((s * positions + p) * heads + h) * d);
+        const size_t heads_first = static_cast<size_t>(((s * heads + h) * positions + p) * d);
+        if (to_head_major) {
+          std::copy_n(&v[rows], d, &out[heads_first]);
+        } else {
+          std::copy_n(&v[heads_first], d, &out[rows]);
+        }
+      }
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -90,7 +119,7 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
           r.tokens = static_cast<int>(w.Tokens());
           r.dtype = o.dtype;
           r.dispatch = o.dispatch;
-          b.inputs = ChainedInputs(k.name, w.model, true);
+          b.inputs = ChainedInputs(k.name, w.model, true, w.phase == workload::Phase::kPrefill);
         }
         plan.push_back(b);
         continue;
@@ -179,7 +208,9 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
           throw std::invalid_argument(
               NoMapper(layer, k, "the shared experts' output is not yet added to the routed experts' in a block"));
         }
-        b.inputs = ChainedInputs(k.name, w.model, w.model.IsMoeLayer(layer));
+        const bool prefill = w.phase == workload::Phase::kPrefill;
+        b.inputs = ChainedInputs(k.name, w.model, w.model.IsMoeLayer(layer), prefill);
+        if (b.mapper == "attention" && prefill) b.output_heads = w.model.heads;
         if (b.inputs.empty()) throw std::invalid_argument(NoMapper(layer, k, "its inputs are not chained in a block"));
         if (b.mapper == "gemm") b.inputs[0].name = "a";
       }
@@ -230,7 +261,7 @@ BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
   if (hooks.estimate) hooks.estimate(est);
 
   BlockResult out;
-  const int64_t tokens = o.workload.Tokens();
+  const int64_t tokens = o.workload.Tokens(), sequences = o.workload.batch;
   {
     std::mt19937_64 rng(o.seed + plan.size());
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -262,7 +293,7 @@ BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
     for (int64_t t = 0; t < tokens; ++t) {
       std::copy_n(&(*from)[static_cast<size_t>(t * width + in.column)], columns, &v[static_cast<size_t>(t * columns)]);
     }
-    return v;
+    return in.heads > 0 ? Regroup(v, sequences, tokens / sequences, in.heads, true) : v;
   };
   const auto t0 = std::chrono::steady_clock::now();
   for (size_t i = 0; i < plan.size(); ++i) {
@@ -296,7 +327,9 @@ BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
     r.bound_cycles = std::max(m.compute_bound_cycles, m.io_bound_cycles);
     r.compute_bound = m.compute_bound_cycles >= m.io_bound_cycles;
     r.result = RunKernel(m, grid, Scheduler::PlainLoop);
-    outputs[k.name].assign(r.result.output.begin(), r.result.output.end());  // binary32 values, exact
+    std::vector<float> y(r.result.output.begin(), r.result.output.end());  // binary32 values, exact
+    if (k.output_heads > 0) y = Regroup(y, sequences, tokens / sequences, k.output_heads, false);
+    outputs[k.name] = std::move(y);
     out.cycles += r.result.cycles;
     out.time_s += r.result.time_s;
     const bool ok = r.result.status == fabric::RunStatus::Done && r.result.correct;

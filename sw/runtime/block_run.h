@@ -29,6 +29,9 @@ struct BlockInput {
   std::string source;  ///< "attn.norm"; empty: the layer's input
   int64_t column = 0;
   int64_t columns = 0;  ///< 0: the whole row
+  /// > 0: the mapper takes this input head-major, sequence by sequence ([sequence][head]
+  /// [position][element], as attention prefill does), the columns being `heads` heads.
+  int64_t heads = 0;
 };
 
 /// One of the block's kernels as the fabric runs it: a mapper and its request, or the reason
@@ -40,6 +43,9 @@ struct BlockKernel {
   std::string mapper;  ///< "gemv"; empty when skipped
   KernelRequest request;
   std::vector<BlockInput> inputs;  ///< filled into request.inputs when the kernel runs
+  /// > 0: the mapper's output is head-major (attention prefill: [sequence][head][position]
+  /// [element], `output_heads` heads); the block turns it into a row per token.
+  int64_t output_heads = 0;
   std::string skipped;
 };
 

@@ -422,3 +422,45 @@ TEST_CASE("a MoE block chains the routed experts between the FFN norm and the re
     CHECK(b.output == Output(Find(b, 0, "ffn.residual")));
   }
 }
+
+TEST_CASE("a prefill block hands attention its queries, keys and values head-major and takes its output back by token",
+          "[mapping][block]") {
+  runtime::BlockOptions o;
+  o.workload = SmallModel(workload::Phase::kPrefill);
+  o.workload.batch = 2;
+  o.workload.prompt = 3;
+  o.fabric = SmallFabric(6, 5);
+  o.tiles = fabric::TileModel::Fast;
+  const runtime::BlockResult b = runtime::RunBlock(o, {});
+  REQUIRE(b.correct);
+  const int64_t S = 2, P = 3, H = 4, KV = 2, d = 18;
+  const auto rope = Output(Find(b, 0, "attn.rope")), qkv = Output(Find(b, 0, "attn.qkv_proj"));
+  const auto& att = Find(b, 0, "attn.attention");
+  // [sequence][position][head][i] in the block, [sequence][head][position][i] for the mapper.
+  auto at_token = [&](const std::vector<float>& rows, int64_t width, int64_t c0, int64_t s, int64_t p, int64_t h,
+                      int64_t i) { return rows[static_cast<size_t>((s * P + p) * width + c0 + h * d + i)]; };
+  auto head_major = [&](const std::vector<float>& v, int64_t heads, int64_t s, int64_t h, int64_t p, int64_t i) {
+    return v[static_cast<size_t>(((s * heads + h) * P + p) * d + i)];
+  };
+  const auto& q = att.kernel.request.inputs.at("q");
+  const auto& k = att.kernel.request.inputs.at("k");
+  const auto& v = att.kernel.request.inputs.at("v");
+  const auto y = Output(att), o_in = Find(b, 0, "attn.o_proj").kernel.request.inputs.at("a");
+  REQUIRE(q.size() == size_t(S * P * H * d));
+  REQUIRE(k.size() == size_t(S * P * KV * d));
+  REQUIRE(o_in.size() == y.size());
+  for (int64_t s = 0; s < S; ++s) {
+    for (int64_t p = 0; p < P; ++p) {
+      for (int64_t i = 0; i < d; ++i) {
+        for (int64_t h = 0; h < H; ++h) {
+          CHECK(head_major(q, H, s, h, p, i) == at_token(rope, (H + KV) * d, 0, s, p, h, i));
+          CHECK(o_in[static_cast<size_t>((s * P + p) * H * d + h * d + i)] == head_major(y, H, s, h, p, i));
+        }
+        for (int64_t h = 0; h < KV; ++h) {
+          CHECK(head_major(k, KV, s, h, p, i) == at_token(rope, (H + KV) * d, H * d, s, p, h, i));
+          CHECK(head_major(v, KV, s, h, p, i) == at_token(qkv, (H + 2 * KV) * d, (H + KV) * d, s, p, h, i));
+        }
+      }
+    }
+  }
+}

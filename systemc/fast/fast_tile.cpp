@@ -105,8 +105,7 @@ void FastTile::Evaluate(const std::array<const LinkBundle*, 4>& in, std::array<L
 
   // The router's inputs: the four links and the core's Local port. An empty router with
   // nothing arriving would not change: it is not stepped (router_idle_).
-  const bool links_quiet = in[0]->Quiet() && in[1]->Quiet() && in[2]->Quiet() && in[3]->Quiet();
-  router_idle_ = router_empty && links_quiet && !c.tx_valid && c.rx_credits == 0 && !c.cfg_valid;
+  router_idle_ = router_empty && links_quiet_ && !c.tx_valid && c.rx_credits == 0 && !c.cfg_valid;
   if (!router_idle_) {
     if (router_empty) router_.Settle(rout_);  // the same outputs; Update needs a Settle
     uint8_t valid = 0;

@@ -28,21 +28,27 @@ constexpr int kMaxChunk = 64;
 
 /// A tile's SRAM: stamps, scratch, one record per (head, own token) = [position, running max,
 /// running sum, pad | q (row padded to 8 words) | O (likewise)], then the K and V chunk
-/// buffers (one bank after q and O) and the chunk's scores.
+/// buffers (one bank after q and O) and the chunk's scores. q, K and V hold `es`-byte
+/// elements (4 binary32, 2 binary16); O, the scores and the running values are binary32.
 struct Layout {
-  uint32_t row_bytes = 0, record_bytes = 0, k = 0, v = 0, s = 0, end = 0;
+  uint32_t es = 4, q_row = 0, o_row = 0, record_bytes = 0, k = 0, v = 0, s = 0, end = 0;
   uint32_t Q(uint32_t rec) const { return rec + 32; }
-  uint32_t O(uint32_t rec) const { return rec + 32 + row_bytes; }
+  uint32_t O(uint32_t rec) const { return rec + 32 + q_row; }
+  const char* Type() const { return es == 4 ? "f32" : "f16"; }  // of q, K and V descriptors
 };
 
-Layout MakeLayout(int64_t records, int chunk, int d) {
+Layout MakeLayout(int64_t records, int chunk, int d, uint32_t es) {
   Layout l;
-  l.row_bytes = Align(4 * static_cast<uint32_t>(d), 32);
-  l.record_bytes = 32 + 2 * l.row_bytes;
-  const uint32_t chunk_bytes = 4 * static_cast<uint32_t>(chunk) * static_cast<uint32_t>(d);
-  l.k = Align(kRecords + static_cast<uint32_t>(records) * l.record_bytes, 32) + 4;
+  l.es = es;
+  l.q_row = Align(es * static_cast<uint32_t>(d), 32);
+  l.o_row = Align(4 * static_cast<uint32_t>(d), 32);
+  l.record_bytes = 32 + l.q_row + l.o_row;
+  const uint32_t chunk_bytes = es * static_cast<uint32_t>(chunk) * static_cast<uint32_t>(d);
+  // K one step's words after q (a binary16 step reads 4 elements, 2 words): a score's two
+  // operands never want the same bank.
+  l.k = Align(kRecords + static_cast<uint32_t>(records) * l.record_bytes, 32) + (es == 4 ? 4 : 8);
   l.v = Align(l.k + chunk_bytes, 32) + 4;
-  l.s = l.v + chunk_bytes;
+  l.s = Align(l.v + chunk_bytes, 4);  // binary16 chunks of an odd d x chunk end mid-word
   l.end = l.s + 4 * static_cast<uint32_t>(chunk);
   return l;
 }
@@ -73,9 +79,9 @@ std::string RowBody(const TilePlan& t, int g) {
 ne{g}:   li      r3, 1
         li      r4, {d}
         li      r5, {kb}
-        dmem    d3, r5, r4, r3, f32
+        dmem    d3, r5, r4, r3, {ty}
         addi    r5, r8, 32
-        dmem    d2, r5, r4, r3, f32
+        dmem    d2, r5, r4, r3, {ty}
         li      r7, {sb}
         li      r6, {db}
         mv      r13, r12
@@ -119,7 +125,7 @@ ex{g}:   lw      r1, 0(r13)
         dmem    d5, r5, r4, r3, f32
         tfmuls  d5, d5, r11
         li      r5, {vb}
-        dmem    d6, r5, r4, r3, f32
+        dmem    d6, r5, r4, r3, {ty}
         li      r6, {db}
         li      r13, {sb}
         mv      r11, r12
@@ -131,8 +137,9 @@ pv{g}:   lw      r14, 0(r13)
         bne     r11, r0, pv{g}
 )",
                      fmt::arg("g", g), fmt::arg("k0", kK0), fmt::arg("nk", kNk), fmt::arg("d", t.d),
-                     fmt::arg("kb", l.k), fmt::arg("vb", l.v), fmt::arg("sb", l.s), fmt::arg("db", 4 * t.d),
-                     fmt::arg("scale", t.scale_bits), fmt::arg("alpha", kAlpha), fmt::arg("oo", 32 + l.row_bytes));
+                     fmt::arg("kb", l.k), fmt::arg("vb", l.v), fmt::arg("sb", l.s), fmt::arg("db", l.es * t.d),
+                     fmt::arg("scale", t.scale_bits), fmt::arg("alpha", kAlpha), fmt::arg("oo", 32 + l.q_row),
+                     fmt::arg("ty", l.Type()));
 }
 
 std::string TileSource(const TilePlan& t) {
@@ -161,12 +168,12 @@ nk{g}:   sw      r11, {nk}(r0)
         li      r3, 1
         li      r4, {d}
         mul     r4, r4, r11
-        dfab    d1, {color}, r4, in, f32
+        dfab    d1, {color}, r4, in, {ty}
         li      r5, {kb}
-        dmem    d3, r5, r4, r3, f32
+        dmem    d3, r5, r4, r3, {ty}
         tfmov   d3, d1
         li      r5, {vb}
-        dmem    d3, r5, r4, r3, f32
+        dmem    d3, r5, r4, r3, {ty}
         tfmov   d3, d1
         csrr    r14, cycle
         sub     r14, r14, r13
@@ -177,7 +184,7 @@ nk{g}:   sw      r11, {nk}(r0)
                      fmt::arg("g", g), fmt::arg("k0", kK0), fmt::arg("chunks", chunks), fmt::arg("left", kChunksLeft),
                      fmt::arg("prompt", t.prompt), fmt::arg("chunk", t.chunk), fmt::arg("nk", kNk),
                      fmt::arg("d", t.d), fmt::arg("color", kColorKv), fmt::arg("kb", l.k), fmt::arg("vb", l.v),
-                     fmt::arg("recv", kRecv));
+                     fmt::arg("recv", kRecv), fmt::arg("ty", l.Type()));
     if (records_per_group > 0) {
       s += fmt::format("        li      r8, {}\n        li      r9, {}\n",
                        kRecords + static_cast<uint32_t>(g * records_per_group) * l.record_bytes, records_per_group);
@@ -214,13 +221,17 @@ nl:     lw      r12, 8(r8)
         bne     r9, r0, nl
 )",
                      fmt::arg("rec", kRecords), fmt::arg("records", records), fmt::arg("d", t.d),
-                     fmt::arg("oo", 32 + l.row_bytes), fmt::arg("rb", l.record_bytes),
+                     fmt::arg("oo", 32 + l.q_row), fmt::arg("rb", l.record_bytes),
                      fmt::arg("recip", kReciprocalR12));
   }
   s += fmt::format("        csrr    r10, cycle\n        sw      r10, {}(r0)\n        halt\n", kStampsAddr + 8);
   if (records > 0) s += "        .include \"exp_f32.s\"\n";
   return s;
 }
+
+// An element as SRAM and the fabric carry it: a binary32 word, or a binary16 half (the value
+// is already binary16, so the conversion is exact).
+uint32_t Element(float v, uint32_t es) { return es == 4 ? isa::AsBits(v) : isa::F32ToF16(isa::AsBits(v)); }
 
 // The snake: token p of a group goes to tile p mod n of its band in even rounds and to
 // n - 1 - (p mod n) in odd ones, so early (cheap) and late (costly) tokens mix on every tile.
@@ -234,7 +245,7 @@ struct Plan {
 };
 
 // The largest chunk (up to kMaxChunk keys) with which the fullest tile fits; chunk 0 if none.
-Plan MakePlan(int64_t groups, int hpg, int64_t prompt, int d, int width, int height, uint32_t sram) {
+Plan MakePlan(int64_t groups, int hpg, int64_t prompt, int d, uint32_t es, int width, int height, uint32_t sram) {
   Plan p;
   p.bands = MakeBands(groups, height);
   for (const Band& b : p.bands) {
@@ -243,7 +254,7 @@ Plan MakePlan(int64_t groups, int hpg, int64_t prompt, int d, int width, int hei
   }
   const int64_t records = p.max_own * hpg * p.max_groups;
   for (int c = static_cast<int>(std::min<int64_t>(prompt, kMaxChunk)); c >= 1; --c) {
-    p.worst = MakeLayout(records, c, d);
+    p.worst = MakeLayout(records, c, d, es);
     if (p.worst.end <= sram && int64_t{c} * d <= 65535) {
       p.chunk = c;
       return p;
@@ -259,23 +270,27 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
   if (req.prompt < 1 || req.prompt > 1'000'000) {
     throw std::invalid_argument(fmt::format("--prompt: {} must be in 1..1,000,000", req.prompt));
   }
-  if (req.dtype != "f32") {
-    throw std::invalid_argument(fmt::format("--dtype: attention prefill takes f32 only, not '{}'", req.dtype));
+  if (req.dtype != "f32" && req.dtype != "f16") {
+    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
   }
+  // Binary16 keeps q, K and V (less SRAM per record and per chunk) and leaves the arithmetic
+  // binary32; q and K both binary16 let a score's tfdot run SimdWidth lanes.
+  const uint32_t es = req.dtype == "f32" ? 4 : 2;
+  const char* type_name = es == 4 ? "binary32" : "binary16";
   const RegionSize asked = RequestedRegion(req, fabric);
   int pw = asked.width, ph = asked.height;
   const int d = req.head_dim, hpg = req.heads / kv_heads;
   const int64_t groups = int64_t{req.batch} * kv_heads, prompt = req.prompt;
   const uint32_t sram = static_cast<uint32_t>(fabric.sram_bytes);
 
-  Plan plan = MakePlan(groups, hpg, prompt, d, pw, ph, sram);
+  Plan plan = MakePlan(groups, hpg, prompt, d, es, pw, ph, sram);
   while (plan.chunk == 0 && req.fit && (pw < fabric.width || ph < fabric.height)) {
     if (pw < fabric.width) {
       pw = std::min(fabric.width, 2 * pw);
     } else {
       ph = std::min(fabric.height, 2 * ph);
     }
-    plan = MakePlan(groups, hpg, prompt, d, pw, ph, sram);
+    plan = MakePlan(groups, hpg, prompt, d, es, pw, ph, sram);
   }
   if (plan.chunk == 0) {
     const Layout& w = plan.worst;  // with chunks of one key
@@ -283,10 +298,10 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
     throw std::invalid_argument(fmt::format(
         "attention prefill (batch {}, {} heads, {} kv heads, prompt {}, head dim {}) does not fit a {}x{} region: a "
         "tile needs {} bytes of SRAM (queries, running sums and outputs of {} tokens x {} heads: {} bytes; K and V "
-        "chunks of one key with its score: {} bytes; stamps and scratch {} bytes) but has {}; use a larger --mesh or "
-        "--region, or --fit",
+        "chunks of one key with its score: {} bytes; stamps and scratch {} bytes; q, K and V in {}) but has {}; use "
+        "a larger --mesh or --region, or --fit",
         req.batch, req.heads, kv_heads, prompt, d, pw, ph, w.end, plan.max_own, hpg * plan.max_groups,
-        records * w.record_bytes, w.end - kRecords - records * w.record_bytes, kRecords, sram));
+        records * w.record_bytes, w.end - kRecords - records * w.record_bytes, kRecords, type_name, sram));
   }
   const Layout& w = plan.worst;
 
@@ -300,21 +315,32 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
   km.stamps_addr = kStampsAddr;
   km.sram_bytes_per_tile = w.end;
   km.description = fmt::format(
-      "attention prefill: batch {}, {} heads ({} kv heads) x {}, causal over a prompt of {}, binary32; K and V in "
+      "attention prefill: batch {}, {} heads ({} kv heads) x {}, causal over a prompt of {}, {}; K and V in "
       "chunks of {} along each row of {}; on a {}x{} region of the {}x{} mesh",
-      req.batch, req.heads, kv_heads, d, prompt, plan.chunk,
+      req.batch, req.heads, kv_heads, d, prompt, es == 4 ? "binary32" : "binary16 q, K and V, binary32 arithmetic",
+      plan.chunk,
       plan.bands[0].groups > 1 ? fmt::format("one-row bands of up to {} groups", plan.max_groups)
                                : fmt::format("a band of {} rows per group", plan.bands[0].rows),
       pw, ph, fabric.width, fabric.height);
 
-  // The inputs, from the seed: Q in [-4, 4) so the softmax is far from uniform, K and V in [-1, 1).
+  // The inputs, from the seed: Q in [-4, 4) so the softmax is far from uniform, K and V in
+  // [-1, 1), as stored (binary16 storage: the reference uses the rounded values).
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
+  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
   std::vector<float> q(static_cast<size_t>(int64_t{req.batch} * req.heads * prompt * d));
   std::vector<float> kc(static_cast<size_t>(groups * prompt * d)), vc(kc.size());
   for (auto& v : q) v = 4.0f * unit(rng);
   for (auto& v : kc) v = unit(rng);
   for (auto& v : vc) v = unit(rng);
+  // A block gives them from the projections before (head-major, sequence by sequence).
+  CheckInputNames(req, {"q", "k", "v"});
+  TakeInput(req, "q", q);
+  TakeInput(req, "k", kc);
+  TakeInput(req, "v", vc);
+  for (auto* values : {&q, &kc, &vc}) {
+    for (auto& v : *values) v = stored(v);
+  }
   auto kat = [&](int64_t g, int64_t t) { return &kc[static_cast<size_t>((g * prompt + t) * d)]; };
   auto vat = [&](int64_t g, int64_t t) { return &vc[static_cast<size_t>((g * prompt + t) * d)]; };
   auto qat = [&](int64_t bi, int64_t h, int64_t p) {
@@ -327,6 +353,10 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
   // roundings each of the running maxima's steps (together at most m - min s) and of
   // |s_t - m|; so eta_t <= (1 + expm1(e_s + 3u (|s_t - m| + m - min s + 4 e_max))) (1 + kExpF32)^nch - 1.
   // The sums take at most p + 1 + 2 nch roundings (the chunk sums, the products by alpha).
+  // Binary16 storage: a score's 4 lanes are at most ceil(d/4) + 2 roundings deep (the products
+  // are exact, 11 x 11 bits, and an empty lane adds exactly), never more than d, so e_s holds;
+  // nothing the fabric writes is rounded to binary16 (q, K and V arrive as binary16 and are
+  // copied, not converted), so the bound is binary32's against the inputs as stored.
   const double scale = 1.0 / std::sqrt(double(d));
   const float scale_f = static_cast<float>(scale);
   km.reference.assign(km.output_size, 0.0);
@@ -378,7 +408,7 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
         const auto& tokens = own[static_cast<size_t>(int64_t{r - band.row0} * pw + c)];
         const int64_t n = static_cast<int64_t>(tokens.size());
         TilePlan tp{c, r, pw, band, hpg, d, prompt, n, plan.chunk,
-                    MakeLayout(n * hpg * band.groups, plan.chunk, d), scale_bits};
+                    MakeLayout(n * hpg * band.groups, plan.chunk, d, es), scale_bits};
         const Layout& l = tp.l;
         const std::string name = fmt::format("attention prefill tile ({},{})", c, r);
         TileProgram prog{c, r, {}};
@@ -401,7 +431,11 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
               const uint32_t pos = static_cast<uint32_t>(p), neg_inf = isa::kNegInf;
               std::memcpy(at, &pos, 4);
               std::memcpy(at + 4, &neg_inf, 4);
-              std::memcpy(at + 32, qat(bi, kvh * hpg + j, p), 4 * static_cast<size_t>(d));
+              const float* qp = qat(bi, kvh * hpg + j, p);
+              for (int i = 0; i < d; ++i) {
+                const uint32_t e = Element(qp[i], es);
+                std::memcpy(at + 32 + int64_t{es} * i, &e, es);
+              }
               km.sram_outputs.push_back({c, r, l.O(rec),
                                          static_cast<size_t>(((bi * req.heads + kvh * hpg + j) * prompt + p) * d),
                                          static_cast<size_t>(d)});
@@ -422,7 +456,7 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
           for (int which = 0; which < 2; ++which) {
             for (int64_t t = k0; t < k0 + nk; ++t) {
               const float* row = which == 0 ? kat(g, t) : vat(g, t);
-              for (int i = 0; i < d; ++i) in.payloads.push_back(isa::AsBits(row[i]));
+              for (int i = 0; i < d; ++i) in.payloads.push_back(Element(row[i], es));
             }
           }
         }
@@ -433,13 +467,15 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
   }
 
   // Q K^T and P V over the causal triangle: each of the prompt's rows sees its position + 1 keys.
+  // Q K^T runs SimdWidth lanes with binary16 operands; P V one (its O accumulator is binary32).
   km.flops = 4.0 * double(req.batch) * req.heads * d * (double(prompt) * double(prompt + 1) / 2);
-  km.macs_per_tile_cycle = 1;
-  km.compute_bound_cycles = km.flops / 2 / (double(pw) * ph);
+  const double qk_lanes = es == 4 ? 1.0 : double(fabric.simd_width);
+  km.compute_bound_cycles = km.flops / 4 / (double(pw) * ph) * (1 / qk_lanes + 1);
+  km.macs_per_tile_cycle = km.flops / 2 / (double(pw) * ph) / km.compute_bound_cycles;
   km.io_bound_cycles = io_words / fabric.edge_wavelets_per_cycle;
-  km.parameters = {{"phase", "prefill"},  {"batch", req.batch},   {"heads", req.heads},
-                   {"kv_heads", kv_heads}, {"head_dim", d},       {"prompt", prompt},
-                   {"chunk", plan.chunk},  {"dtype", "f32"},      {"region", fmt::format("{}x{}", pw, ph)},
+  km.parameters = {{"phase", "prefill"},  {"batch", req.batch},  {"heads", req.heads},
+                   {"kv_heads", kv_heads}, {"head_dim", d},      {"prompt", prompt},
+                   {"chunk", plan.chunk},  {"dtype", req.dtype}, {"region", fmt::format("{}x{}", pw, ph)},
                    {"seed", req.seed}};
   return km;
 }

@@ -163,9 +163,9 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
           r.heads = static_cast<int>(k.heads);
           r.kv_heads = static_cast<int>(k.kv_heads);
           r.head_dim = static_cast<int>(k.qk_dim);
+          r.dtype = o.dtype;  // binary16 q, K and V (decode: the KV cache) with --dtype f16
           if (r.phase == "decode") {
             r.context = static_cast<int>(k.kv_len - 1);  // the mapper adds the new token
-            r.dtype = o.dtype;                             // a binary16 KV cache with --dtype f16
           } else {
             r.prompt = static_cast<int>(k.q_len);
           }

@@ -106,6 +106,10 @@ std::vector<Case> Cases() {
   att.heads = 2;
   att.kv_heads = 1;
   v.push_back({"attention prefill, 2 heads, prompt 12", 3, 3, att});
+  att.dtype = "f16";
+  att.head_dim = 9;
+  v.push_back({"attention prefill, binary16, head dim 9, prompt 12", 3, 3, att});
+  att.dtype = "f32";
   runtime::KernelRequest gemm;
   gemm.kernel = "gemm";
   gemm.m = 13;

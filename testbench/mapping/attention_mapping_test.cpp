@@ -3,13 +3,18 @@
 // tokens, a region inside the mesh; the new token's K and V are in the root's cache after the
 // run. With --dtype f16 decode keeps q, K and V in binary16 (half the SRAM a cached token
 // takes) and is right for the same kinds of shapes. Prefill is right for the same kinds of
-// shapes and for several K/V chunks. For both: the tolerance is tight enough to catch an
+// shapes and for several K/V chunks, and with --dtype f16 (binary16 q, K and V) too, on fast
+// tiles in as many cycles as on RTL. For both: the tolerance is tight enough to catch an
 // error, the SRAM check, --fit and bad input.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <cmath>
+#include <cstring>
 
 #include "fabric/fabric_harness.h"
+#include "isa/fp.h"
+#include "isa/isa.h"
 #include "runtime/attention_mapper.h"
 #include "runtime/kernel_run.h"
 
@@ -43,8 +48,20 @@ runtime::KernelRequest Prefill(int batch, int heads, int kv_heads, int head_dim,
   return req;
 }
 
+runtime::KernelRequest PrefillF16(int batch, int heads, int kv_heads, int head_dim, int prompt) {
+  auto req = Prefill(batch, heads, kv_heads, head_dim, prompt);
+  req.dtype = "f16";
+  return req;
+}
+
 runtime::KernelResult Run(const runtime::KernelMapping& mapping, const fabric::FabricConfig& config) {
   fabric::TileGrid grid(config);
+  return runtime::RunKernel(mapping, grid, runtime::Scheduler::PlainLoop);
+}
+
+runtime::KernelResult RunOn(const runtime::KernelMapping& mapping, const fabric::FabricConfig& config,
+                            fabric::TileModel model) {
+  fabric::TileGrid grid(config, fabric::RunOptions{}, fabric::TileModels::All(model));
   return runtime::RunKernel(mapping, grid, runtime::Scheduler::PlainLoop);
 }
 
@@ -386,4 +403,170 @@ TEST_CASE("attention prefill that does not fit says so, and --fit takes a larger
   const auto r = Run(mapping, config);
   INFO(r.stop_reason << "; " << r.check);
   CHECK(r.correct);
+}
+
+TEST_CASE("attention prefill with binary16 q, K and V on RTL tiles is right", "[mapping][attention][f16]") {
+  struct Case {
+    int batch, heads, kv_heads, head_dim, prompt, w, h;
+    const char* what;
+  };
+  for (const Case c : {Case{1, 1, 1, 8, 1, 1, 1, "one token on one tile"},
+                       Case{1, 4, 2, 13, 11, 2, 2, "grouped-query, odd head dim: a 4-lane tail of one"},
+                       Case{2, 4, 2, 13, 9, 3, 2, "four groups on two rows, odd head dim"},
+                       Case{1, 8, 2, 6, 14, 3, 4, "grouped-query: two bands of two rows, head dim below 8"},
+                       Case{1, 2, 2, 7, 3, 4, 1, "fewer tokens than tiles"}}) {
+    INFO(c.what);
+    const auto config = SmallFabric(c.w, c.h);
+    const auto mapping =
+        runtime::MapAttention(PrefillF16(c.batch, c.heads, c.kv_heads, c.head_dim, c.prompt), config);
+    CHECK(mapping.parameters["dtype"] == "f16");
+    const auto r = Run(mapping, config);
+    INFO(r.stop_reason << "; " << r.check);
+    CHECK(r.status == fabric::RunStatus::Done);
+    CHECK(r.correct);
+    CHECK(r.received == size_t(c.batch * c.heads * c.prompt * c.head_dim));
+    REQUIRE(r.phases.size() == 3);
+    CHECK(r.phases[1].max_cycles > 0);  // compute
+  }
+}
+
+TEST_CASE("attention prefill's binary16 q, K and V are halves, and only binary16 reads of them pass",
+          "[mapping][attention][f16]") {
+  const auto config = SmallFabric(2, 2);
+  const auto f32 = runtime::MapAttention(Prefill(1, 2, 1, 16, 12), config);
+  auto f16 = runtime::MapAttention(PrefillF16(1, 2, 1, 16, 12), config);
+  CHECK(f16.description.find("binary16 q, K and V, binary32 arithmetic") != std::string::npos);
+  CHECK(f16.sram_bytes_per_tile < f32.sram_bytes_per_tile);
+  // The same seed: every K and V wavelet is the binary32 one rounded to binary16, in the low half.
+  REQUIRE(f16.inputs.size() == f32.inputs.size());
+  size_t wavelets = 0, not_half = 0;
+  for (size_t i = 0; i < f16.inputs.size(); ++i) {
+    REQUIRE(f16.inputs[i].payloads.size() == f32.inputs[i].payloads.size());
+    for (size_t j = 0; j < f16.inputs[i].payloads.size(); ++j, ++wavelets) {
+      if (f16.inputs[i].payloads[j] != isa::F32ToF16(f32.inputs[i].payloads[j])) ++not_half;
+    }
+  }
+  CHECK(wavelets == 2 * 2 * 12 * 16);  // each of the band's two rows takes 12 keys and 12 values
+  CHECK(not_half == 0);
+  // Each record's q likewise, two halves to a word: records of [32 bytes | q | O] are 32 + 64
+  // + 64 bytes in binary32 and 32 + 32 + 64 in binary16 (q's 16 halves take one padded row).
+  REQUIRE(f16.tiles.size() == f32.tiles.size());
+  size_t elements = 0, q_not_half = 0;
+  for (size_t t = 0; t < f16.tiles.size(); ++t) {
+    REQUIRE(f16.tiles[t].program.data.size() == 1);
+    const auto& b32 = f32.tiles[t].program.data[0].bytes;
+    const auto& b16 = f16.tiles[t].program.data[0].bytes;
+    REQUIRE(b32.size() / 160 == b16.size() / 128);
+    for (size_t rec = 0; rec < b16.size() / 128; ++rec) {
+      for (size_t i = 0; i < 16; ++i, ++elements) {
+        uint32_t w = 0;
+        uint16_t h = 0;
+        std::memcpy(&w, &b32[rec * 160 + 32 + 4 * i], 4);
+        std::memcpy(&h, &b16[rec * 128 + 32 + 2 * i], 2);
+        if (h != isa::F32ToF16(w)) ++q_not_half;
+      }
+    }
+  }
+  CHECK(elements == 2 * 12 * 16);
+  CHECK(q_not_half == 0);
+  // The reference takes the inputs as stored, and the tolerance stays binary32's: the
+  // binary32 inputs' answer is outside it (a run on unrounded data could not pass).
+  double largest_ref = 0, largest_tol = 0;
+  size_t outside = 0;
+  for (size_t i = 0; i < f16.reference.size(); ++i) {
+    largest_ref = std::max(largest_ref, std::fabs(f16.reference[i]));
+    largest_tol = std::max(largest_tol, f16.tolerance[i]);
+    if (std::fabs(f32.reference[i] - f16.reference[i]) > f16.tolerance[i]) ++outside;
+  }
+  CHECK(largest_tol < 1e-4 * largest_ref);
+  CHECK(outside > f16.reference.size() / 2);
+  auto r = Run(f16, config);
+  INFO(r.stop_reason << "; " << r.check);
+  CHECK(r.correct);
+  CHECK(r.max_abs_err > 0);
+  // The same programs with every descriptor's f16 flag cleared read the halves as binary32
+  // words: the run fails.
+  size_t cleared = 0;
+  for (auto& tile : f16.tiles) {
+    for (uint32_t& word : tile.program.code) {
+      const uint32_t op = word >> 26;
+      const uint32_t flag = op == isa::kOpDmem ? isa::kFlagF16Mem : op == isa::kOpDfab ? isa::kFlagF16Fab : 0;
+      if ((word & flag) != 0) {
+        word &= ~flag;
+        ++cleared;
+      }
+    }
+  }
+  CHECK(cleared > 0);
+  r = Run(f16, config);
+  CHECK_FALSE(r.correct);
+}
+
+TEST_CASE("attention prefill with binary16 gives the same cycles on fast tiles as on RTL",
+          "[mapping][attention][f16]") {
+  const auto config = SmallFabric(2, 2);
+  const auto mapping = runtime::MapAttention(PrefillF16(1, 4, 2, 13, 11), config);
+  const auto rtl = Run(mapping, config);
+  const auto fast = RunOn(mapping, config, fabric::TileModel::Fast);
+  INFO(rtl.check << "; " << fast.check);
+  CHECK(rtl.correct);
+  CHECK(fast.correct);
+  CHECK(fast.cycles == rtl.cycles);
+  REQUIRE(fast.phases.size() == rtl.phases.size());
+  for (size_t i = 0; i < rtl.phases.size(); ++i) CHECK(fast.phases[i].max_cycles == rtl.phases[i].max_cycles);
+  CHECK(fast.output == rtl.output);
+}
+
+TEST_CASE("attention prefill with binary16 fits more tokens a tile, and says when it does not",
+          "[mapping][attention][f16]") {
+  const auto run_config = SmallFabric(2, 1);
+  fabric::FabricConfig map_config = run_config;
+  map_config.sram_bytes = 2048;
+  // 12 records of head dim 16 on one tile: 160 bytes each in binary32 (1,920), 128 in binary16
+  // (1,536, with room for chunks of 5 keys).
+  auto req = Prefill(1, 1, 1, 16, 12);
+  req.region_width = req.region_height = 1;
+  try {
+    runtime::MapAttention(req, map_config);
+    FAIL("12 binary32 records of 160 bytes and a chunk on one tile should not fit 2,048 bytes");
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    CHECK(what.find("outputs of 12 tokens x 1 heads: 1920 bytes") != std::string::npos);
+    CHECK(what.find("q, K and V in binary32") != std::string::npos);
+  }
+  req.dtype = "f16";
+  const auto mapping = runtime::MapAttention(req, map_config);
+  CHECK(mapping.region_width * mapping.region_height == 1);
+  CHECK(mapping.parameters["chunk"] == 5);
+  CHECK(mapping.sram_bytes_per_tile <= uint32_t(map_config.sram_bytes));
+  const auto r = Run(mapping, run_config);
+  INFO(r.stop_reason << "; " << r.check);
+  CHECK(r.correct);
+
+  // 16 records do not fit in binary16 either: the message counts binary16 records.
+  req.prompt = 16;
+  try {
+    runtime::MapAttention(req, map_config);
+    FAIL("16 binary16 records of 128 bytes and a chunk on one tile should not fit 2,048 bytes");
+  } catch (const std::invalid_argument& e) {
+    const std::string what = e.what();
+    CHECK(what.find("does not fit a 1x1 region") != std::string::npos);
+    CHECK(what.find("outputs of 16 tokens x 1 heads: 2048 bytes") != std::string::npos);
+    CHECK(what.find("q, K and V in binary16") != std::string::npos);
+  }
+  req.fit = true;
+  const auto fitted = runtime::MapAttention(req, map_config);
+  CHECK(fitted.region_width == 2);
+  CHECK(fitted.sram_bytes_per_tile <= uint32_t(map_config.sram_bytes));
+}
+
+TEST_CASE("attention prefill takes f32 or f16", "[mapping][attention][f16]") {
+  auto req = Prefill(1, 4, 2, 8, 4);
+  req.dtype = "bf16";
+  try {
+    runtime::MapAttention(req, SmallFabric(2, 2));
+    FAIL("accepted --dtype bf16");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()) == "--dtype: 'bf16' is not f32 or f16");
+  }
 }

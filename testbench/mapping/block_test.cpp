@@ -262,24 +262,27 @@ TEST_CASE("a block's MoE layer takes the dispatch asked for", "[mapping][block]"
   CHECK(dispatch() == "dynamic");
 }
 
-TEST_CASE("a decode block with --dtype f16 keeps its KV cache in binary16 and stays correct", "[mapping][block]") {
-  runtime::BlockOptions o;
-  o.workload = SmallModel(workload::Phase::kDecode);
-  o.fabric = SmallFabric(6, 5);
-  o.tiles = fabric::TileModel::Fast;
-  o.dtype = "f16";
-  const runtime::BlockResult b = runtime::RunBlock(o, {});
-  CHECK(b.correct);
-  bool saw_attention = false;
-  for (const auto& k : b.kernels) {
-    INFO(k.kernel.name << ": " << k.result.check);
-    CHECK(k.result.correct);
-    if (k.kernel.mapper != "attention") continue;
-    saw_attention = true;
-    CHECK(k.kernel.request.dtype == "f16");
-    CHECK(k.description.find("binary16") != std::string::npos);
+TEST_CASE("a block with --dtype f16 keeps attention's q, K and V in binary16 and stays correct", "[mapping][block]") {
+  for (const auto phase : {workload::Phase::kDecode, workload::Phase::kPrefill}) {
+    INFO(workload::PhaseName(phase));
+    runtime::BlockOptions o;
+    o.workload = SmallModel(phase);
+    o.fabric = SmallFabric(6, 5);
+    o.tiles = fabric::TileModel::Fast;
+    o.dtype = "f16";
+    const runtime::BlockResult b = runtime::RunBlock(o, {});
+    CHECK(b.correct);
+    bool saw_attention = false;
+    for (const auto& k : b.kernels) {
+      INFO(k.kernel.name << ": " << k.result.check);
+      CHECK(k.result.correct);
+      if (k.kernel.mapper != "attention") continue;
+      saw_attention = true;
+      CHECK(k.kernel.request.dtype == "f16");
+      CHECK(k.description.find("binary16") != std::string::npos);
+    }
+    CHECK(saw_attention);
   }
-  CHECK(saw_attention);
 }
 
 namespace {
@@ -385,6 +388,19 @@ TEST_CASE("mappers compute from the activations a request gives, and refuse ones
   CHECK(att.reference[6] == Approx(-4.0));
   CHECK(att.reference[11] == Approx(-6.0));
   CHECK(Run(att, f).correct);
+  // A prompt of one token sees only itself: prefill's output is V too.
+  a.phase = "prefill";
+  a.prompt = 1;
+  a.inputs.clear();
+  a.inputs["v"] = {1, 2, 3, -4, -5, -6};
+  const runtime::KernelMapping pre = runtime::FindMapper("attention").map(a, f);
+  REQUIRE(pre.reference.size() == 12);
+  CHECK(pre.reference[5] == Approx(3.0));
+  CHECK(pre.reference[11] == Approx(-6.0));
+  CHECK(Run(pre, f).correct);
+  a.inputs["k_new"] = {1};
+  CHECK_THROWS_WITH(runtime::FindMapper("attention").map(a, f),
+                    Catch::Contains("attention takes no input 'k_new' (its inputs: q, k, v)"));
   // A wrong size or an input the kernel does not take is an error naming it.
   g.inputs["x"] = std::vector<float>(8, 0.0f);
   CHECK_THROWS_WITH(runtime::FindMapper("gemv").map(g, f),

@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "fabric/fabric_harness.h"
+#include "mapping/same_run.h"
 #include "isa/fp.h"
 #include "isa/isa.h"
 #include "runtime/attention_mapper.h"
@@ -508,13 +509,7 @@ TEST_CASE("attention prefill with binary16 gives the same cycles on fast tiles a
   const auto mapping = runtime::MapAttention(PrefillF16(1, 4, 2, 13, 11), config);
   const auto rtl = Run(mapping, config);
   const auto fast = RunOn(mapping, config, fabric::TileModel::Fast);
-  INFO(rtl.check << "; " << fast.check);
-  CHECK(rtl.correct);
-  CHECK(fast.correct);
-  CHECK(fast.cycles == rtl.cycles);
-  REQUIRE(fast.phases.size() == rtl.phases.size());
-  for (size_t i = 0; i < rtl.phases.size(); ++i) CHECK(fast.phases[i].max_cycles == rtl.phases[i].max_cycles);
-  CHECK(fast.output == rtl.output);
+  testbench::CheckSameRun(rtl, fast);
 }
 
 TEST_CASE("attention prefill with binary16 fits more tokens a tile, and says when it does not",

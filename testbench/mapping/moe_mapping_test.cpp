@@ -10,6 +10,7 @@
 #include <numeric>
 
 #include "fabric/fabric_harness.h"
+#include "mapping/same_run.h"
 #include "isa/fp.h"
 #include "runtime/kernel_run.h"
 #include "runtime/moe_mapper.h"
@@ -280,13 +281,7 @@ TEST_CASE("moe with binary16 weights gives the same cycles on fast tiles as on R
     const auto mapping = runtime::MapMoe(RequestF16(16, 12, 4, 2, 3, dispatch), config);
     const auto rtl = Run(mapping, config);
     const auto fast = Run(mapping, config, fabric::TileModel::Fast);
-    INFO(rtl.check << "; " << fast.check);
-    CHECK(rtl.correct);
-    CHECK(fast.correct);
-    CHECK(fast.cycles == rtl.cycles);
-    REQUIRE(fast.phases.size() == rtl.phases.size());
-    for (size_t i = 0; i < rtl.phases.size(); ++i) CHECK(fast.phases[i].max_cycles == rtl.phases[i].max_cycles);
-    CHECK(fast.output == rtl.output);
+    testbench::CheckSameRun(rtl, fast);
     // The gate's and the gate and up projections' dot products run 4 lanes: the experts' phase
     // is shorter than binary32's on the same tokens and routing.
     const auto f32 = Run(runtime::MapMoe(Request(16, 12, 4, 2, 3, dispatch), config), config);

@@ -357,13 +357,10 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
   if (req.context < 0 || req.context > 10'000'000) {
     throw std::invalid_argument(fmt::format("--context: {} must be in 0..10,000,000", req.context));
   }
-  if (req.dtype != "f32" && req.dtype != "f16") {
-    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
-  }
   // Binary16 keeps q, K and V (half the SRAM a cached token takes) and leaves the arithmetic
   // binary32; q is binary16 too, so a score's tfdot has every operand binary16 and runs
   // SimdWidth lanes.
-  const uint32_t es = req.dtype == "f32" ? 4 : 2;
+  const uint32_t es = ElementBytes(req);
   const char* type_name = es == 4 ? "binary32" : "binary16";
   if (fabric.colors < kColorsNeeded) {
     throw std::invalid_argument(fmt::format("router.colors: attention decode needs {} colors, the fabric has {}",
@@ -431,7 +428,7 @@ KernelMapping MapAttentionDecode(const KernelRequest& req, const fabric::FabricC
   // `context` of each group is the new token's K and V.
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
-  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
+  auto stored = [&](float v) { return AsStored(v, es); };
   std::vector<float> q(static_cast<size_t>(int64_t{req.batch} * req.heads * d));
   std::vector<float> kc(static_cast<size_t>(groups * tokens * d)), vc(kc.size());
   for (auto& v : q) v = 4.0f * unit(rng);

@@ -270,12 +270,9 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
   if (req.prompt < 1 || req.prompt > 1'000'000) {
     throw std::invalid_argument(fmt::format("--prompt: {} must be in 1..1,000,000", req.prompt));
   }
-  if (req.dtype != "f32" && req.dtype != "f16") {
-    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
-  }
   // Binary16 keeps q, K and V (less SRAM per record and per chunk) and leaves the arithmetic
   // binary32; q and K both binary16 let a score's tfdot run SimdWidth lanes.
-  const uint32_t es = req.dtype == "f32" ? 4 : 2;
+  const uint32_t es = ElementBytes(req);
   const char* type_name = es == 4 ? "binary32" : "binary16";
   const RegionSize asked = RequestedRegion(req, fabric);
   int pw = asked.width, ph = asked.height;
@@ -327,7 +324,7 @@ KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::Fabric
   // [-1, 1), as stored (binary16 storage: the reference uses the rounded values).
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> unit(-1.0f, 1.0f);
-  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
+  auto stored = [&](float v) { return AsStored(v, es); };
   std::vector<float> q(static_cast<size_t>(int64_t{req.batch} * req.heads * prompt * d));
   std::vector<float> kc(static_cast<size_t>(groups * prompt * d)), vc(kc.size());
   for (auto& v : q) v = 4.0f * unit(rng);

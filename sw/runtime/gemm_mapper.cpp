@@ -182,10 +182,7 @@ KernelMapping MapGemm(const KernelRequest& req, const fabric::FabricConfig& fabr
     throw std::invalid_argument(fmt::format("--m/--n/--k: {}x{}x{} is larger than this mapping takes (100,000)",
                                             req.m, req.n, req.k));
   }
-  if (req.dtype != "f32" && req.dtype != "f16") {
-    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
-  }
-  const uint32_t es = req.dtype == "f32" ? 4 : 2;
+  const uint32_t es = ElementBytes(req);
   const char* type_name = es == 4 ? "binary32" : "binary16";
   const RegionSize asked = RequestedRegion(req, fabric);
   int pw = asked.width, ph = asked.height;
@@ -241,7 +238,7 @@ KernelMapping MapGemm(const KernelRequest& req, const fabric::FabricConfig& fabr
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
   const auto wscale = static_cast<float>(req.weight_scale);
-  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
+  auto stored = [&](float v) { return AsStored(v, es); };
   std::vector<float> a(static_cast<size_t>(s.m * s.k)), b(static_cast<size_t>(s.k * s.n));
   for (auto& v : a) v = dist(rng);
   for (auto& v : b) v = stored(wscale * dist(rng));

@@ -149,10 +149,7 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
     throw std::invalid_argument(fmt::format("--m/--n: {}x{} is larger than this mapping takes (1,000,000)", req.m,
                                             req.n));
   }
-  if (req.dtype != "f32" && req.dtype != "f16") {
-    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
-  }
-  const uint32_t es = req.dtype == "f32" ? 4 : 2;
+  const uint32_t es = ElementBytes(req);
   const char* type_name = es == 4 ? "binary32" : "binary16";
   const RegionSize asked = RequestedRegion(req, fabric);
   int pw = asked.width, ph = asked.height;
@@ -207,7 +204,7 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   const auto wscale = static_cast<float>(req.weight_scale);
   std::vector<float> w(static_cast<size_t>(req.m * req.n)), x(static_cast<size_t>(req.n));
   // Binary16 storage: the reference uses the values as stored.
-  auto stored = [&](float v) { return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v)))); };
+  auto stored = [&](float v) { return AsStored(v, es); };
   for (auto& v : w) v = stored(wscale * dist(rng));
   for (auto& v : x) v = dist(rng);
   CheckInputNames(req, {"x"});

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "fabric_config.h"
+#include "isa/fp.h"
 #include "runtime/kernel_request.h"
 
 namespace wafersim::runtime {
@@ -30,6 +31,21 @@ inline RegionSize RequestedRegion(const KernelRequest& req, const fabric::Fabric
                                             fabric.width, fabric.height));
   }
   return r;
+}
+
+/// Bytes of a stored element for --dtype: 4 (f32) or 2 (f16, binary32 arithmetic); throws
+/// std::invalid_argument naming --dtype otherwise.
+inline uint32_t ElementBytes(const KernelRequest& req) {
+  if (req.dtype != "f32" && req.dtype != "f16") {
+    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
+  }
+  return req.dtype == "f32" ? 4 : 2;
+}
+
+/// `v` as an element of `es` bytes holds it: itself, or rounded to binary16 (references use
+/// the values as stored).
+inline float AsStored(float v, uint32_t es) {
+  return es == 4 ? v : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(v))));
 }
 
 /// Throws std::invalid_argument when the request gives an input the mapper does not take (a

@@ -649,9 +649,7 @@ KernelMapping MapMoe(const KernelRequest& req, const fabric::FabricConfig& fabri
                                             "mapping takes (8192/1000000/4096/4096)",
                                             req.d_model, req.d_ff, req.experts, req.tokens));
   }
-  if (req.dtype != "f32" && req.dtype != "f16") {
-    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
-  }
+  ElementBytes(req);  // checks --dtype
   if (req.dispatch != "static" && req.dispatch != "dynamic") {
     throw std::invalid_argument(fmt::format("--dispatch: '{}' is not static or dynamic", req.dispatch));
   }

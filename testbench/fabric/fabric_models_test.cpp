@@ -150,6 +150,20 @@ std::vector<Case> Cases() {
   return v;
 }
 
+// Runs `m` on a fresh grid through the plain loop: the run's JSON without its wall time, which
+// runs with the same cycles, outputs and statistics give alike; and the tiles evaluated.
+nlohmann::json RunJson(const runtime::KernelMapping& m, const fabric::FabricConfig& config,
+                       const fabric::RunOptions& options, const fabric::TileModels& models,
+                       uint64_t* evaluations = nullptr) {
+  fabric::TileGrid grid(config, options, models);
+  const auto r = runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
+  REQUIRE(r.correct);
+  nlohmann::json j = runtime::ResultJson(m, r, grid);
+  j.erase("wall_s");
+  if (evaluations) *evaluations = grid.Evaluations();
+  return j;
+}
+
 }  // namespace
 
 TEST_CASE("fast, mixed and RTL fabrics agree cycle by cycle on the mappings") {
@@ -200,13 +214,7 @@ TEST_CASE("a mapping's run and statistics are the same on fast, mixed and RTL ti
   for (const auto& models : {fabric::TileModels::All(fabric::TileModel::Rtl),
                              fabric::TileModels::All(fabric::TileModel::Fast),
                              fabric::TileModels{fabric::TileModel::Fast, 0, 0, 1, 3}}) {
-    fabric::TileGrid grid(config, {}, models);
-    const auto r = runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
-    REQUIRE(r.correct);
-    nlohmann::json j = runtime::ResultJson(m, r, grid);
-    j.erase("wall_s");
-    results.push_back(j);
-    evaluations.push_back(grid.Evaluations());
+    results.push_back(RunJson(m, config, {}, models, &evaluations.emplace_back()));
   }
   CHECK(results[0] == results[1]);
   CHECK(results[0] == results[2]);
@@ -228,12 +236,7 @@ TEST_CASE("fast tiles on two threads give the run one thread gives, each tile up
       fabric::RunOptions options;
       options.threads = threads;
       options.split_phases = split;
-      fabric::TileGrid grid(config, options, fabric::TileModels::All(fabric::TileModel::Fast));
-      const auto r = runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
-      REQUIRE(r.correct);
-      nlohmann::json j = runtime::ResultJson(m, r, grid);
-      j.erase("wall_s");
-      results.push_back(j);
+      results.push_back(RunJson(m, config, options, fabric::TileModels::All(fabric::TileModel::Fast)));
     }
   }
   for (size_t i = 1; i < results.size(); ++i) CHECK(results[0] == results[i]);
@@ -253,12 +256,7 @@ TEST_CASE("a tile's clock edge right after its evaluation changes nothing on mix
   for (const bool split : {false, true}) {
     fabric::RunOptions options;
     options.split_phases = split;
-    fabric::TileGrid grid(config, options, fabric::TileModels{fabric::TileModel::Fast, 1, 1, 2, 2});
-    const auto r = runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
-    REQUIRE(r.correct);
-    nlohmann::json j = runtime::ResultJson(m, r, grid);
-    j.erase("wall_s");
-    results.push_back(j);
+    results.push_back(RunJson(m, config, options, fabric::TileModels{fabric::TileModel::Fast, 1, 1, 2, 2}));
   }
   CHECK(results[0] == results[1]);
 }

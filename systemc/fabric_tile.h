@@ -73,7 +73,13 @@ class FabricTile {
   /// (fast tiles) waiting at a fixed point. The grid may then stop visiting the tile and
   /// account the cycles it sat out with SkipCycles.
   virtual bool Dormant() const = 0;
-  /// Counts `cycles` more cycles like the last one, as if run with quiet inputs.
+  /// How many more cycles a dormant tile may sit out with quiet inputs before it must run
+  /// again (kDormantForever: until an input comes); a fast tile replaying a tensor
+  /// operation must run its last cycle.
+  static constexpr uint64_t kDormantForever = ~uint64_t{0};
+  virtual uint64_t DormantCycles() const { return kDormantForever; }
+  /// Counts `cycles` more cycles like the last one, as if run with quiet inputs (a replaying
+  /// fast tile: the replay's next cycles).
   virtual void SkipCycles(uint64_t cycles) = 0;
   /// A wavelet sits in one of the router's input buffers.
   virtual bool Buffered() const = 0;

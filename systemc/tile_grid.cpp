@@ -86,7 +86,9 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const 
         // Buffers as deep as the Verilated tile's (the run's depth is the credit limit), so
         // that fast and RTL tiles behave the same; deeper when the configuration asks.
         const int depth = std::max(config.buffer_depth, CompiledTileParameters().buffer_depth);
-        tiles_.push_back(std::make_unique<FastTile>(x, y, spec, depth));
+        auto tile = std::make_unique<FastTile>(x, y, spec, depth);
+        tile->SetRunAhead(options.run_ahead);
+        tiles_.push_back(std::move(tile));
       }
     }
   }
@@ -151,6 +153,7 @@ void TileGrid::Start() {
   std::fill(asleep_since_.begin(), asleep_since_.end(), kAwake);
   sleeping_waiters_ = 0;
   asleep_with_errors_.clear();
+  wake_times_ = {};
   cycle_ = 0;
   quiet_cycles_ = 0;
   status_ = RunStatus::Running;
@@ -223,10 +226,16 @@ void TileGrid::ScheduleNextCycle() {
     if (asleep_since_[t] != kAwake) Wake(t);
     next_active_.push_back(t);
   };
+  // Sleepers due to run this cycle.
+  while (!wake_times_.empty() && wake_times_.top().cycle <= cycle_) {
+    const WakeTime w = wake_times_.top();
+    wake_times_.pop();
+    if (asleep_since_[w.tile] == w.asleep_since) list(w.tile);
+  }
   for (const int t : active_) {
     const bool dormant = tile_status_[t] & kDormantBit;
     skipped_runs_[t] = dormant ? static_cast<uint8_t>(std::min(skipped_runs_[t] + 1, 2)) : 0;
-    if (skipped_runs_[t] < 2 || Tracing()) list(t);
+    if (skipped_runs_[t] < 2 || Tracing() || tiles_[t]->DormantCycles() == 0) list(t);
     const auto& out = tile_out_[static_cast<size_t>(t)];
     for (int d = 0; d < 4; ++d) {
       if (out[d].Quiet()) continue;
@@ -242,6 +251,8 @@ void TileGrid::ScheduleNextCycle() {
   for (const int t : active_) {
     if (listed_[t]) continue;
     asleep_since_[t] = cycle_;
+    const uint64_t may_skip = tiles_[t]->DormantCycles();
+    if (may_skip != FabricTile::kDormantForever) wake_times_.push({cycle_ + may_skip, t, cycle_});
     sleeping_waiters_ += !(tile_status_[t] & kHaltedBit);
     if (tiles_[t]->Error() != 0 || tiles_[t]->RouterErrorBits() != 0) asleep_with_errors_.push_back(t);
   }
@@ -316,6 +327,7 @@ RunStatus TileGrid::EndCycle() {
   }
   all_halted &= sleeping_waiters_ == 0;
   for (const auto& e : edges_) moved |= e->Moved();
+  moved |= !wake_times_.empty();  // a sleeping tile is replaying a tensor operation
   quiet_cycles_ = moved ? 0 : quiet_cycles_ + 1;
   // Errors are sticky: checking them every 64 cycles and at every stop costs little.
   const bool stopping = all_halted || quiet_cycles_ >= options_.watchdog_cycles || cycle_ >= options_.max_cycles;

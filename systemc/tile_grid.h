@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <queue>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,11 @@ struct RunOptions {
   /// than updating each right after its evaluation: the same results, more cache misses; for
   /// the tests and the benchmark that show it.
   bool split_phases = false;
+  /// Fast tiles run closed tensor operations (SRAM operands only) ahead and replay them
+  /// (TensorReplay), sleeping through them when their router is quiet: the same results,
+  /// far fewer tile evaluations. False steps every operation cycle by cycle, as lockstep
+  /// comparisons of each cycle's SRAM counters need.
+  bool run_ahead = true;
   /// Called every kProgressCycles cycles (progress reports on long runs).
   std::function<void(const TileGrid&)> progress;
 };
@@ -128,6 +134,9 @@ class TileGrid {
   /// Finishes the trace file (also done when the grid goes).
   void CloseTrace();
 
+  /// The plain loop left tile `index` off its list: it shows the cycle it went to sleep in,
+  /// and counts the cycles since when it wakes (FabricTile::SkipCycles).
+  bool Asleep(int index) const { return asleep_since_[static_cast<size_t>(index)] != ~uint64_t{0}; }
   /// Tile evaluations done (halted tiles with empty routers are skipped).
   uint64_t Evaluations() const { return evaluations_; }
 
@@ -183,6 +192,15 @@ class TileGrid {
   std::vector<uint64_t> asleep_since_; // per tile: the cycle it went dormant, or kAwake
   int64_t sleeping_waiters_ = 0;       // sleeping tiles that are not halted (waiting)
   std::vector<int> asleep_with_errors_;  // tiles that went to sleep with an error (CheckTilesAndRouters)
+  // Sleeping tiles that must run again at a given cycle (FabricTile::DormantCycles), earliest
+  // on top; an entry whose tile woke earlier (its asleep_since_ differs) is stale.
+  struct WakeTime {
+    uint64_t cycle;
+    int tile;
+    uint64_t asleep_since;
+    bool operator>(const WakeTime& o) const { return cycle != o.cycle ? cycle > o.cycle : tile > o.tile; }
+  };
+  std::priority_queue<WakeTime, std::vector<WakeTime>, std::greater<WakeTime>> wake_times_;
   RunStatus status_ = RunStatus::Running;
   std::string stop_reason_;
 };

@@ -63,6 +63,9 @@ void FastCore::Reset(int x, int y, int tx_credits) {
   rx_head_.fill(0);
   rx_valid_ = 0;
   tensor_.Reset();
+  replay_.Clear();
+  run_ahead_due_ = false;
+  run_aheads_ = 0;
   d_ = Decisions{};
   d_.state_d = State::kExec;
   out_ = CoreToRouter{};
@@ -199,20 +202,31 @@ const CoreToRouter& FastCore::Evaluate(bool rx_valid, uint64_t rx_flit, const Sr
         d.state_d = State::kExec;
       }
       break;
-    case State::kTensor:
-      d.wait = t->wait;
-      d.wait_color = t->wait_color;
-      if (t->done) {
+    case State::kTensor: {
+      // A replayed closed operation: no fabric waits, no pops, no sends.
+      const bool replay = replay_.Active();
+      const bool done = replay ? replay_.DoneNow() : t->done;
+      if (replay) {
+        d.stall = replay_.StallNow();
+        d.wait = d.stall ? kWaitSram : 0;
+        d.wait_color = 0;
+        if (replay_.KeepsRequests()) d.req_mask = replay_.RequestsNow(req);
+      } else {
+        d.wait = t->wait;
+        d.wait_color = t->wait_color;
+      }
+      if (done) {
         d.retire = true;
         d.pc_d = static_cast<uint16_t>(pc_ + 1);
         d.state_d = State::kExec;
         if (in.fn >= isa::kTfdot) {
           d.wr_en = true;
           d.wr_rd = t_rd_;
-          d.wr_data = t->result;
+          d.wr_data = replay ? replay_.Result() : t->result;
         }
       }
       break;
+    }
     case State::kDispatch: {
       bool found;
       Schedule(found, d.sched_task, d.sched_has_wavelet);
@@ -480,15 +494,34 @@ uint64_t FastCore::StillHash() const {
   return h;
 }
 
+bool FastCore::SkipReplayCycle(BankRequest* req) {
+  Decisions& d = d_;
+  d.stall = replay_.StallNow();
+  d.wait = d.stall ? kWaitSram : 0;
+  d.wait_color = 0;
+  d.retire = d.wr_en = d.dispatch = d.desc_we = d.t_start = d.load_start = d.s_send = d.tx_valid = false;
+  d.rx_pop = 0;
+  d.rx_ctrl = d.rx_push = false;
+  d.req_mask = replay_.KeepsRequests() ? replay_.RequestsNow(req) : 0;
+  idle_ = false;
+  SkipReplay(1);
+  return d.stall;
+}
+
 void FastCore::Update(uint32_t tx_credits) {
   const Decisions& d = d_;
   const State old_state = state_;
   const DecodedInstr& in = pc_ < static_cast<uint32_t>(p_.imem_words) ? program_->At(pc_) : kBeyondImem;
   const uint32_t w = in.word;
-  if (tensor_.Busy()) tensor_.Update();
+  if (tensor_.Busy()) {
+    tensor_.Update();
+  } else if (replay_.Active()) {
+    replay_.Advance(1);
+  }
   if (d.t_start) {
     tensor_.Start(in.fn, desc_[(w >> 20) & 7], desc_[(w >> 17) & 7], desc_[(w >> 23) & 7], regs_[(w >> 13) & 15]);
     t_rd_ = (w >> 9) & 15;
+    run_ahead_due_ = run_ahead_ && tensor_.Closed();
   }
   state_ = d.state_d;
   pc_ = d.pc_d;

@@ -12,6 +12,7 @@
 #include "fast_core_program.h"
 #include "fast_tensor.h"
 #include "sram_banks.h"
+#include "tensor_replay.h"
 
 namespace wafersim::fabric {
 
@@ -82,6 +83,42 @@ class FastCore {
     cycle_ += cycles;
     if (d_.stall) stalls_ += static_cast<uint32_t>(cycles);
   }
+  /// Closed tensor operations run ahead and are replayed (TensorReplay); on by default.
+  /// Off, every operation steps the datapath cycle by cycle (the lockstep tests compare both).
+  void SetRunAhead(bool on) { run_ahead_ = on; }
+  /// A replay shows the bank requests of each cycle (RequestMask and the request array), as
+  /// stepping would; for lockstep harnesses, at the cost of keeping them.
+  void SetShowReplayRequests(bool on) { replay_.SetKeepRequests(on); }
+  /// A closed tensor operation started at the last clock edge: RunAhead must run it now,
+  /// after the banks took that cycle's edge.
+  bool RunAheadDue() const { return run_ahead_due_; }
+  void RunAhead(SramBanks& sram) {
+    replay_.Record(tensor_, sram);
+    run_ahead_due_ = false;
+    ++run_aheads_;
+  }
+  /// Tensor operations run ahead since the reset.
+  uint64_t RunAheads() const { return run_aheads_; }
+  /// Replaying a closed operation: the banks are already past its end, so the tile gives
+  /// them no edge until it is done; its bank requests are not shown (RequestMask is 0)
+  /// unless SetShowReplayRequests.
+  bool Replaying() const { return replay_.Active(); }
+  /// The replay's next cycle is not its last: with quiet inputs the tile may sit it out.
+  bool ReplayCanSkip() const { return replay_.Active() && !replay_.DoneNow(); }
+  /// Cycles the replay can still sit out before its last one.
+  uint32_t ReplaySkippable() const { return replay_.Active() ? replay_.Length() - 1 - replay_.Position() : 0; }
+  /// One replayed cycle sat out (not the last), its outputs shown as Evaluate would show
+  /// them (requests into `req` when shown); returns whether it stalled.
+  bool SkipReplayCycle(BankRequest* req);
+  /// The replayed cycle before the current one stalled.
+  bool ReplayStalledBefore() const { return replay_.StalledBefore(); }
+  /// `cycles` replayed cycles sat out (not the last); returns how many of them stalled.
+  uint32_t SkipReplay(uint32_t cycles) {
+    const uint32_t stalls = replay_.Advance(cycles);
+    cycle_ += cycles;
+    stalls_ += stalls;
+    return stalls;
+  }
   uint32_t Instret() const { return instret_; }
   uint32_t Stalls() const { return stalls_; }
   /// Wavelets waiting in the receive queues, per color.
@@ -147,6 +184,9 @@ class FastCore {
   std::array<uint32_t, kFastMaxColors> rx_head_{};  // each queue's head wavelet
   uint32_t rx_valid_ = 0;                           // per color: the queue holds a wavelet
   FastTensor tensor_;
+  TensorReplay replay_;
+  bool run_ahead_ = true, run_ahead_due_ = false;
+  uint64_t run_aheads_ = 0;
 
   // This cycle.
   Decisions d_{};

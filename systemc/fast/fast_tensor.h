@@ -53,6 +53,9 @@ class FastTensor {
   explicit FastTensor(const FastTensorParams& params);
 
   bool Busy() const { return active_; }
+  /// The operation started reads and writes SRAM only (no fabric operand): nothing outside
+  /// the datapath and the banks can change how it runs (see TensorReplay).
+  bool Closed() const { return !a_.fabric && !(has_b_ && b_.fabric) && (reduction_ || !d_.fabric); }
   /// The core's start_i: latched at the clock edge, as the RTL does.
   void Start(uint8_t fn, const Descriptor& a, const Descriptor& b, const Descriptor& d, uint32_t scalar);
   /// This cycle's outputs from the registers and the inputs: grants and read data from

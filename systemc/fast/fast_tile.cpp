@@ -65,6 +65,7 @@ void FastTile::Load(const isa::Program& program) {
   quiet_ = false;
   skipped_ = false;
   still_ = still_skipped_ = false;
+  replay_skipped_ = false;
   still_hash_ = 0;
 }
 
@@ -88,6 +89,21 @@ void FastTile::Evaluate(const std::array<const LinkBundle*, 4>& in, std::array<L
     return;
   }
   still_skipped_ = false;
+  // Replaying a tensor operation with a quiet router and nothing arriving: only the replay
+  // moves (the core drives nothing to the router in its Tensor state; the banks are ahead).
+  if (links_quiet_ && core_.ReplayCanSkip() && router_.Quiet()) {
+    replay_skipped_ = true;
+    for (uint32_t m = last_req_mask_; m != 0; m &= m - 1) requests_[__builtin_ctz(m)].valid = false;
+    activity_ = core_.SkipReplayCycle(requests_.data()) ? Activity::WaitSram : Activity::Busy;
+    last_req_mask_ = core_.RequestMask();
+    rout_.valid = 0;
+    rout_.credit = {};
+    ++counters_.cycles[static_cast<int>(activity_)];
+    moved_ = activity_ == Activity::Busy;
+    out = {};
+    return;
+  }
+  replay_skipped_ = false;
   // An empty router drives nothing (no wavelet, no credit): its outputs need no settling.
   const bool router_empty = router_.Quiet();
   if (router_empty) {
@@ -156,6 +172,16 @@ void FastTile::Evaluate(const std::array<const LinkBundle*, 4>& in, std::array<L
 }
 
 void FastTile::SkipCycles(uint64_t cycles) {
+  if (replay_skipped_) {  // asleep in a replay: the grid wakes it for the operation's last cycle
+    const uint32_t stalls = core_.SkipReplay(static_cast<uint32_t>(cycles));
+    counters_.cycles[static_cast<int>(Activity::WaitSram)] += stalls;
+    counters_.cycles[static_cast<int>(Activity::Busy)] += cycles - stalls;
+    if (cycles > 0) {  // the tile shows the last cycle it sat out
+      activity_ = core_.ReplayStalledBefore() ? Activity::WaitSram : Activity::Busy;
+      moved_ = activity_ == Activity::Busy;
+    }
+    return;
+  }
   counters_.cycles[static_cast<int>(activity_)] += cycles;
   if (activity_ == Activity::Halted) return;  // a skipped halted tile's clocks stand, as the RTL's do
   core_.SkipStill(cycles);
@@ -163,10 +189,12 @@ void FastTile::SkipCycles(uint64_t cycles) {
 }
 
 void FastTile::Update() {
-  if (skipped_ || still_skipped_) return;
+  if (skipped_ || still_skipped_ || replay_skipped_) return;
   if (!router_idle_) router_.Update();
+  const bool replaying = core_.Replaying();  // the banks are past this cycle already
   core_.Update(rout_.credit[4]);
-  sram_.Edge(requests_.data(), last_req_mask_);
+  if (!replaying) sram_.Edge(requests_.data(), last_req_mask_);
+  if (core_.RunAheadDue()) core_.RunAhead(sram_);
   quiet_ = core_.Halted() && router_.Quiet();
   const bool waiting = activity_ == Activity::WaitFabricIn && !moved_ && links_quiet_ && router_idle_ &&
                        last_req_mask_ == 0 && sram_.Settled();

@@ -54,7 +54,8 @@ class FastTile final : public FabricTile {
   int WaitColor() const override { return wait_color_; }
   bool Moved() const override { return moved_; }
   bool Skipped() const override { return skipped_; }
-  bool Dormant() const override { return skipped_ || still_skipped_; }
+  bool Dormant() const override { return skipped_ || still_skipped_ || replay_skipped_; }
+  uint64_t DormantCycles() const override { return replay_skipped_ ? core_.ReplaySkippable() : kDormantForever; }
   void SkipCycles(uint64_t cycles) override;
   bool Buffered() const override { return router_.AnyBuffered(); }
   bool OutputPending() const override { return router_.OutputPending(); }
@@ -84,6 +85,14 @@ class FastTile final : public FabricTile {
   uint32_t RequestMask() const { return core_.RequestMask(); }
   const BankRequest& Request(int bank) const { return requests_[bank]; }
   const FastCore& Core() const { return core_; }
+  /// Closed tensor operations run ahead and replayed (TensorReplay), the default; off for
+  /// lockstep runs that compare every cycle's bank requests.
+  void SetRunAhead(bool on) { core_.SetRunAhead(on); }
+  /// Replayed cycles show their bank requests (Request, RequestMask) for lockstep harnesses.
+  void SetShowReplayRequests(bool on) { core_.SetShowReplayRequests(on); }
+  /// Replaying a closed tensor operation run ahead: this cycle's bank requests were served
+  /// when it ran (RequestMask() shows none unless SetShowReplayRequests).
+  bool Replaying() const { return core_.Replaying(); }
   const FastRouter& Router() const { return router_; }
   /// Memory this tile holds, excluding its SRAM bytes and the shared decoded program.
   size_t Bytes() const;
@@ -111,6 +120,9 @@ class FastTile final : public FabricTile {
   bool links_quiet_ = false;
   uint64_t still_hash_ = 0;
   bool still_ = false, still_skipped_ = false;
+  // The last cycle was one of a replayed tensor operation's, sat out: the router was quiet
+  // and nothing arrived, so only the replay moved on.
+  bool replay_skipped_ = false;
   bool quiet_ = false;  // halted with nothing in its router: a cycle without input changes nothing
 };
 

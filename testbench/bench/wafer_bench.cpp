@@ -12,7 +12,8 @@
 // Each measurement runs in a child process, so its peak memory is its own; "total" is the
 // child's whole life (mapping, loading and simulating), "simulated" the grid's run alone.
 //
-// Usage: wafer_bench [--quick]   (--quick: steps 1 and 2 only)
+// Usage: wafer_bench [--quick | --fast-only RUNS]   (--quick: steps 1 and 2 only;
+// --fast-only: step 1's fast run alone, RUNS times in this process, for a profiler)
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -158,6 +159,11 @@ Measure LlamaDecodeLayer() {
 int main(int argc, char** argv) {
   fabric::UseHugePages(argv);  // as wafersim does
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
+  if (argc > 2 && std::strcmp(argv[1], "--fast-only") == 0) {
+    const Measure fast = Gemv("small", 16, 16, 512, 512, fabric::TileModel::Fast, 1, std::atoi(argv[2]));
+    Line("fast tiles", fast);
+    return fast.correct ? 0 : 1;
+  }
   bool ok = true;
   fmt::print("1. GEMV 512x512 binary32 on a 16x16 mesh, plain loop: RTL tiles against fast tiles (median of 3 and 31 runs)\n");
   const Measure rtl = InChild([] { return Gemv("small", 16, 16, 512, 512, fabric::TileModel::Rtl, 1, 3); });

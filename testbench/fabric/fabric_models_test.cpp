@@ -13,6 +13,7 @@
 
 #include "fabric_harness.h"
 #include "fabric_stats.h"
+#include "fast_tile.h"
 #include "runtime/kernel_run.h"
 #include "runtime/mapper_registry.h"
 
@@ -45,7 +46,17 @@ std::vector<std::pair<std::string, uint64_t>> Signals(const fabric::FabricTile& 
   return v;
 }
 
+// A fast tile replaying a tensor operation it ran ahead: its banks, and so their counters, are
+// already at the operation's end.
+bool Replaying(const fabric::FabricTile& t) {
+  const auto* fast = dynamic_cast<const fabric::FastTile*>(&t);
+  return fast != nullptr && fast->Replaying();
+}
+
 // Steps `grids` together; returns "" or the first difference from grids[0] (cycle, tile, signal).
+// The SRAM counters of a tile replaying a tensor operation are compared once it is done, and
+// the activity (and so moved) of one asleep in it when it wakes (until then it shows its last evaluated
+// cycle's; fast_tile_test compares every replayed cycle against the RTL tile).
 std::string Lockstep(std::vector<std::unique_ptr<fabric::TileGrid>>& grids, const char* const* names) {
   for (;;) {
     std::vector<fabric::RunStatus> status;
@@ -54,9 +65,15 @@ std::string Lockstep(std::vector<std::unique_ptr<fabric::TileGrid>>& grids, cons
     for (size_t k = 1; k < grids.size(); ++k) {
       const fabric::TileGrid& other = *grids[k];
       for (int i = 0; i < ref.Tiles(); ++i) {
-        const auto a = Signals(const_cast<fabric::TileGrid&>(ref).TileAt(i));
-        const auto b = Signals(const_cast<fabric::TileGrid&>(other).TileAt(i));
+        const fabric::FabricTile& ta = const_cast<fabric::TileGrid&>(ref).TileAt(i);
+        const fabric::FabricTile& tb = const_cast<fabric::TileGrid&>(other).TileAt(i);
+        const bool replaying = Replaying(ta) || Replaying(tb);
+        const bool asleep = (Replaying(ta) && ref.Asleep(i)) || (Replaying(tb) && other.Asleep(i));
+        const auto a = Signals(ta);
+        const auto b = Signals(tb);
         for (size_t s = 0; s < a.size(); ++s) {
+          if (replaying && a[s].first.rfind("sram", 0) == 0) continue;
+          if (asleep && (a[s].first == "activity" || a[s].first == "moved")) continue;
           if (a[s].second != b[s].second) {
             return fmt::format("cycle {}: tile ({},{}) {}: {} {} vs {} {}", ref.Cycle(), i % ref.Width(),
                                i / ref.Width(), a[s].first, names[0], a[s].second, names[k], b[s].second);
@@ -179,8 +196,11 @@ TEST_CASE("fast, mixed and RTL fabrics agree cycle by cycle on the mappings") {
     grids.push_back(std::make_unique<fabric::TileGrid>(config, options,
                                                        fabric::TileModels{fabric::TileModel::Fast, 1, 1, 2, 1}));
     REQUIRE(grids[2]->RtlTiles() == 2);
+    fabric::RunOptions stepped = options;
+    stepped.run_ahead = false;
+    grids.push_back(std::make_unique<fabric::TileGrid>(config, stepped, fabric::TileModels::All(fabric::TileModel::Fast)));
     for (auto& g : grids) runtime::LoadKernel(m, *g);
-    static const char* const kNames[] = {"rtl", "fast", "mixed"};
+    static const char* const kNames[] = {"rtl", "fast", "mixed", "fast stepping every tensor cycle"};
     const std::string diff = Lockstep(grids, kNames);
     INFO(diff);
     CHECK(diff.empty());

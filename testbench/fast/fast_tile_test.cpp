@@ -83,6 +83,7 @@ class FastLockstep {
     const fabric::TileSpec spec = Spec(o);
     rtl_ = std::make_unique<RtlTile>(ctx_.get(), "tile", o.x, o.y, spec);
     fast_ = std::make_unique<FastTile>(o.x, o.y, spec, fabric::CompiledTileParameters().buffer_depth);
+    fast_->SetShowReplayRequests(true);  // replayed tensor operations show every cycle's requests
     rtl_->Load(program);
     rtl_->Release();
     fast_->Load(program);
@@ -484,11 +485,15 @@ TEST_CASE("fast tile and RTL tile agree on every kernel", "[fast][kernel]") {
 
 // Two fast tiles driven with the same inputs must agree cycle by cycle: a model built with
 // more colors than the RTL's 8 runs the RTL-checked programs (colors 0..3) identically.
-static void RunFastPair(uint64_t seed, const fabric::TileSpec& a_spec, const fabric::TileSpec& b_spec) {
+// `b_runs_ahead` false: b steps every tensor operation cycle by cycle while a runs the closed
+// ones ahead and replays them (TensorReplay). Returns a's operations run ahead.
+static uint64_t RunFastPair(uint64_t seed, const fabric::TileSpec& a_spec, const fabric::TileSpec& b_spec,
+                            bool b_runs_ahead = true) {
   const tb::GeneratedProgram gen = tb::GenerateProgram(seed);
-  if (gen.expects_error) return;  // some deliberate faults use a color only the 8-color tile lacks
+  if (gen.expects_error) return 0;  // some deliberate faults use a color only the 8-color tile lacks
   const isa::Program prog = assembler::AssembleText(gen.source, fmt::format("random-{}.s", seed));
   FastTile a(3, 2, a_spec), b(3, 2, b_spec);
+  b.SetRunAhead(b_runs_ahead);
   a.Load(prog);
   b.Load(prog);
   std::array<noc::Terminal, 4> links;
@@ -531,6 +536,12 @@ static void RunFastPair(uint64_t seed, const fabric::TileSpec& a_spec, const fab
   REQUIRE(a.Sram().Bytes() == b.Sram().Bytes());
   REQUIRE(a.Counters().retired == b.Counters().retired);
   REQUIRE(a.Counters().cycles == b.Counters().cycles);
+  REQUIRE(a.Counters().sent == b.Counters().sent);
+  REQUIRE(a.Sram().Reads() == b.Sram().Reads());
+  REQUIRE(a.Sram().Writes() == b.Sram().Writes());
+  REQUIRE(a.Sram().PeakBytes() == b.Sram().PeakBytes());
+  if (!b_runs_ahead) REQUIRE(b.Core().RunAheads() == 0);
+  return a.Core().RunAheads();
 }
 
 TEST_CASE("a fast tile with 24 colors runs 8-color programs like the RTL-checked 8-color tile", "[fast]") {
@@ -539,6 +550,30 @@ TEST_CASE("a fast tile with 24 colors runs 8-color programs like the RTL-checked
   fabric::TileSpec wide = eight;
   wide.colors = 24;
   for (uint64_t seed : tb::Seeds(1, 200)) RunFastPair(seed, eight, wide);
+}
+
+TEST_CASE("closed tensor operations run ahead and replayed agree with stepping them, on every bank model",
+          "[fast]") {
+  // The random programs on banks with longer read and write latencies, two ports, and
+  // refusals: the RTL tile is built for one of these only, so the stepping model, checked
+  // against it, is the reference here.
+  struct Banks {
+    int read_latency, write_latency, ports;
+    double refuse;
+  };
+  for (const Banks k : {Banks{1, 1, 1, 0.0}, Banks{2, 1, 1, 0.0}, Banks{4, 2, 1, 0.0}, Banks{1, 3, 2, 0.0},
+                        Banks{2, 2, 1, 0.2}}) {
+    fabric::TileSpec spec;
+    spec.sram.read_latency = k.read_latency;
+    spec.sram.write_latency = k.write_latency;
+    spec.sram.ports = k.ports;
+    spec.sram.refuse_probability = k.refuse;
+    INFO(fmt::format("read latency {}, write latency {}, {} ports, refusals {}", k.read_latency, k.write_latency,
+                     k.ports, k.refuse));
+    uint64_t run_ahead = 0;
+    for (uint64_t seed : tb::Seeds(1, 150)) run_ahead += RunFastPair(seed, spec, spec, false);
+    CHECK(run_ahead > 100);  // the programs do have closed operations
+  }
 }
 
 TEST_CASE("fast tile follows the RTL's owned-color rule: a data task's color, all five bits", "[fast]") {

@@ -94,6 +94,31 @@ void SramBanks::Clear() {
   peak_ = 0;
 }
 
+bool SramBanks::SaveControl(uint64_t reads, uint64_t writes, Control& c) const {
+  if (last_due_ > cycle_ || cfg_.ports != 1 || cfg_.banks > Control::kBanks) return false;
+  for (uint64_t bits : pipe_banks_) {
+    if (bits != 0) return false;
+  }
+  for (int b = 0; b < cfg_.banks; ++b) {
+    c.port_busy[b] = port_free_at_[b] > cycle_ ? static_cast<uint32_t>(port_free_at_[b] - cycle_) : 0;
+  }
+  c.grant = grant_;
+  c.settled = settled_;
+  c.reads = reads;
+  c.writes = writes;
+  return true;
+}
+
+void SramBanks::Advance(uint64_t cycles, const Control& c) {
+  cycle_ += cycles;
+  slot_ = static_cast<size_t>(cycle_ % (static_cast<uint64_t>(cfg_.read_latency) + 1));
+  for (int b = 0; b < cfg_.banks; ++b) port_free_at_[b] = cycle_ + c.port_busy[b];
+  grant_ = c.grant;
+  settled_ = c.settled;
+  reads_ += c.reads;
+  writes_ += c.writes;
+}
+
 void SramBanks::Edge(const std::vector<BankRequest>& requests) {
   uint64_t mask = 0;
   for (size_t b = 0; b < requests.size(); ++b) mask |= uint64_t{requests[b].valid} << b;

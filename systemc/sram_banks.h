@@ -57,6 +57,28 @@ class SramBanks {
     slot_ = static_cast<size_t>(cycle_ % (static_cast<uint64_t>(cfg_.read_latency) + 1));
   }
 
+  /// What a run of cycles leaves of the banks' control (ports, grants), relative to its last
+  /// cycle, when no read is left in flight: with it a run whose timing is known (a tensor
+  /// operation memoised by TensorTimingMemo) moves the banks without stepping them.
+  struct Control {
+    static constexpr int kBanks = 16;
+    std::array<uint32_t, kBanks> port_busy{};  ///< per bank: cycles until its port is free
+    uint64_t grant = ~uint64_t{0};
+    bool settled = true;
+    uint64_t reads = 0, writes = 0;  ///< accesses served during the run
+  };
+  /// One port per bank, no refusals, at most Control::kBanks banks, and settled: the state a
+  /// memoised run may start from (every such state steps alike).
+  bool PlainAndSettled() const {
+    return cfg_.ports == 1 && !rng_ && cfg_.banks <= Control::kBanks && settled_;
+  }
+  /// The control now, after a run that served `reads` and `writes`; false when a read is
+  /// still in flight (the state then holds data a Control does not keep).
+  bool SaveControl(uint64_t reads, uint64_t writes, Control& c) const;
+  /// Moves `cycles` cycles on to the state a run saved (PlainAndSettled before it); the
+  /// accesses' data are the caller's, through the backdoor.
+  void Advance(uint64_t cycles, const Control& c);
+
   // The backdoor.
   uint32_t ReadWord(uint32_t addr) const {
     const uint8_t* p = Readable(addr);

@@ -97,8 +97,9 @@ class FastCore {
     run_ahead_due_ = false;
     ++run_aheads_;
   }
-  /// Tensor operations run ahead since the reset.
+  /// Tensor operations run ahead since the reset, and of them those timed by the memo.
   uint64_t RunAheads() const { return run_aheads_; }
+  uint64_t MemoTimed() const { return replay_.MemoHits(); }
   /// Replaying a closed operation: the banks are already past its end, so the tile gives
   /// them no edge until it is done; its bank requests are not shown (RequestMask is 0)
   /// unless SetShowReplayRequests.

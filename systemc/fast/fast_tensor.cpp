@@ -1,6 +1,7 @@
 #include "fast_tensor.h"
 
 #include <algorithm>
+#include <array>
 #include <cassert>
 
 #include "isa/fp.h"
@@ -74,8 +75,7 @@ void FastTensor::Start(uint8_t fn, const Descriptor& a, const Descriptor& b, con
   }
 }
 
-uint32_t FastTensor::Result32(const Entry& e, int k) const {
-  const uint32_t va = e.val[k], vb = e.val[lanes_ + k];
+uint32_t FastTensor::Result32(uint32_t va, uint32_t vb) const {
   switch (fn_) {
     case isa::kTfmac: return isa::FFma(vb, s_, va);
     case isa::kTfadd: return isa::FAdd(va, vb);
@@ -88,14 +88,131 @@ uint32_t FastTensor::Result32(const Entry& e, int k) const {
   }
 }
 
-uint32_t FastTensor::AccNext(const Entry& e, int k) const {
-  const uint32_t va = e.val[k], vb = e.val[lanes_ + k];
+uint32_t FastTensor::AccNext(const Entry& e, int k) const { return AccNext(e.val[k], e.val[lanes_ + k], acc_[k]); }
+
+uint32_t FastTensor::AccNext(uint32_t va, uint32_t vb, uint32_t acc) const {
   switch (fn_) {
-    case isa::kTfdot: return isa::FFma(va, vb, acc_[k]);
-    case isa::kTfsum: return isa::FAdd(va, acc_[k]);
-    case isa::kTfmaxr: return isa::FMax(acc_[k], va);
-    default: return Result32(e, k);
+    case isa::kTfdot: return isa::FFma(va, vb, acc);
+    case isa::kTfsum: return isa::FAdd(va, acc);
+    case isa::kTfmaxr: return isa::FMax(acc, va);
+    default: return Result32(va, vb);
   }
+}
+
+bool TensorTimingKey::operator==(const TensorTimingKey& o) const {
+  return fn == o.fn && simd == o.simd && f16 == o.f16 && n == o.n && stride[0] == o.stride[0] &&
+         stride[1] == o.stride[1] && stride[2] == o.stride[2] && bank_offset[0] == o.bank_offset[0] &&
+         bank_offset[1] == o.bank_offset[1] && bank_offset[2] == o.bank_offset[2] && b_minus_a == o.b_minus_a &&
+         apart == o.apart && lanes == o.lanes && banks == o.banks && read_latency == o.read_latency &&
+         write_latency == o.write_latency;
+}
+
+size_t TensorTimingKey::Hash() const {
+  uint64_t h = 0xcbf29ce484222325ull;
+  const auto mix = [&](uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
+  mix(fn | uint64_t{simd} << 8 | uint64_t{f16} << 16 | uint64_t{apart} << 24 | uint64_t{lanes} << 32 |
+      uint64_t{banks} << 40 | uint64_t{read_latency} << 48 | uint64_t{write_latency} << 56);
+  mix(n | uint64_t{static_cast<uint32_t>(b_minus_a)} << 32);
+  mix(stride[0] | uint64_t{stride[1]} << 16 | uint64_t{stride[2]} << 32);
+  mix(bank_offset[0] | uint64_t{bank_offset[1]} << 16 | uint64_t{bank_offset[2]} << 32);
+  return static_cast<size_t>(h ^ (h >> 29));
+}
+
+namespace {
+// The word-aligned byte range [lo, hi) the first n elements of an SRAM array touch.
+void WordSpan(const Descriptor& d, uint32_t stride_bytes, uint32_t n, uint32_t& lo, uint32_t& hi) {
+  const uint32_t first = d.base, last = d.base + (n - 1) * stride_bytes;
+  lo = std::min(first, last) & ~3u;
+  hi = (std::max(first, last) & ~3u) + 4;
+}
+}  // namespace
+
+TensorTimingKey FastTensor::TimingKey(const SramBankConfig& banks) const {
+  TensorTimingKey k;
+  const uint32_t interleave = 4u * static_cast<uint32_t>(banks.banks);
+  k.fn = fn_;
+  k.simd = simd_;
+  k.n = n_;
+  k.f16 = static_cast<uint8_t>((a_.f16 ? 1 : 0) | (has_b_ && b_.f16 ? 2 : 0) | (!reduction_ && d_.f16 ? 4 : 0));
+  k.stride[0] = a_.stride;
+  k.bank_offset[0] = static_cast<uint16_t>(a_.base % interleave);
+  k.apart = true;
+  if (has_b_) {
+    k.stride[1] = b_.stride;
+    k.bank_offset[1] = static_cast<uint16_t>(b_.base % interleave);
+    uint32_t a_lo = 0, a_hi = 0, b_lo = 0, b_hi = 0;
+    if (n_ > 0) {
+      WordSpan(a_, sb_a_, n_, a_lo, a_hi);
+      WordSpan(b_, sb_b_, n_, b_lo, b_hi);
+    }
+    if (a_lo < b_hi && b_lo < a_hi) {  // a word may serve both
+      k.apart = false;
+      k.b_minus_a = static_cast<int32_t>(b_.base - a_.base);
+    }
+  }
+  if (!reduction_) {
+    k.stride[2] = d_.stride;
+    k.bank_offset[2] = static_cast<uint16_t>(d_.base % interleave);
+  }
+  k.lanes = static_cast<uint8_t>(lanes_);
+  k.banks = static_cast<uint8_t>(banks.banks);
+  k.read_latency = static_cast<uint8_t>(banks.read_latency);
+  k.write_latency = static_cast<uint8_t>(banks.write_latency);
+  return k;
+}
+
+uint32_t FastTensor::ComputeClosed(SramBanks& sram) {
+  active_ = false;
+  const auto load = [&](const Descriptor& x, uint32_t stride_bytes, uint32_t i) {
+    const uint32_t addr = x.base + i * stride_bytes;
+    const uint32_t word = sram.ReadWord(addr & ~3u);
+    return x.f16 ? isa::F16ToF32(static_cast<uint16_t>((addr & 2) ? word >> 16 : word)) : word;
+  };
+  uint32_t peak = 0;
+  const auto touched = [&](const Descriptor& x, uint32_t stride_bytes) {
+    uint32_t lo = 0, hi = 0;
+    WordSpan(x, stride_bytes, n_, lo, hi);
+    peak = std::max(peak, hi);
+  };
+  if (n_ == 0) return fn_ == isa::kTfmaxr ? isa::kNegInf : 0u;
+  touched(a_, sb_a_);
+  if (has_b_) touched(b_, sb_b_);
+  uint32_t result = 0;
+  if (reduction_) {
+    // Lane k of a step takes its element k; several lanes are added (or maxed) at the end,
+    // lane by lane, as the datapath combines them.
+    const uint32_t acc0 = fn_ == isa::kTfmaxr ? isa::kNegInf : 0u;
+    const int lanes = simd_ ? lanes_ : 1;
+    std::array<uint32_t, kFastMaxLanes> acc;
+    acc.fill(acc0);
+    for (uint32_t i = 0; i < n_; ++i) {
+      const uint32_t va = load(a_, sb_a_, i), vb = has_b_ ? load(b_, sb_b_, i) : 0u;
+      uint32_t& lane = acc[i % static_cast<uint32_t>(lanes)];
+      lane = AccNext(va, vb, lane);
+    }
+    result = acc[0];
+    if (simd_ && lanes_ > 1) {
+      for (int k = 1; k < lanes_; ++k) result = fn_ == isa::kTfmaxr ? isa::FMax(result, acc[k]) : isa::FAdd(result, acc[k]);
+    }
+  } else {
+    touched(d_, sb_d_);
+    for (uint32_t i = 0; i < n_; ++i) {
+      const uint32_t va = load(a_, sb_a_, i), vb = has_b_ ? load(b_, sb_b_, i) : 0u;
+      const uint32_t r = Result32(va, vb);
+      const uint32_t addr = d_.base + i * sb_d_;
+      if (d_.f16) {
+        const uint16_t h = isa::F32ToF16(r);
+        uint8_t bytes[2] = {static_cast<uint8_t>(h), static_cast<uint8_t>(h >> 8)};
+        sram.Store(addr, bytes, 2);
+      } else {
+        uint8_t bytes[4] = {static_cast<uint8_t>(r), static_cast<uint8_t>(r >> 8), static_cast<uint8_t>(r >> 16),
+                            static_cast<uint8_t>(r >> 24)};
+        sram.Store(addr, bytes, 4);
+      }
+    }
+  }
+  sram.NoteLoaded(peak);
+  return result;
 }
 
 uint32_t FastTensor::CombR() const {

@@ -48,6 +48,25 @@ struct TensorOutputs {
   uint32_t req_mask = 0;   ///< banks requested (written into the caller's BankRequest array)
 };
 
+/// What decides how a closed operation runs, cycle by cycle, from settled banks: its
+/// timing never depends on the values, only on these (TensorTimingMemo's key).
+struct TensorTimingKey {
+  uint8_t fn = 0;
+  bool simd = false;
+  uint8_t f16 = 0;        ///< bit 0: a, 1: b, 2: d
+  uint32_t n = 0;
+  uint16_t stride[3] = {};  ///< a, b, d (unused ones 0)
+  uint16_t bank_offset[3] = {};  ///< each base modulo the bank interleave (4 bytes x banks)
+  /// b's base minus a's when their words may coincide (a read then serves both), else 0
+  /// with `apart` set.
+  int32_t b_minus_a = 0;
+  bool apart = false;
+  // The datapath's and the banks' parameters.
+  uint8_t lanes = 0, banks = 0, read_latency = 0, write_latency = 0;
+  bool operator==(const TensorTimingKey& o) const;
+  size_t Hash() const;
+};
+
 class FastTensor {
  public:
   explicit FastTensor(const FastTensorParams& params);
@@ -65,6 +84,15 @@ class FastTensor {
                                 uint32_t tx_ready, BankRequest* req);
   /// The clock edge (after Evaluate; only while Busy()).
   void Update();
+
+  /// A closed operation whose values do not depend on when its accesses happen (every one
+  /// but an elementwise operation writing one address over and over, which may be read back).
+  bool TimingIndependentOfValues() const { return Closed() && (reduction_ || static_cast<int16_t>(d_.stride) != 0); }
+  TensorTimingKey TimingKey(const SramBankConfig& banks) const;
+  /// The values of the closed operation just started, computed whole, in the order the
+  /// datapath computes them, with its results stored through the backdoor (and the SRAM's
+  /// peak noted); ends the operation (not Busy()). Returns a reduction's result.
+  uint32_t ComputeClosed(SramBanks& sram);
   void Reset();
 
  private:
@@ -90,7 +118,9 @@ class FastTensor {
   };
 
   uint32_t Lane(int k, const Entry& e) const;
-  uint32_t Result32(const Entry& e, int k) const;
+  uint32_t Result32(const Entry& e, int k) const { return Result32(e.val[k], e.val[lanes_ + k]); }
+  uint32_t Result32(uint32_t va, uint32_t vb) const;
+  uint32_t AccNext(uint32_t va, uint32_t vb, uint32_t acc) const;
   uint32_t AccNext(const Entry& e, int k) const;
   uint32_t CombR() const;
   int Bank(uint32_t addr) const { return static_cast<int>((addr >> 2) & bank_mask_); }

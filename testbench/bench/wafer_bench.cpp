@@ -33,6 +33,7 @@
 #include "runtime/block_run.h"
 #include "runtime/gemv_mapper.h"
 #include "runtime/kernel_run.h"
+#include "tensor_timing_memo.h"
 #include "workload/workload_keys.h"
 
 using namespace wafersim;
@@ -71,6 +72,7 @@ Measure Gemv(const std::string& preset, int width, int height, int64_t m, int64_
   std::vector<double> walls;
   r.correct = 1;
   for (int i = 0; i < repeats; ++i) {
+    fabric::TensorTimingMemo::Shared().Clear();  // each run learns its operations' timings anew
     fabric::TileGrid grid(config, options, fabric::TileModels::All(model));
     const auto k = runtime::RunKernel(mapping, grid, runtime::Scheduler::PlainLoop);
     if (i > 0 && k.cycles != r.cycles) r.correct = 0;  // a repeat must be the same run

@@ -1,0 +1,32 @@
+#include "tensor_timing_memo.h"
+
+namespace wafersim::fabric {
+
+TensorTimingMemo& TensorTimingMemo::Shared() {
+  static TensorTimingMemo memo;
+  return memo;
+}
+
+std::shared_ptr<const TensorTiming> TensorTimingMemo::Find(const TensorTimingKey& key) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  const auto it = entries_.find(key);
+  if (it == entries_.end()) {
+    ++misses_;
+    return nullptr;
+  }
+  ++hits_;
+  return it->second;
+}
+
+void TensorTimingMemo::Insert(const TensorTimingKey& key, std::shared_ptr<const TensorTiming> timing) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  if (entries_.size() >= kMaxEntries) entries_.clear();
+  entries_.emplace(key, std::move(timing));
+}
+
+void TensorTimingMemo::Clear() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  entries_.clear();
+}
+
+}  // namespace wafersim::fabric

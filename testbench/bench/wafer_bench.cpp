@@ -1,7 +1,9 @@
 // Speed of the fast tile model, in one run (a program, not a test):
 //  1. the same GEMV on a 16x16 mesh with RTL tiles and with fast tiles (plain loop): cycles
 //     must agree; prints tile-cycles/s for each and the ratio, and for fast tiles stepped in
-//     two passes (every tile evaluated, then every tile updated) against one;
+//     two passes (every tile evaluated, then every tile updated) against one, and with every
+//     tensor operation stepped (no run-ahead) against run ahead; 1b. the same for attention
+//     decode, whose operands partly travel the fabric;
 //  2. the fast model on 1 and 2 threads (same 16x16 and a larger mesh): same cycles, the speed-up
 //     (and on the larger mesh, two passes against one);
 //  3. a GEMV on the whole wse3 wafer (762 x 1172 tiles, 24 colors) with a checked result:
@@ -31,8 +33,8 @@
 
 #include "huge_pages.h"
 #include "runtime/block_run.h"
-#include "runtime/gemv_mapper.h"
 #include "runtime/kernel_run.h"
+#include "runtime/mapper_registry.h"
 #include "tensor_timing_memo.h"
 #include "workload/workload_keys.h"
 
@@ -49,31 +51,38 @@ struct Measure {
   int correct = 0;
 };
 
-// `repeats` runs of the same mapping: the wall time is their median (a 16x16 run on fast tiles
+// How a measurement runs its grid.
+struct Settings {
+  fabric::TileModel model = fabric::TileModel::Fast;
+  int threads = 1;
+  int repeats = 1;            ///< the wall time is the median of this many runs
+  bool split_phases = false;  ///< RunOptions::split_phases
+  bool run_ahead = true;      ///< RunOptions::run_ahead
+};
+
+// `s.repeats` runs of `req`'s mapping: the wall time is their median (a 16x16 run on fast tiles
 // takes a few tens of milliseconds, where one run's figure is mostly noise).
-Measure Gemv(const std::string& preset, int width, int height, int64_t m, int64_t n, fabric::TileModel model,
-             int threads, int repeats = 1, bool split_phases = false) {
+Measure Kernel(const std::string& preset, int width, int height, const runtime::KernelRequest& req,
+               const Settings& s) {
   fabric::FabricConfig config = fabric::Preset(preset);
   if (width > 0) {
     config.width = width;
     config.height = height;
   }
-  runtime::KernelRequest req;
-  req.m = m;
-  req.n = n;
   const auto t0 = std::chrono::steady_clock::now();
-  const auto mapping = runtime::MapGemv(req, config);
+  const auto mapping = runtime::FindMapper(req.kernel).map(req, config);
   Measure r;
   r.map_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   fabric::RunOptions options;
-  options.threads = threads;
+  options.threads = s.threads;
   options.max_cycles = 10'000'000;
-  options.split_phases = split_phases;
+  options.split_phases = s.split_phases;
+  options.run_ahead = s.run_ahead;
   std::vector<double> walls;
   r.correct = 1;
-  for (int i = 0; i < repeats; ++i) {
+  for (int i = 0; i < s.repeats; ++i) {
     fabric::TensorTimingMemo::Shared().Clear();  // each run learns its operations' timings anew
-    fabric::TileGrid grid(config, options, fabric::TileModels::All(model));
+    fabric::TileGrid grid(config, options, fabric::TileModels::All(s.model));
     const auto k = runtime::RunKernel(mapping, grid, runtime::Scheduler::PlainLoop);
     if (i > 0 && k.cycles != r.cycles) r.correct = 0;  // a repeat must be the same run
     r.cycles = k.cycles;
@@ -81,13 +90,33 @@ Measure Gemv(const std::string& preset, int width, int height, int64_t m, int64_
     walls.push_back(k.wall_s);
     if (!k.correct) {
       r.correct = 0;
-      fmt::print(stderr, "wafer_bench: {}x{} gemv {}x{}: {}; {}\n", config.width, config.height, m, n, k.check,
+      fmt::print(stderr, "wafer_bench: {}x{} {}: {}; {}\n", config.width, config.height, mapping.description, k.check,
                  k.stop_reason);
     }
   }
   std::sort(walls.begin(), walls.end());
   r.wall_s = walls[walls.size() / 2];
   return r;
+}
+
+Measure Gemv(const std::string& preset, int width, int height, int64_t m, int64_t n, const Settings& s) {
+  runtime::KernelRequest req;
+  req.kernel = "gemv";
+  req.m = m;
+  req.n = n;
+  return Kernel(preset, width, height, req, s);
+}
+
+// Attention decode: its tensor operations read K and V from SRAM, but q, the running maxima and
+// the sums travel the fabric between them.
+Measure AttentionDecode(const Settings& s) {
+  runtime::KernelRequest req;
+  req.kernel = "attention";
+  req.heads = 8;
+  req.kv_heads = 8;
+  req.head_dim = 64;
+  req.context = 512;
+  return Kernel("small", 16, 16, req, s);
 }
 
 // Runs `job` in a child; its figures and peak resident memory come back through a pipe.
@@ -162,14 +191,14 @@ int main(int argc, char** argv) {
   fabric::UseHugePages(argv);  // as wafersim does
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
   if (argc > 2 && std::strcmp(argv[1], "--fast-only") == 0) {
-    const Measure fast = Gemv("small", 16, 16, 512, 512, fabric::TileModel::Fast, 1, std::atoi(argv[2]));
+    const Measure fast = Gemv("small", 16, 16, 512, 512, {.repeats = std::atoi(argv[2])});
     Line("fast tiles", fast);
     return fast.correct ? 0 : 1;
   }
   bool ok = true;
   fmt::print("1. GEMV 512x512 binary32 on a 16x16 mesh, plain loop: RTL tiles against fast tiles (median of 3 and 31 runs)\n");
-  const Measure rtl = InChild([] { return Gemv("small", 16, 16, 512, 512, fabric::TileModel::Rtl, 1, 3); });
-  const Measure fast = InChild([] { return Gemv("small", 16, 16, 512, 512, fabric::TileModel::Fast, 1, 31); });
+  const Measure rtl = InChild([] { return Gemv("small", 16, 16, 512, 512, {.model = fabric::TileModel::Rtl, .repeats = 3}); });
+  const Measure fast = InChild([] { return Gemv("small", 16, 16, 512, 512, {.repeats = 31}); });
   Line("RTL tiles", rtl);
   Line("fast tiles", fast);
   fmt::print("  fast / RTL: {:.1f}x the tile-cycles per second; cycles {}\n", TileCyclesPerS(fast) / TileCyclesPerS(rtl),
@@ -177,23 +206,44 @@ int main(int argc, char** argv) {
   ok &= rtl.correct && fast.correct && rtl.cycles == fast.cycles;
   // Each tile's clock edge right after its evaluation (the plain loop's way) against a pass
   // of evaluations and then a pass of updates: the same run, fewer cache misses.
-  const Measure split = InChild([] { return Gemv("small", 16, 16, 512, 512, fabric::TileModel::Fast, 1, 31, true); });
+  const Measure split = InChild([] { return Gemv("small", 16, 16, 512, 512, {.repeats = 31, .split_phases = true}); });
   Line("fast tiles, evaluate all then update all", split);
   fmt::print("  update at once / in a second pass: {:.2f}x the tile-cycles per second; cycles {}\n",
              TileCyclesPerS(fast) / TileCyclesPerS(split), split.cycles == fast.cycles ? "agree" : "DIFFER");
   ok &= split.correct && split.cycles == fast.cycles;
+  // Closed tensor operations (SRAM operands only) run ahead, timed by the memo, and slept
+  // through, against every one stepped cycle by cycle: the same run.
+  const Measure stepped = InChild([] { return Gemv("small", 16, 16, 512, 512, {.repeats = 31, .run_ahead = false}); });
+  Line("fast tiles, every tensor operation stepped", stepped);
+  fmt::print("  run ahead / stepped: {:.2f}x the tile-cycles per second; cycles {}\n",
+             TileCyclesPerS(fast) / TileCyclesPerS(stepped), stepped.cycles == fast.cycles ? "agree" : "DIFFER");
+  ok &= stepped.correct && stepped.cycles == fast.cycles;
+
+  fmt::print("\n1b. attention decode, 8 heads x 64, context 512, binary32, on a 16x16 mesh: RTL against fast tiles "
+             "(median of 1 and 11 runs)\n");
+  const Measure att_rtl = InChild([] { return AttentionDecode({.model = fabric::TileModel::Rtl}); });
+  const Measure att_fast = InChild([] { return AttentionDecode({.repeats = 11}); });
+  const Measure att_stepped = InChild([] { return AttentionDecode({.repeats = 11, .run_ahead = false}); });
+  Line("RTL tiles", att_rtl);
+  Line("fast tiles", att_fast);
+  Line("fast tiles, every tensor operation stepped", att_stepped);
+  fmt::print("  fast / RTL: {:.1f}x the tile-cycles per second (stepped: {:.1f}x); cycles {}\n",
+             TileCyclesPerS(att_fast) / TileCyclesPerS(att_rtl), TileCyclesPerS(att_stepped) / TileCyclesPerS(att_rtl),
+             att_rtl.cycles == att_fast.cycles && att_fast.cycles == att_stepped.cycles ? "agree" : "DIFFER");
+  ok &= att_rtl.correct && att_fast.correct && att_stepped.correct && att_rtl.cycles == att_fast.cycles &&
+        att_fast.cycles == att_stepped.cycles;
 
   fmt::print("\n2. fast tiles on 1 and 2 threads\n");
   for (const int size : {16, 128}) {
     const int64_t n = 32 * size;
-    const Measure one = InChild([&] { return Gemv("small", size, size, n, n, fabric::TileModel::Fast, 1); });
-    const Measure two = InChild([&] { return Gemv("small", size, size, n, n, fabric::TileModel::Fast, 2); });
+    const Measure one = InChild([&] { return Gemv("small", size, size, n, n, {}); });
+    const Measure two = InChild([&] { return Gemv("small", size, size, n, n, {.threads = 2}); });
     Line(fmt::format("{}x{} mesh, GEMV {}x{}, 1 thread", size, size, n, n), one);
     Line(fmt::format("{}x{} mesh, GEMV {}x{}, 2 threads", size, size, n, n), two);
     fmt::print("  speed-up {:.2f}x; cycles {}\n", one.wall_s / two.wall_s, one.cycles == two.cycles ? "agree" : "DIFFER");
     ok &= one.correct && two.correct && one.cycles == two.cycles;
     if (size > 16) {
-      const Measure split = InChild([&] { return Gemv("small", size, size, n, n, fabric::TileModel::Fast, 1, 1, true); });
+      const Measure split = InChild([&] { return Gemv("small", size, size, n, n, {.split_phases = true}); });
       Line(fmt::format("{}x{}, 1 thread, evaluate all then update all", size, size), split);
       fmt::print("  update at once / in a second pass: {:.2f}x\n", split.wall_s / one.wall_s);
       ok &= split.correct && split.cycles == one.cycles;
@@ -202,7 +252,7 @@ int main(int argc, char** argv) {
   if (quick) return ok ? 0 : 1;
 
   fmt::print("\n3. GEMV 8192x8192 binary32 on the wse3 wafer (a grid of 762 x 1172 = 893,064 fast tiles), 2 threads\n");
-  const Measure wafer = InChild([] { return Gemv("wse3", 0, 0, 8192, 8192, fabric::TileModel::Fast, 2); });
+  const Measure wafer = InChild([] { return Gemv("wse3", 0, 0, 8192, 8192, {.threads = 2}); });
   Line("wse3, GEMV 8192x8192", wafer);
   fmt::print("  tile-cycles/s over all 893,064 tiles (the mapper takes the region it estimates fastest)\n");
   fmt::print("  mapping (programs for every tile) took {:.1f} s\n", wafer.map_s);

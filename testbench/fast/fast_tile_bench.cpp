@@ -2,7 +2,9 @@
 // (FastTile) running the same busy program, a binary32 GEMV row block (firmware/kernels/
 // gemv_rows.s, 32 x 256: the tensor path reads SRAM every cycle; or its binary16 version,
 // four lanes per cycle, with --f16), and the ratio. Both runs
-// must give the same cycles and the same result, or the program says so and fails. Also
+// must give the same cycles and the same result, or the program says so and fails; the fast
+// tile runs its closed tensor operations ahead (TensorReplay, the default) and, a second
+// time, steps every one cycle by cycle. Also
 // prints the fast tile's bytes (excluding SRAM) at 8 and 24 colors. Rates are per second of
 // this thread's CPU time (the machine is shared; wall time is printed too).
 // Usage: fast_tile_bench [--f16] [--rtl-runs N] [--fast-runs N]
@@ -20,6 +22,7 @@
 #include "fast_tile.h"
 #include "isa/fp.h"
 #include "rtl_tile.h"
+#include "tensor_timing_memo.h"
 #include "tile/kernel_cases.h"
 #include "verilated.h"
 
@@ -57,6 +60,7 @@ Measure Run(Tile& tile, const isa::Program& program, bool f16, int runs) {
   std::array<fabric::LinkBundle, 4> out;
   Measure m;
   for (int r = 0; r < runs; ++r) {
+    fabric::TensorTimingMemo::Shared().Clear();  // every run learns its operations' timings anew
     tile.Load(program);
     poke(program.Address("rows"), kRows);
     poke(program.Address("cols"), kCols);
@@ -115,9 +119,13 @@ int main(int argc, char** argv) {
   }
   fabric::FastTile tile(0, 0, spec, c.buffer_depth);
   fast = Run(tile, program, f16, fast_runs);
-  if (rtl.cycles != fast.cycles || rtl.y != fast.y) {
-    fmt::print(stderr, "fast_tile_bench: the models disagree: RTL {} cycles, fast {} cycles, results {}\n", rtl.cycles,
-               fast.cycles, rtl.y == fast.y ? "equal" : "different");
+  // The same with every tensor operation stepped cycle by cycle (no run-ahead).
+  fabric::FastTile stepping(0, 0, spec, c.buffer_depth);
+  stepping.SetRunAhead(false);
+  const Measure stepped = Run(stepping, program, f16, fast_runs);
+  if (rtl.cycles != fast.cycles || rtl.y != fast.y || stepped.cycles != fast.cycles || stepped.y != fast.y) {
+    fmt::print(stderr, "fast_tile_bench: the models disagree: RTL {} cycles, fast {} cycles (stepped {}), results {}\n",
+               rtl.cycles, fast.cycles, stepped.cycles, rtl.y == fast.y && stepped.y == fast.y ? "equal" : "different");
     return 1;
   }
   const double rtl_rate = static_cast<double>(rtl.cycles) * rtl_runs / rtl.cpu_seconds;
@@ -128,7 +136,10 @@ int main(int argc, char** argv) {
   fmt::print("{:<6} {:>6} {:>12.3f} {:>13.3f} {:>20.0f}\n", "RTL", rtl_runs, rtl.cpu_seconds, rtl.wall_seconds, rtl_rate);
   fmt::print("{:<6} {:>6} {:>12.3f} {:>13.3f} {:>20.0f}\n", "fast", fast_runs, fast.cpu_seconds, fast.wall_seconds,
              fast_rate);
-  fmt::print("fast / RTL: {:.1f}x\n", fast_rate / rtl_rate);
+  const double stepped_rate = static_cast<double>(stepped.cycles) * fast_runs / stepped.cpu_seconds;
+  fmt::print("{:<6} {:>6} {:>12.3f} {:>13.3f} {:>20.0f}  (every tensor operation stepped)\n", "fast", fast_runs,
+             stepped.cpu_seconds, stepped.wall_seconds, stepped_rate);
+  fmt::print("fast / RTL: {:.1f}x (stepped: {:.1f}x)\n", fast_rate / rtl_rate, stepped_rate / rtl_rate);
   fabric::TileSpec wide = spec;
   wide.colors = 24;
   const fabric::FastTile tile24(0, 0, wide, c.buffer_depth);

@@ -111,8 +111,8 @@ struct BlockHooks {
 };
 
 /// Tile-cycles a second the plain loop is expected to simulate with this tile model (measured
-/// on whole grids, one thread), times the threads for fast tiles.
-double ExpectedTileCyclesPerSecond(fabric::TileModel model, int threads);
+/// on whole grids, one thread; a second thread is not counted on).
+double ExpectedTileCyclesPerSecond(fabric::TileModel model);
 
 /// Maps every kernel first (a mapper's error comes back naming the layer and kernel), reports
 /// the estimate, then runs each on a fresh grid the size of its region (the rest of the mesh

@@ -48,7 +48,6 @@ FastRouter::FastRouter(int colors, int depth, int x, int y, int credit_limit) {
   y_ = static_cast<uint16_t>(y);
   color_mask_ = (1u << colors) - 1;
   const int lanes = kPorts * colors;
-  slots_ = std::make_unique<uint64_t[]>(static_cast<size_t>(lanes) * depth);
   lanes_ = std::make_unique<Lane[]>(lanes);
   used_ = std::make_unique<uint8_t[]>(lanes);
   switches_ = std::make_unique<Switch[]>(colors);
@@ -57,8 +56,10 @@ FastRouter::FastRouter(int colors, int depth, int x, int y, int credit_limit) {
 
 void FastRouter::Reset() {
   const int lanes = kPorts * colors_;
-  // Buffer storage is not reset in the RTL either; zeros keep runs reproducible.
-  std::fill(slots_.get(), slots_.get() + lanes * depth_, uint64_t{0});
+  // The wavelet storage is allocated at the first wavelet in (most of a wafer's routers
+  // never see one) and given back here: an empty slot is never read, so what it held does not
+  // matter (the RTL does not reset it either).
+  slots_.reset();
   std::fill(lanes_.get(), lanes_.get() + lanes, Lane{});
   std::fill(used_.get(), used_.get() + lanes, uint8_t{0});
   std::fill(switches_.get(), switches_.get() + colors_, Switch{});
@@ -261,6 +262,7 @@ void FastRouter::Update() {
     }
     const int lane = LaneIndex(p, c);
     Lane& l = lanes_[lane];
+    if (!slots_) slots_ = std::make_unique<uint64_t[]>(static_cast<size_t>(kPorts) * colors_ * depth_);
     slots_[lane * depth_ + l.wr] = flit;
     l.wr = static_cast<uint8_t>(l.wr + 1 == depth_ ? 0 : l.wr + 1);
     l.count = static_cast<uint8_t>((l.count + 1) & cnt_mask_);

@@ -10,7 +10,8 @@
 //
 // Bytes per router (Bytes(): the object and its four arrays, printed by
 // build/fast_router_bench): 2,240 at 8 colors and depth 4, 5,360 at 24 colors and depth 4,
-// of which the wavelet storage (one uint64_t per buffer slot) is 1,280 and 3,840.
+// of which the wavelet storage (one uint64_t per buffer slot) is 1,280 and 3,840; that storage
+// is allocated at the first wavelet in, so a router that never buffers one costs the rest.
 #pragma once
 
 #include <array>
@@ -127,7 +128,7 @@ class FastRouter {
   uint16_t x_, y_;
   uint32_t color_mask_;
   // Registers, as the RTL holds them.
-  std::unique_ptr<uint64_t[]> slots_;  // [input][color][depth] wavelets
+  std::unique_ptr<uint64_t[]> slots_;  // [input][color][depth] wavelets; null until the first
   std::unique_ptr<Lane[]> lanes_;      // [input][color]
   std::unique_ptr<uint8_t[]> used_;    // [output][color] credits in use (used_q)
   std::unique_ptr<Switch[]> switches_;  // [color]

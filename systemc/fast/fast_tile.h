@@ -2,7 +2,8 @@
 // rtl/tile/pe_tile.sv): the core (FastCore, with its tensor datapath FastTensor) and the
 // router (FastRouter) joined at the router's Local port as pe_tile joins them, with the same
 // SRAM banks. Same stepping (Evaluate, then Update), the same outputs, cycle
-// classification, counters and skipping of quiet halted tiles.
+// classification, counters and skipping of quiet halted tiles. A closed tensor operation is
+// run ahead and replayed (TensorReplay), and slept through while the router is quiet.
 //
 // Within a cycle: the router settles first (its outputs depend on its registers only), the
 // core evaluates with the router's Local output and the banks' grants and read data, then
@@ -10,9 +11,9 @@
 // the clock edge: router, core, then the banks serve the cycle's requests.
 //
 // Bytes per tile, excluding the SRAM's storage and the shared decoded program (Bytes(),
-// printed by fast_tile_bench; 2026-11-22): 5,112 at 8 colors, buffer depth 4 and 8 banks
-// (core 1,648 of which the tensor datapath 1,056, router 680 plus its buffers, bank model
-// 248 plus its per-bank state), 8,488 at 24 colors.
+// printed by fast_tile_bench; 2026-11-22): 5,304 at 8 colors, buffer depth 4 and 8 banks
+// (core 1,776 of which the tensor datapath 1,056, router 680 plus its buffers, bank model
+// 384 plus its per-bank state), 8,680 at 24 colors.
 #pragma once
 
 #include <array>

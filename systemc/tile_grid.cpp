@@ -162,7 +162,7 @@ void TileGrid::Start() {
 
 RunStatus TileGrid::StepWithoutSystemC() {
   // Below this many tiles a cycle's work does not pay for waking the other threads.
-  constexpr size_t kTilesPerThread = 2048;
+  constexpr size_t kTilesPerThread = 512;
   const int workers = pool_ && active_.size() >= kTilesPerThread * 2 ? pool_->Threads() : 1;
   auto range = [&](int w) {
     const size_t n = active_.size();

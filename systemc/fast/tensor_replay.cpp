@@ -60,7 +60,7 @@ void TensorReplay::Record(FastTensor& tensor, SramBanks& sram) {
 
 uint32_t TensorReplay::Advance(uint32_t cycles) {
   uint32_t stalls = 0;
-  const uint32_t end = pos_ + cycles;
+  const uint32_t end = pos_ + std::min(cycles, length_ - pos_);  // never past the operation
   while (pos_ < end) {
     const uint32_t bit = pos_ % 64, take = std::min<uint32_t>(64 - bit, end - pos_);
     const uint64_t word = timing_->stalls[pos_ / 64] >> bit;

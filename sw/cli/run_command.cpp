@@ -130,6 +130,7 @@ int RunKernelJob(const RunJob& job) {
   options.max_cycles = job.max_cycles;
   options.watchdog_cycles = job.watchdog;
   options.threads = job.threads;
+  options.run_ahead = !job.step_tensor_ops;
   auto progress = std::make_shared<runtime::RunProgress>(std::max(mapping.compute_bound_cycles, mapping.io_bound_cycles),
                                                         mapping.estimated_cycles);
   options.progress = [progress](const fabric::TileGrid& g) { (*progress)(g); };
@@ -207,6 +208,9 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
       ->capture_default_str();
   cmd->add_option("--rtl-region", job->rtl_region, "with --tiles mixed: the RTL tiles, x0,y0:x1,y1 (default 0,0:1,1)");
   cmd->add_option("--threads", job->threads, "threads stepping fast tiles (the plain loop)")->capture_default_str();
+  cmd->add_flag("--step-tensor-ops", job->step_tensor_ops,
+                "fast tiles step every tensor operation cycle by cycle rather than run the ones on SRAM "
+                "operands ahead and sleep through them: the same results, slower (a cross-check)");
   cmd->add_option("--scheduler", job->scheduler,
                   "systemc (a SystemC process per tile), plain (the same cycles as a loop without SystemC), or auto: "
                   "systemc for RTL tiles, plain for fast and mixed")

@@ -22,6 +22,7 @@ struct RunJob {
   std::string tiles = "rtl";
   std::string scheduler = "auto";  ///< systemc, plain, or auto: SystemC for RTL tiles, plain otherwise
   int threads = 1;
+  bool step_tensor_ops = false;  ///< fast tiles step every tensor operation (RunOptions::run_ahead off)
   uint64_t max_cycles = 10'000'000;
   uint64_t watchdog = 1000;
   std::string json;

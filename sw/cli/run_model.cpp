@@ -66,6 +66,7 @@ int RunModelJob(const RunJob& job) {
   o.tiles = fast ? fabric::TileModel::Fast : fabric::TileModel::Rtl;
   if (!fast) fabric::CheckRtlCompatible(o.fabric, int64_t{o.fabric.width} * o.fabric.height);
   o.threads = job.threads;
+  o.run_ahead = !job.step_tensor_ops;
   o.max_cycles = job.max_cycles;
   o.watchdog = job.watchdog;
   o.seed = job.request.seed;

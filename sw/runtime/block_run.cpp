@@ -319,6 +319,7 @@ BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
     run.max_cycles = o.max_cycles;
     run.watchdog_cycles = o.watchdog;
     run.threads = o.threads;
+    run.run_ahead = o.run_ahead;
     run.progress = hooks.progress;
     fabric::TileGrid grid(config, run, fabric::TileModels::All(o.tiles));
     BlockKernelResult r;

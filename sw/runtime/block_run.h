@@ -54,6 +54,7 @@ struct BlockOptions {
   fabric::FabricConfig fabric;
   fabric::TileModel tiles = fabric::TileModel::Fast;
   int threads = 1;
+  bool run_ahead = true;             ///< RunOptions::run_ahead
   uint64_t max_cycles = 10'000'000;  ///< per kernel
   uint64_t watchdog = 1000;
   uint64_t seed = 1;          ///< kernel i takes seed + i, the block's input seed + kernels

@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """`wafersim run` on RTL, fast and mixed tiles gives the same results: every JSON field but
-the wall time is equal, per-tile statistics included; a mixed run traces its RTL tiles."""
+the wall time is equal, per-tile statistics included (fast tiles also stepping every tensor
+operation, --step-tensor-ops); a mixed run traces its RTL tiles."""
 import json
 import os
 import subprocess
@@ -12,6 +13,7 @@ runs = {
     "rtl": ["--tiles", "rtl"],
     "fast": ["--tiles", "fast"],
     "fast-2-threads": ["--tiles", "fast", "--threads", "2"],
+    "fast-stepped": ["--tiles", "fast", "--step-tensor-ops"],
     "mixed": ["--tiles", "mixed", "--rtl-region", "1,1:2,3"],
     "mixed-systemc": ["--tiles", "mixed", "--rtl-region", "1,1:2,2", "--scheduler", "systemc", "--trace",
                       os.path.join(out, "mixed.fst"), "--trace-region", "1,1:2,2"],

@@ -25,6 +25,7 @@
 #include "Vpe_tile.h"
 #include "asm/assembler.h"
 #include "common/seeds.h"
+#include "fast_pair.h"
 #include "fast_tile.h"
 #include "isa/fp.h"
 #include "isa/isa.h"
@@ -518,12 +519,7 @@ static uint64_t RunFastPair(uint64_t seed, const fabric::TileSpec& a_spec, const
     const std::string where = fmt::format("seed {}, cycle {}", seed, cycle);
     INFO(where);
     REQUIRE(out_a == out_b);
-    REQUIRE(a.Pc() == b.Pc());
-    REQUIRE(a.Retired() == b.Retired());
-    REQUIRE(a.Stalled() == b.Stalled());
-    REQUIRE(a.Wait() == b.Wait());
-    REQUIRE(a.LastActivity() == b.LastActivity());
-    for (int i = 0; i < 16; ++i) REQUIRE(a.Reg(i) == b.Reg(i));
+    tb::RequireSameCycle(a, b);
     for (int d = 0; d < 4; ++d) {
       std::optional<noc::Wavelet> got;
       if (out_a[d].valid) got = noc::Wavelet::Unpack(out_a[d].flit);
@@ -533,13 +529,7 @@ static uint64_t RunFastPair(uint64_t seed, const fabric::TileSpec& a_spec, const
     b.Update();
     if (a.Halted() || (a.Idle() && feed.empty() && cycle > 1000)) break;
   }
-  REQUIRE(a.Sram().Bytes() == b.Sram().Bytes());
-  REQUIRE(a.Counters().retired == b.Counters().retired);
-  REQUIRE(a.Counters().cycles == b.Counters().cycles);
-  REQUIRE(a.Counters().sent == b.Counters().sent);
-  REQUIRE(a.Sram().Reads() == b.Sram().Reads());
-  REQUIRE(a.Sram().Writes() == b.Sram().Writes());
-  REQUIRE(a.Sram().PeakBytes() == b.Sram().PeakBytes());
+  tb::RequireSameEnd(a, b);
   if (!b_runs_ahead) REQUIRE(b.Core().RunAheads() == 0);
   return a.Core().RunAheads();
 }

@@ -18,6 +18,7 @@
 
 #include "asm/assembler.h"
 #include "common/seeds.h"
+#include "fast_pair.h"
 #include "fast_tile.h"
 #include "isa/isa.h"
 
@@ -135,24 +136,13 @@ void ComparePair(const isa::Program& prog, const fabric::TileSpec& spec, const s
     a.Evaluate(in, out_a);
     b.Evaluate(in, out_b);
     INFO(fmt::format("cycle {}", cycle));
-    REQUIRE(a.Pc() == b.Pc());
-    REQUIRE(a.Retired() == b.Retired());
-    REQUIRE(a.Stalled() == b.Stalled());
-    REQUIRE(a.Wait() == b.Wait());
-    REQUIRE(a.LastActivity() == b.LastActivity());
-    for (int i = 0; i < 16; ++i) REQUIRE(a.Reg(i) == b.Reg(i));
+    tb::RequireSameCycle(a, b);
     a.Update();
     b.Update();
   }
   REQUIRE(a.Halted());
   REQUIRE(b.Halted());
-  CHECK(a.Error() == b.Error());
-  REQUIRE(a.Sram().Bytes() == b.Sram().Bytes());
-  CHECK(a.Sram().Reads() == b.Sram().Reads());
-  CHECK(a.Sram().Writes() == b.Sram().Writes());
-  CHECK(a.Sram().PeakBytes() == b.Sram().PeakBytes());
-  CHECK(a.Counters().cycles == b.Counters().cycles);
-  CHECK(a.Counters().retired == b.Counters().retired);
+  tb::RequireSameEnd(a, b);
   t.run_ahead += a.Core().RunAheads();
   t.memo_timed += a.Core().MemoTimed();
 }

@@ -20,13 +20,18 @@ std::shared_ptr<const TensorTiming> TensorTimingMemo::Find(const TensorTimingKey
 
 void TensorTimingMemo::Insert(const TensorTimingKey& key, std::shared_ptr<const TensorTiming> timing) {
   std::lock_guard<std::mutex> lock(mutex_);
-  if (entries_.size() >= kMaxEntries) entries_.clear();
-  entries_.emplace(key, std::move(timing));
+  const size_t bytes = sizeof(TensorTiming) + timing->stalls.size() * sizeof(uint64_t);
+  if (entries_.size() >= kMaxEntries || bytes_ + bytes > kMaxBytes) {
+    entries_.clear();
+    bytes_ = 0;
+  }
+  if (entries_.emplace(key, std::move(timing)).second) bytes_ += bytes;
 }
 
 void TensorTimingMemo::Clear() {
   std::lock_guard<std::mutex> lock(mutex_);
   entries_.clear();
+  bytes_ = 0;
 }
 
 }  // namespace wafersim::fabric

@@ -39,10 +39,13 @@ class TensorTimingMemo {
   struct KeyHash {
     size_t operator()(const TensorTimingKey& k) const { return k.Hash(); }
   };
-  // Past this many shapes the memo starts again (a long run of ever-new shapes gains nothing).
+  // Past this many shapes, or this many bytes of stall bits, the memo starts again (a long
+  // run of ever-new shapes gains nothing from it, and must not grow without bound).
   static constexpr size_t kMaxEntries = 1 << 16;
+  static constexpr size_t kMaxBytes = size_t{64} << 20;
   std::mutex mutex_;
   std::unordered_map<TensorTimingKey, std::shared_ptr<const TensorTiming>, KeyHash> entries_;
+  size_t bytes_ = 0;
   uint64_t hits_ = 0, misses_ = 0;
 };
 

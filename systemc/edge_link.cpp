@@ -28,11 +28,13 @@ size_t EdgeLink::Undrained() const {
 
 bool EdgeLink::Evaluate(const LinkBundle& from_tile, LinkBundle& to_tile, uint64_t cycle) {
   moved_ = false;
+  idle_ = false;
   to_tile = LinkBundle{};
   if (queued_ == 0 && from_tile.Quiet()) {
     // Nothing to move either way: only the token buckets fill (most edges, most cycles).
     in_tokens_ = std::min(1.0, in_tokens_ + rate_);
     out_tokens_ = std::min(1.0, out_tokens_ + rate_);
+    idle_ = in_tokens_ == 1.0 && out_tokens_ == 1.0;
     return true;
   }
   for (uint32_t m = from_tile.credits; m != 0; m &= m - 1) ++credits_[__builtin_ctz(m)];

@@ -39,6 +39,9 @@ class EdgeLink {
   int Y() const { return y_; }
   noc::Dir Direction() const { return dir_; }
   bool Moved() const { return moved_; }
+  /// The last Evaluate had nothing to move either way and left both token buckets full: more
+  /// such cycles change nothing, so the plain loop may stop evaluating the link.
+  bool Idle() const { return idle_; }
   /// Wavelets still queued to inject, and wavelets received but not yet drained.
   size_t PendingInjections() const;
   size_t Undrained() const;
@@ -61,6 +64,7 @@ class EdgeLink {
   int next_out_color_ = 0, next_in_color_ = 0;
   bool collecting_ = false;
   bool moved_ = false;
+  bool idle_ = false;
   uint64_t injected_ = 0;
   std::vector<Arrival> arrivals_;
   std::string problem_;

@@ -113,6 +113,8 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const 
       }
     }
   }
+  edge_listed_.assign(edges_.size(), 0);
+  edge_idle_runs_.assign(edges_.size(), 0);
   tile_out_.assign(static_cast<size_t>(n), {});
   tile_out_next_ = tile_out_;
   edge_out_.assign(edges_.size(), {});
@@ -140,7 +142,9 @@ EdgeLink& TileGrid::Edge(int x, int y, noc::Dir dir) {
     throw std::invalid_argument(fmt::format("({},{}) {} is not a link off the {}x{} mesh", x, y, noc::DirName(dir),
                                             Width(), Height()));
   }
-  return *edges_[edge_of_[Index(x, y) * 4 + d]];
+  const int e = edge_of_[Index(x, y) * 4 + d];
+  ListEdge(e);
+  return *edges_[e];
 }
 
 void TileGrid::Load(int x, int y, const isa::Program& program) { Tile(x, y).Load(program); }
@@ -151,6 +155,8 @@ void TileGrid::Start() {
   for (size_t t = 0; t < tiles_.size(); ++t) active_[t] = static_cast<int>(t);
   std::fill(skipped_runs_.begin(), skipped_runs_.end(), 0);
   std::fill(asleep_since_.begin(), asleep_since_.end(), kAwake);
+  for (size_t e = 0; e < edges_.size(); ++e) ListEdge(static_cast<int>(e));
+  std::fill(edge_idle_runs_.begin(), edge_idle_runs_.end(), 0);
   sleeping_waiters_ = 0;
   asleep_with_errors_.clear();
   wake_times_ = {};
@@ -198,7 +204,7 @@ RunStatus TileGrid::StepWithoutSystemC() {
     evaluate(0);
   }
   // An edge's failure is kept in its Problem(), which EndCycle reports.
-  for (size_t e = 0; e < edges_.size(); ++e) edges_[e]->Evaluate(TileOut(edge_inputs_[e]), edge_out_next_[e], cycle_);
+  for (const int e : active_edges_) edges_[e]->Evaluate(TileOut(edge_inputs_[e]), edge_out_next_[e], cycle_);
   if (!fused) {
     DumpTrace(false);
     if (workers > 1) {
@@ -211,6 +217,7 @@ RunStatus TileGrid::StepWithoutSystemC() {
   tile_out_.swap(tile_out_next_);
   edge_out_.swap(edge_out_next_);
   status_recorded_ = true;
+  plain_cycle_ = true;
   const RunStatus status = EndCycle();
   ScheduleNextCycle();
   // A stopped run's statistics count the cycles sleeping tiles sat out.
@@ -232,6 +239,16 @@ void TileGrid::ScheduleNextCycle() {
     wake_times_.pop();
     if (asleep_since_[w.tile] == w.asleep_since) list(w.tile);
   }
+  // Edge links: an idle one leaves the list after two idle cycles (both its bundles are then
+  // quiet); one its tile drives comes back (below). Only listed links can have driven a tile.
+  edges_now_.swap(active_edges_);
+  active_edges_.clear();
+  for (const int e : edges_now_) edge_listed_[e] = 0;
+  for (const int e : edges_now_) {
+    edge_idle_runs_[e] = edges_[e]->Idle() ? static_cast<uint8_t>(std::min(edge_idle_runs_[e] + 1, 2)) : 0;
+    if (edge_idle_runs_[e] < 2) ListEdge(e);
+    if (!edge_out_[e].Quiet()) list(edge_inputs_[e] / 4);
+  }
   for (const int t : active_) {
     const bool dormant = tile_status_[t] & kDormantBit;
     skipped_runs_[t] = dormant ? static_cast<uint8_t>(std::min(skipped_runs_[t] + 1, 2)) : 0;
@@ -240,11 +257,12 @@ void TileGrid::ScheduleNextCycle() {
     for (int d = 0; d < 4; ++d) {
       if (out[d].Quiet()) continue;
       const int e = edge_of_[static_cast<size_t>(t) * 4 + d];
-      if (e < 0) list(inputs_[static_cast<size_t>(t) * 4 + d].index / 4);
+      if (e < 0) {
+        list(inputs_[static_cast<size_t>(t) * 4 + d].index / 4);
+      } else {
+        ListEdge(e);
+      }
     }
-  }
-  for (size_t e = 0; e < edges_.size(); ++e) {
-    if (!edge_out_[e].Quiet()) list(edge_inputs_[e] / 4);
   }
   // What was not listed goes to sleep now. A sleeping tile changes no more, so its errors are
   // looked at once here rather than at every check (a wafer has ~900,000 tiles, most asleep).
@@ -326,7 +344,12 @@ RunStatus TileGrid::EndCycle() {
     all_halted &= (s & kHaltedBit) != 0;
   }
   all_halted &= sleeping_waiters_ == 0;
-  for (const auto& e : edges_) moved |= e->Moved();
+  if (plain_cycle_) {
+    for (const int e : active_edges_) moved |= edges_[e]->Moved();  // an unlisted one was idle
+  } else {
+    for (const auto& e : edges_) moved |= e->Moved();
+  }
+  plain_cycle_ = false;
   moved |= !wake_times_.empty();  // a sleeping tile is replaying a tensor operation
   quiet_cycles_ = moved ? 0 : quiet_cycles_ + 1;
   // Errors are sticky: checking them every 64 cycles and at every stop costs little.

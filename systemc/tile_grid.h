@@ -96,9 +96,13 @@ class TileGrid {
   /// Tiles run by the Verilated RTL.
   int64_t RtlTiles() const { return rtl_tiles_; }
   /// The edge link leaving boundary tile (x, y) through `dir` (off the mesh).
+  /// The link's owner may queue wavelets on it, so the plain loop evaluates it again.
   EdgeLink& Edge(int x, int y, noc::Dir dir);
   int EdgeCount() const { return static_cast<int>(edges_.size()); }
-  EdgeLink& EdgeAt(int index) { return *edges_[index]; }
+  EdgeLink& EdgeAt(int index) {
+    ListEdge(index);
+    return *edges_[index];
+  }
   const EdgeLink& EdgeAt(int index) const { return *edges_[index]; }
 
   /// Where tile `index`'s input `dir` comes from: another tile's output (tile * 4 + dir) or,
@@ -149,6 +153,12 @@ class TileGrid {
   void ScheduleNextCycle();
   /// Back on the list: the tile counts the cycles it sat out.
   void Wake(int t);
+  /// The edge link on the plain loop's list of links to evaluate.
+  void ListEdge(int e) {
+    if (edge_listed_[static_cast<size_t>(e)]) return;
+    edge_listed_[static_cast<size_t>(e)] = 1;
+    active_edges_.push_back(e);
+  }
   void WakeAll();
 
   FabricConfig config_;
@@ -175,6 +185,13 @@ class TileGrid {
   // is off the list until a neighbour or an edge drives its link, and then counts the
   // cycles it sat out. Under SystemC every tile stays listed.
   std::vector<int> active_, next_active_;
+  // The edge links the plain loop evaluates: like tiles, one idle two cycles in a row (both its
+  // bundles then quiet) leaves the list until its tile drives it or its owner reaches for it
+  // (Edge, EdgeAt). A wafer has 3,868 of them, most idle all run.
+  std::vector<int> active_edges_, edges_now_;
+  std::vector<uint8_t> edge_listed_;     // per edge: on active_edges_
+  std::vector<uint8_t> edge_idle_runs_;  // per edge: consecutive idle cycles (up to 2)
+  bool plain_cycle_ = false;             // the cycle closing was stepped by the plain loop
   // Per tile, what the cycle's end asks of the tiles visited (StatusBits), recorded while the
   // tile is in the cache, right after its Evaluate: the end of the cycle then reads one dense
   // array instead of calling into every tile object again.

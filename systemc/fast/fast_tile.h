@@ -107,6 +107,7 @@ class FastTile final : public FabricTile {
   std::shared_ptr<const DecodedProgram> program_;
   std::vector<BankRequest> requests_;  // SramBanks::Edge's argument, one per bank
   uint32_t last_req_mask_ = 0;
+  bool sram_settled_ = false;  // sram_.Settled() after its last edge, kept here with the hot state
   FastRouter::Inputs rin_;
   FastRouter::Outputs rout_;
   TileCounters counters_;

@@ -184,15 +184,17 @@ class FastCore {
   std::unique_ptr<uint32_t[]> rx_data_;             // [color][rx_depth] queued payloads
   std::array<uint32_t, kFastMaxColors> rx_head_{};  // each queue's head wavelet
   uint32_t rx_valid_ = 0;                           // per color: the queue holds a wavelet
-  FastTensor tensor_;
-  TensorReplay replay_;
-  bool run_ahead_ = true, run_ahead_due_ = false;
-  uint64_t run_aheads_ = 0;
 
   // This cycle.
   Decisions d_{};
   CoreToRouter out_;
   bool idle_ = false;
+
+  // Last: the datapath (1 KB) is cold in every cycle that runs no tensor operation.
+  TensorReplay replay_;
+  bool run_ahead_ = true, run_ahead_due_ = false;
+  uint64_t run_aheads_ = 0;
+  FastTensor tensor_;
 };
 
 }  // namespace wafersim::fabric

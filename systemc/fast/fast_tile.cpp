@@ -35,11 +35,10 @@ FastCoreParams CoreParams(int x, int y, const TileSpec& spec, int depth) {
 FastTile::FastTile(int x, int y, const TileSpec& spec, int buffer_depth)
     : x_(x),
       y_(y),
-      spec_(spec),
       core_(CoreParams(x, y, spec, buffer_depth > 0 ? buffer_depth : spec.credit_limit)),
       router_(spec.colors, buffer_depth > 0 ? buffer_depth : spec.credit_limit, x, y, spec.credit_limit),
       sram_(spec.sram),
-      requests_(static_cast<size_t>(spec.sram.banks)) {
+      spec_(spec) {
   program_ = DecodedProgram::Intern({});
   core_.SetProgram(program_);
   core_.Reset(x_, y_, spec_.credit_limit);
@@ -229,7 +228,6 @@ size_t FastTile::Bytes() const {
   const size_t banks = static_cast<size_t>(spec_.sram.banks);
   return sizeof(FastTile) + (router_.Bytes() - sizeof(FastRouter)) +  // the router's arrays
          static_cast<size_t>(spec_.colors) * static_cast<size_t>(router_.Depth()) * sizeof(uint32_t) +  // rx queues
-         requests_.capacity() * sizeof(BankRequest) +
          // SramBanks' vectors other than the data bytes (its object, RNG included, is in sizeof).
          banks * (static_cast<size_t>(spec_.sram.ports) * sizeof(uint64_t) +
                   static_cast<size_t>(spec_.sram.read_latency + 1) * (sizeof(uint32_t) + sizeof(uint64_t)) +

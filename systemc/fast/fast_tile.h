@@ -11,9 +11,9 @@
 // the clock edge: router, core, then the banks serve the cycle's requests.
 //
 // Bytes per tile, excluding the SRAM's storage and the shared decoded program (Bytes(),
-// printed by fast_tile_bench; 2026-11-22): 5,304 at 8 colors, buffer depth 4 and 8 banks
+// printed by fast_tile_bench; 2026-11-22): 5,488 at 8 colors, buffer depth 4 and 8 banks
 // (core 1,776 of which the tensor datapath 1,056, router 680 plus its buffers, bank model
-// 384 plus its per-bank state), 8,680 at 24 colors.
+// 384 plus its per-bank state, bank requests 192), 8,864 at 24 colors.
 #pragma once
 
 #include <array>

@@ -182,7 +182,7 @@ const CoreToRouter& FastCore::Evaluate(bool rx_valid, uint64_t rx_flit, const Sr
   d.rx_data = static_cast<uint32_t>(rx_flit >> 8);
 
   const TensorOutputs* t = nullptr;
-  if (tensor_.Busy()) {
+  if (state_ == State::kTensor && tensor_.Busy()) {
     t = &tensor_.Evaluate(sram, rx_valid_, rx_head_.data(), tx_ready_, req);
     d.rx_pop = t->rx_pop;
     d.req_mask = t->req_mask;
@@ -523,10 +523,12 @@ void FastCore::Update(uint32_t tx_credits) {
   const State old_state = state_;
   const DecodedInstr& in = pc_ < static_cast<uint32_t>(p_.imem_words) ? program_->At(pc_) : kBeyondImem;
   const uint32_t w = in.word;
-  if (tensor_.Busy()) {
-    tensor_.Update();
-  } else if (replay_.Active()) {
-    replay_.Advance(1);
+  if (state_ == State::kTensor) {  // the datapath is busy, or replays, only in this state
+    if (tensor_.Busy()) {
+      tensor_.Update();
+    } else if (replay_.Active()) {
+      replay_.Advance(1);
+    }
   }
   if (d.t_start) {
     tensor_.Start(in.fn, desc_[(w >> 20) & 7], desc_[(w >> 17) & 7], desc_[(w >> 23) & 7], regs_[(w >> 13) & 15]);

@@ -103,11 +103,11 @@ class FastCore {
   /// Replaying a closed operation: the banks are already past its end, so the tile gives
   /// them no edge until it is done; its bank requests are not shown (RequestMask is 0)
   /// unless SetShowReplayRequests.
-  bool Replaying() const { return replay_.Active(); }
+  bool Replaying() const { return state_ == State::kTensor && replay_.Active(); }
   /// The replay's next cycle is not its last: with quiet inputs the tile may sit it out.
-  bool ReplayCanSkip() const { return replay_.Active() && !replay_.DoneNow(); }
+  bool ReplayCanSkip() const { return Replaying() && !replay_.DoneNow(); }
   /// Cycles the replay can still sit out before its last one.
-  uint32_t ReplaySkippable() const { return replay_.Active() ? replay_.Length() - 1 - replay_.Position() : 0; }
+  uint32_t ReplaySkippable() const { return Replaying() ? replay_.Length() - 1 - replay_.Position() : 0; }
   /// One replayed cycle sat out (not the last), its outputs shown as Evaluate would show
   /// them (requests into `req` when shown); returns whether it stalled.
   bool SkipReplayCycle(BankRequest* req);
@@ -190,9 +190,11 @@ class FastCore {
   CoreToRouter out_;
   bool idle_ = false;
 
-  // Last: the datapath (1 KB) is cold in every cycle that runs no tensor operation.
-  TensorReplay replay_;
   bool run_ahead_ = true, run_ahead_due_ = false;
+
+  // Last: the replay and the datapath (1 KB) are cold in every cycle outside a tensor
+  // operation (the state, checked first, says so).
+  TensorReplay replay_;
   uint64_t run_aheads_ = 0;
   FastTensor tensor_;
 };

@@ -204,7 +204,7 @@ void FastRouter::RefreshCredit(int out, int color) {
   credit_ok_[out] = used_[LaneIndex(out, color)] < limit_ ? credit_ok_[out] | bit : credit_ok_[out] & ~bit;
 }
 
-void FastRouter::Update() {
+void FastRouter::Update(const Inputs& in) {
   assert(settled_ && "FastRouter::Update without a Settle this cycle");
   settled_ = false;
   // Winners: output registers, credit counters, arbiter pointers, and the route state of the
@@ -252,9 +252,9 @@ void FastRouter::Update() {
     }
   }
   uint8_t err = err_q_;
-  for (uint32_t m = in_.valid & 0x1fu; m != 0; m &= m - 1) {
+  for (uint32_t m = in.valid & 0x1fu; m != 0; m &= m - 1) {
     const int p = __builtin_ctz(m);
-    const uint64_t flit = in_.flit[p] & kFlitMask;
+    const uint64_t flit = in.flit[p] & kFlitMask;
     const int c = static_cast<int>((flit >> 3) & 0x1f);
     if (c >= colors_) {
       err |= kErrBadColor;  // dropped
@@ -273,7 +273,7 @@ void FastRouter::Update() {
   }
   // Credits back from downstream.
   for (int o = 0; o < kPorts; ++o) {
-    for (uint32_t m = in_.credit[o] & color_mask_; m != 0; m &= m - 1) {
+    for (uint32_t m = in.credit[o] & color_mask_; m != 0; m &= m - 1) {
       const int c = __builtin_ctz(m);
       uint8_t& used = used_[LaneIndex(o, c)];
       used = static_cast<uint8_t>((used - 1) & cnt_mask_);
@@ -289,18 +289,15 @@ void FastRouter::Update() {
   }
   if (bad_frame_) err |= kErrBadFraming;
   err_q_ = err;
-  WriteRoute();
+  WriteRoute(in);
   valid_q_ = valid;
-  in_.valid = 0;  // inputs last one cycle
-  in_.credit = {};
-  in_.cfg_valid = false;
 }
 
 // The configuration port: a route register write, after everything that read the old routes.
-void FastRouter::WriteRoute() {
-  if (!in_.cfg_valid) return;
-  const int color = in_.cfg_color & 0x1f, sel = in_.cfg_sel & 7;
-  const unsigned data = in_.cfg_data & 0x3ffu;
+void FastRouter::WriteRoute(const Inputs& in) {
+  if (!in.cfg_valid) return;
+  const int color = in.cfg_color & 0x1f, sel = in.cfg_sel & 7;
+  const unsigned data = in.cfg_data & 0x3ffu;
   if (color >= colors_ || sel > kCfgMode) {
     err_q_ |= kErrBadConfig;
     return;

@@ -79,7 +79,15 @@ class FastRouter {
   /// This cycle's inputs, taken at the next Update() (without a Drive(), quiet inputs).
   void Drive(const Inputs& in) { in_ = in; }
   /// The rising clock edge: every register takes its next value. Needs this cycle's Settle().
-  void Update();
+  void Update() {
+    Update(in_);
+    in_.valid = 0;  // inputs last one cycle
+    in_.credit = {};
+    in_.cfg_valid = false;
+  }
+  /// The same with this cycle's inputs given here rather than by Drive() (a tile passes its
+  /// own, which saves copying them into the router's object, another cache line).
+  void Update(const Inputs& in);
 
   /// A wavelet sits in some input buffer.
   bool AnyBuffered() const {
@@ -120,7 +128,7 @@ class FastRouter {
   void RefreshLane(int port, int color);
   void RefreshSwitch(int color);
   void RefreshCredit(int out, int color);
-  void WriteRoute();
+  void WriteRoute(const Inputs& in);
 
   // Parameters and straps.
   uint8_t colors_, depth_, limit_;

@@ -142,8 +142,7 @@ void FastTile::Evaluate(const std::array<const LinkBundle*, 4>& in, std::array<L
     rin_.cfg_valid = c.cfg_valid;
     rin_.cfg_color = c.cfg_color;
     rin_.cfg_sel = c.cfg_sel;
-    rin_.cfg_data = c.cfg_data;
-    router_.Drive(rin_);
+    rin_.cfg_data = c.cfg_data;  // taken by the router's Update
   }
 
   // The cycle's classification, as RtlTile makes it from halted_o, idle_o and wait_o.
@@ -190,7 +189,7 @@ void FastTile::SkipCycles(uint64_t cycles) {
 
 void FastTile::Update() {
   if (skipped_ || still_skipped_ || replay_skipped_) return;
-  if (!router_idle_) router_.Update();
+  if (!router_idle_) router_.Update(rin_);
   const bool replaying = core_.Replaying();  // the banks are past this cycle already
   core_.Update(rout_.credit[4]);
   // Settled banks asked nothing keep their state: only their own cycle count would move,

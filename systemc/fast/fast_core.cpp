@@ -207,10 +207,7 @@ const CoreToRouter& FastCore::Evaluate(bool rx_valid, uint64_t rx_flit, const Sr
       const bool replay = replay_.Active();
       const bool done = replay ? replay_.DoneNow() : t->done;
       if (replay) {
-        d.stall = replay_.StallNow();
-        d.wait = d.stall ? kWaitSram : 0;
-        d.wait_color = 0;
-        if (replay_.KeepsRequests()) d.req_mask = replay_.RequestsNow(req);
+        ShowReplayedCycle(req);
       } else {
         d.wait = t->wait;
         d.wait_color = t->wait_color;
@@ -504,16 +501,21 @@ uint64_t FastCore::StillHash() const {
   return r;
 }
 
-bool FastCore::SkipReplayCycle(BankRequest* req) {
+void FastCore::ShowReplayedCycle(BankRequest* req) {
   Decisions& d = d_;
   d.stall = replay_.StallNow();
   d.wait = d.stall ? kWaitSram : 0;
   d.wait_color = 0;
+  d.req_mask = replay_.KeepsRequests() ? replay_.RequestsNow(req) : 0;
+}
+
+bool FastCore::SkipReplayCycle(BankRequest* req) {
+  Decisions& d = d_;
   d.retire = d.wr_en = d.dispatch = d.desc_we = d.t_start = d.load_start = d.s_send = d.tx_valid = false;
   d.rx_pop = 0;
   d.rx_ctrl = d.rx_push = false;
-  d.req_mask = replay_.KeepsRequests() ? replay_.RequestsNow(req) : 0;
   idle_ = false;
+  ShowReplayedCycle(req);
   SkipReplay(1);
   return d.stall;
 }

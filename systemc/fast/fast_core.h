@@ -148,6 +148,9 @@ class FastCore {
   };
 
   void Exec(const DecodedInstr& in, const SramBanks& sram, BankRequest* req);
+  /// A replayed cycle's outputs, as stepping would show them: its stall and wait (never on the
+  /// fabric), and its bank requests when they are kept (into `req`).
+  void ShowReplayedCycle(BankRequest* req);
   uint8_t TensorError(uint8_t fn, const Descriptor& a, const Descriptor& b, const Descriptor& d) const;
   uint8_t ArrayError(const Descriptor& d, uint32_t n, int64_t lo, int64_t hi) const;
   bool Owned(uint32_t color) const;

@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "embed/firmware_files.h"
 #include "isa/fp.h"
 
 namespace wafersim::assembler {
@@ -139,8 +140,15 @@ std::string ReadFile(const std::string& path) {
   return ss.str();
 }
 
-void LoadLines(const std::string& text, const std::string& name, const std::filesystem::path& dir,
-               const AsmOptions& opt, std::vector<std::string>& stack, std::vector<SourceLine>& out) {
+// Where a source line's file lives: a folder on disk, or among the built-in programs (its
+// folder under firmware/, e.g. "kernels").
+struct Origin {
+  std::filesystem::path dir;
+  bool built_in = false;
+};
+
+void LoadLines(const std::string& text, const std::string& name, const Origin& origin, const AsmOptions& opt,
+               std::vector<std::string>& stack, std::vector<SourceLine>& out) {
   std::stringstream in(text);
   int n = 0;
   for (std::string line; std::getline(in, line);) {
@@ -150,22 +158,41 @@ void LoadLines(const std::string& text, const std::string& name, const std::file
     if (toks.size() >= 2 && toks[0].kind == Tok::Ident && toks[0].text == ".include") {
       const Where at{&src};
       if (toks[1].kind != Tok::String || toks[2].kind != Tok::End) at.Fail(toks[1].col, ".include expects one \"file\"");
-      std::vector<std::filesystem::path> candidates{dir / toks[1].text};
-      for (const auto& d : opt.include_dirs) candidates.push_back(std::filesystem::path(d) / toks[1].text);
-      std::optional<std::filesystem::path> found;
+      const std::string& wanted = toks[1].text;
+      // On disk beside the including file (unless it is built in), then the include folders,
+      // then the built-in programs: beside a built-in includer, then under kernels/.
+      std::vector<std::filesystem::path> candidates;
+      if (!origin.built_in) candidates.push_back(origin.dir / wanted);
+      for (const auto& d : opt.include_dirs) candidates.push_back(std::filesystem::path(d) / wanted);
+      std::string key, included, included_name;
+      Origin next;
       for (const auto& c : candidates) {
         if (std::filesystem::is_regular_file(c)) {
-          found = c;
+          key = std::filesystem::weakly_canonical(c).string();
+          included = ReadFile(c.string());
+          included_name = c.string();
+          next = {c.parent_path(), false};
           break;
         }
       }
-      if (!found) at.Fail(toks[1].col, fmt::format("cannot find include file \"{}\"", toks[1].text));
-      const std::string canon = std::filesystem::weakly_canonical(*found).string();
-      for (const auto& s : stack) {
-        if (s == canon) at.Fail(toks[1].col, fmt::format("include cycle: \"{}\" includes itself", toks[1].text));
+      if (key.empty()) {
+        for (const std::filesystem::path& c : {origin.built_in ? origin.dir / wanted : std::filesystem::path(),
+                                               std::filesystem::path("kernels") / wanted}) {
+          const std::string* t = c.empty() ? nullptr : firmware::FindBuiltIn(c.lexically_normal().generic_string());
+          if (t == nullptr) continue;
+          key = "built-in:" + c.lexically_normal().generic_string();
+          included = *t;
+          included_name = "firmware/" + c.lexically_normal().generic_string();
+          next = {c.parent_path(), true};
+          break;
+        }
       }
-      stack.push_back(canon);
-      LoadLines(ReadFile(found->string()), found->string(), found->parent_path(), opt, stack, out);
+      if (key.empty()) at.Fail(toks[1].col, fmt::format("cannot find include file \"{}\"", wanted));
+      for (const auto& s : stack) {
+        if (s == key) at.Fail(toks[1].col, fmt::format("include cycle: \"{}\" includes itself", wanted));
+      }
+      stack.push_back(key);
+      LoadLines(included, included_name, next, opt, stack, out);
       stack.pop_back();
       continue;
     }
@@ -226,8 +253,13 @@ class Assembler {
     text_ = true;
     pc_ = 0;
     loc_ = 0;
+    conditions_.clear();
+    if (pass_ == 1) {
+      for (const auto& [name, value] : opt_.defines) symbols_[name] = Sym{value, isa::Symbol::kConst};
+    }
     for (auto& st : statements_) {
       const Where at{st.src};
+      if (Conditional(at, st)) continue;
       size_t i = 0;
       // Labels: "name:" (several may share a line).
       while (st.toks[i].kind == Tok::Ident && st.toks[i + 1].kind == Tok::Punct && st.toks[i + 1].text == ":") {
@@ -244,6 +276,55 @@ class Assembler {
         Instruction(at, head, operands);
       }
     }
+    if (!conditions_.empty()) {
+      throw AsmError(conditions_.back().src->file, conditions_.back().src->line, 1, ".if without .endif");
+    }
+  }
+
+  // ---------------------------------------------------------------- conditional assembly
+
+  struct Condition {
+    const SourceLine* src;  // the .if, for an unclosed one's message
+    bool taken;             // this branch is assembled
+    bool any_taken;         // some branch of this .if has been
+    bool outer;             // the enclosing branch is assembled
+  };
+
+  bool Active() const { return conditions_.empty() || (conditions_.back().outer && conditions_.back().taken); }
+
+  /// .if EXPR / .elif EXPR / .else / .endif: true when `st` is one of them, or is skipped by
+  /// them. EXPR may use only symbols defined above it (a parameter, an .equ), so both passes
+  /// take the same branches.
+  bool Conditional(const Where& at, const Statement& st) {
+    const Token& head = st.toks[0];
+    const std::string d = head.kind == Tok::Ident ? head.text : "";
+    if (d == ".if") {
+      const bool outer = Active();
+      const auto ops = SplitOperands(at, st.toks, 1);
+      Count(at, ops.size(), 1, 1, head);
+      const bool taken = outer && Eval(at, ops[0]) != 0;
+      conditions_.push_back({st.src, taken, taken, outer});
+      return true;
+    }
+    if (d == ".elif" || d == ".else" || d == ".endif") {
+      if (conditions_.empty()) at.Fail(head.col, fmt::format("{} without .if", d));
+      Condition& c = conditions_.back();
+      if (d == ".endif") {
+        Count(at, SplitOperands(at, st.toks, 1).size(), 0, 0, head);
+        conditions_.pop_back();
+      } else if (d == ".else") {
+        Count(at, SplitOperands(at, st.toks, 1).size(), 0, 0, head);
+        c.taken = c.outer && !c.any_taken;
+        c.any_taken = true;
+      } else {
+        const auto ops = SplitOperands(at, st.toks, 1);
+        Count(at, ops.size(), 1, 1, head);
+        c.taken = c.outer && !c.any_taken && Eval(at, ops[0]) != 0;
+        c.any_taken |= c.taken;
+      }
+      return true;
+    }
+    return !Active();
   }
 
   using Operand = std::vector<Token>;  // tokens of one comma-separated operand (ends with End)
@@ -455,6 +536,21 @@ class Assembler {
     std::string list;
     for (const char* a : allowed) list += fmt::format("{}{}", list.empty() ? "" : " or ", a);
     at.Fail(Col(op), fmt::format("expected {}", list));
+  }
+
+  /// An element type: f32 or f16, or an expression of symbols defined above equal to 32 or 16
+  /// (a program's parameter, `.equ DT, 16`). True for f16.
+  bool ElementType(const Where& at, const Operand& op) {
+    if (op[0].kind == Tok::Ident && op[1].kind == Tok::End && (op[0].text == "f32" || op[0].text == "f16")) {
+      return op[0].text == "f16";
+    }
+    if (op[0].kind == Tok::Ident && op[1].kind == Tok::End && !symbols_.count(op[0].text)) {
+      at.Fail(Col(op), fmt::format("expected f32 or f16, or a symbol equal to 32 or 16 ('{}' is not defined)",
+                                   op[0].text));
+    }
+    const int64_t bits = Eval(at, op);
+    if (bits != 32 && bits != 16) at.Fail(Col(op), fmt::format("element type {} is not 32 (f32) or 16 (f16)", bits));
+    return bits == 16;
   }
 
   /// "imm(rN)": splits at the last top-level '('.
@@ -693,7 +789,7 @@ class Assembler {
         Count(at, ops.size(), 5, 5, head);
         in.dd = u8(Desc(at, ops[0])), in.rs1 = u8(Reg(at, ops[1])), in.rs2 = u8(Reg(at, ops[2]));
         in.rs3 = u8(Reg(at, ops[3]));
-        in.flags = Word(at, ops[4], {"f32", "f16"}) == std::string("f16") ? isa::kFlagF16Mem : 0;
+        in.flags = ElementType(at, ops[4]) ? isa::kFlagF16Mem : 0;
         break;
       case Shape::Dfab:
         Count(at, ops.size(), 5, 5, head);
@@ -701,7 +797,7 @@ class Assembler {
         in.flags = static_cast<uint16_t>(Ranged(at, ops[1], 0, 31, "color"));
         in.rs2 = u8(Reg(at, ops[2]));
         if (Word(at, ops[3], {"in", "out"}) == std::string("out")) in.flags |= isa::kFlagOut;
-        if (Word(at, ops[4], {"f32", "f16"}) == std::string("f16")) in.flags |= isa::kFlagF16Fab;
+        if (ElementType(at, ops[4])) in.flags |= isa::kFlagF16Fab;
         break;
       case Shape::DdRs1:
         Count(at, ops.size(), 2, 2, head);
@@ -788,6 +884,7 @@ class Assembler {
 
   const AsmOptions opt_;
   std::vector<Statement> statements_;
+  std::vector<Condition> conditions_;
   std::map<std::string, Sym> symbols_;
   std::vector<int> li_words_;
   size_t li_index_ = 0;
@@ -799,7 +896,15 @@ class Assembler {
   int loc_ = 0;
 };
 
-isa::Program AssembleLines(const std::vector<SourceLine>& lines, const AsmOptions& options) {
+isa::Program AssembleLines(const std::vector<std::string>& stack_root, const std::string& text, const std::string& name,
+                           const Origin& origin, const AsmOptions& options) {
+  std::vector<std::string> stack = stack_root;
+  std::vector<SourceLine> lines;
+  if (!options.prelude.empty()) {
+    LoadLines(options.prelude, options.prelude_name, Origin{std::filesystem::current_path(), false}, options, stack,
+              lines);
+  }
+  LoadLines(text, name, origin, options, stack, lines);
   Assembler as(options);
   return as.Run(lines);
 }
@@ -808,17 +913,19 @@ isa::Program AssembleLines(const std::vector<SourceLine>& lines, const AsmOption
 
 isa::Program AssembleFile(const std::string& path, const AsmOptions& options) {
   if (!std::filesystem::is_regular_file(path)) throw AsmError(path, 0, 0, "cannot open the file");
-  std::vector<std::string> stack{std::filesystem::weakly_canonical(path).string()};
-  std::vector<SourceLine> lines;
-  LoadLines(ReadFile(path), path, std::filesystem::path(path).parent_path(), options, stack, lines);
-  return AssembleLines(lines, options);
+  return AssembleLines({std::filesystem::weakly_canonical(path).string()}, ReadFile(path), path,
+                       Origin{std::filesystem::path(path).parent_path(), false}, options);
+}
+
+isa::Program AssembleBuiltIn(const std::string& name, const AsmOptions& options) {
+  const std::string* text = firmware::FindBuiltIn(name);
+  if (text == nullptr) throw AsmError("firmware/" + name, 0, 0, "no such built-in program");
+  return AssembleLines({"built-in:" + name}, *text, "firmware/" + name,
+                       Origin{std::filesystem::path(name).parent_path(), true}, options);
 }
 
 isa::Program AssembleText(const std::string& text, const std::string& name, const AsmOptions& options) {
-  std::vector<std::string> stack;
-  std::vector<SourceLine> lines;
-  LoadLines(text, name, std::filesystem::current_path(), options, stack, lines);
-  return AssembleLines(lines, options);
+  return AssembleLines({}, text, name, Origin{std::filesystem::current_path(), false}, options);
 }
 
 std::string Listing(const isa::Program& program) {

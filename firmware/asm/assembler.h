@@ -2,6 +2,8 @@
 // includes; errors name file:line:column. Used by `wafersim asm` and by the runtime.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -15,6 +17,13 @@ struct AsmOptions {
   int imem_words = isa::kDefaultImemWords;
   int sram_bytes = isa::kDefaultSramBytes;
   std::vector<std::string> include_dirs;  ///< searched after the including file's folder
+  /// Constants defined before the first line: a program's parameters (a Plan's, say). A
+  /// program that defines one of them again is refused ("already defined").
+  std::map<std::string, int64_t> defines;
+  /// Assembled ahead of the program, at pc 0 (a Plan's route set-up), named `prelude_name`
+  /// in errors.
+  std::string prelude;
+  std::string prelude_name = "<prelude>";
 };
 
 class AsmError : public std::runtime_error {
@@ -26,7 +35,11 @@ class AsmError : public std::runtime_error {
 };
 
 isa::Program AssembleFile(const std::string& path, const AsmOptions& options = {});
-/// `name` stands for the file in error messages; includes resolve against the current folder.
+/// A program built into the binary ("kernels/gemv_tile.s", firmware_files.h); its includes
+/// resolve among the built-in programs first.
+isa::Program AssembleBuiltIn(const std::string& name, const AsmOptions& options = {});
+/// `name` stands for the file in error messages; includes resolve against the current folder,
+/// then the include folders, then the programs built into the binary (firmware_files.h).
 isa::Program AssembleText(const std::string& text, const std::string& name = "<text>",
                           const AsmOptions& options = {});
 

@@ -4,12 +4,11 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
-#include <unordered_map>
 
 #include <fmt/format.h>
 
-#include "asm/assembler.h"
 #include "isa/fp.h"
+#include "plan/plan_lowering.h"
 #include "runtime/mapping_util.h"
 
 namespace wafersim::runtime {
@@ -78,71 +77,9 @@ RegionChoice ChooseRegion(int64_t m, int64_t n, uint32_t es, double lanes, const
   return best;
 }
 
-// The program of region tile (c, r): routes, receive x, a dot product per row, add the
-// partial sums coming from the west and send them east.
-std::string ComputeTileSource(int c, int r, int region_h, int64_t rows, int64_t cols, const TileLayout& l,
-                              const std::string& dtype) {
-  std::string s = fmt::format("# gemv tile: {} rows x {} columns of W, {}\n", rows, cols, dtype);
-  s += fmt::format("        .equ    NC, {}\n        .equ    MR, {}\n        .equ    XADDR, {}\n"
-                   "        .equ    PADDR, {}\n        .equ    WADDR, {}\n        .equ    WROW, {}\n        .text\n",
-                   cols, rows, l.x_addr, l.partial_addr, l.w_addr, l.w_row_bytes);
-  s += "main:\n";
-  s += RouteConfig(kColorX, Route(kPortNorth, kPortCore | (r + 1 < region_h ? kPortSouth : 0)));
-  if (c > 0) s += RouteConfig(SumColor(c - 1), Route(kPortWest, kPortCore));
-  s += RouteConfig(SumColor(c), Route(kPortCore, kPortEast));
-  s += fmt::format(R"(        li      r3, 1
-        li      r4, NC
-        dfab    d1, {}, r4, in, {}         # x's piece, from the north
-        li      r5, XADDR
-        dmem    d2, r5, r4, r3, {}
-        tfmov   d2, d1
-        csrr    r10, cycle
-        sw      r10, {}(r0)
-        li      r5, WADDR
-        dmem    d3, r5, r4, r3, {}         # row 0 of the block
-        li      r6, WROW
-        li      r7, PADDR
-        li      r8, MR
-row:    tfdot   r9, d3, d2
-        sw      r9, 0(r7)
-        addi    r7, r7, 4
-        dadd    d3, r6                      # next row
-        addi    r8, r8, -1
-        bne     r8, r0, row
-        csrr    r10, cycle
-        sw      r10, {}(r0)
-        li      r8, MR
-        li      r5, PADDR
-        dmem    d4, r5, r8, r3, f32         # this tile's partial sums
-        dfab    d5, {}, r8, out, f32        # on to the east
-)",
-                   kColorX, dtype, dtype, kStampsAddr, dtype, kStampsAddr + 4, SumColor(c));
-  if (c == 0) {
-    s += "        tfmov   d5, d4\n";
-  } else {
-    s += fmt::format("        dfab    d6, {}, r8, in, f32         # the sums so far, from the west\n"
-                     "        tfadd   d5, d6, d4\n",
-                     SumColor(c - 1));
-  }
-  s += fmt::format("        csrr    r10, cycle\n        sw      r10, {}(r0)\n        halt\n", kStampsAddr + 8);
-  return s;
-}
-
-// The values as stored: binary32 words, or binary16 halves (already rounded to binary16).
-void AppendValues(isa::Program& p, uint32_t addr, const std::vector<float>& values, uint32_t es) {
-  isa::DataSegment seg;
-  seg.addr = addr;
-  seg.bytes.resize(values.size() * es);
-  for (size_t i = 0; i < values.size(); ++i) {
-    const uint32_t v = es == 4 ? isa::AsBits(values[i]) : isa::F32ToF16(isa::AsBits(values[i]));
-    std::memcpy(&seg.bytes[i * es], &v, es);
-  }
-  p.data.push_back(std::move(seg));
-}
-
 }  // namespace
 
-KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
   if (req.m < 1) throw std::invalid_argument(fmt::format("--m: {} must be at least 1", req.m));
   if (req.n < 1) throw std::invalid_argument(fmt::format("--n: {} must be at least 1", req.n));
   if (req.m > 1'000'000 || req.n > 1'000'000) {
@@ -150,6 +87,7 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
                                             req.n));
   }
   const uint32_t es = ElementBytes(req);
+  const plan::DType dtype = es == 4 ? plan::DType::F32 : plan::DType::F16;
   const char* type_name = es == 4 ? "binary32" : "binary16";
   const RegionSize asked = RequestedRegion(req, fabric);
   int pw = asked.width, ph = asked.height;
@@ -171,23 +109,21 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
     }
   }
 
-  KernelMapping km;
-  km.kernel = "gemv";
-  km.region_width = pw;
-  km.region_height = ph;
-  km.output_size = static_cast<size_t>(req.m);
-  km.phases = {"x_broadcast", "dot_products", "row_reduction"};
-  km.stamps_addr = kStampsAddr;
-  km.description = fmt::format("y = W x, W {}x{} {}{}, on a {}x{} region of the {}x{} mesh{}", req.m, req.n,
-                               type_name, es == 2 ? " (binary32 sums)" : "", pw, ph, fabric.width, fabric.height,
-                               x0 > 0 ? fmt::format(" at its east edge (columns {}-{}: faster than the whole mesh)",
-                                                    x0, x0 + pw - 1)
-                                      : "");
+  plan::Plan p;
+  p.kernel = "gemv";
+  p.region = {x0, 0, pw, ph};
+  p.phases = {"x_broadcast", "dot_products", "row_reduction"};
+  p.stamps_addr = kStampsAddr;
+  p.description = fmt::format("y = W x, W {}x{} {}{}, on a {}x{} region of the {}x{} mesh{}", req.m, req.n,
+                              type_name, es == 2 ? " (binary32 sums)" : "", pw, ph, fabric.width, fabric.height,
+                              x0 > 0 ? fmt::format(" at its east edge (columns {}-{}: faster than the whole mesh)",
+                                                   x0, x0 + pw - 1)
+                                     : "");
 
   // The SRAM check comes first: the largest block decides.
   const int64_t max_rows = Share(req.m, ph, 0), max_cols = Share(req.n, pw, 0);
   const TileLayout worst = Layout(max_rows, max_cols, es);
-  km.sram_bytes_per_tile = worst.end;
+  p.sram_bytes_per_tile = worst.end;
   if (worst.end > static_cast<uint64_t>(fabric.sram_bytes)) {
     throw std::invalid_argument(fmt::format(
         "gemv {}x{} does not fit a {}x{} region: tile (0,0) needs {} bytes of SRAM (W block {}x{} {} with "
@@ -210,76 +146,71 @@ KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabr
   CheckInputNames(req, {"x"});
   TakeInput(req, "x", x);
   for (auto& v : x) v = stored(v);
-  km.reference.assign(km.output_size, 0.0);
-  km.tolerance.assign(km.output_size, 0.0);
+  p.reference.assign(static_cast<size_t>(req.m), 0.0);
+  p.tolerance.assign(static_cast<size_t>(req.m), 0.0);
   // Each binary32 result is a chain of n roundings at most: |error| <= n * 2^-24 * sum |w x|
   // (with room to spare, 2n).
   for (int64_t i = 0; i < req.m; ++i) {
     double sum = 0, magnitude = 0;
     for (int64_t j = 0; j < req.n; ++j) {
-      const double p = double(w[i * req.n + j]) * double(x[j]);
-      sum += p;
-      magnitude += std::fabs(p);
+      const double prod = double(w[i * req.n + j]) * double(x[j]);
+      sum += prod;
+      magnitude += std::fabs(prod);
     }
-    km.reference[i] = sum;
-    km.tolerance[i] = 2.0 * double(req.n) * std::ldexp(1.0, -24) * magnitude + 1e-30;
+    p.reference[i] = sum;
+    p.tolerance[i] = 2.0 * double(req.n) * std::ldexp(1.0, -24) * magnitude + 1e-30;
   }
+  p.tensors["W"] = plan::Tensor{{req.m, req.n}, dtype, std::move(w)};
+  p.tensors["x"] = plan::Tensor{{req.n}, dtype, x};
 
-  assembler::AsmOptions asm_options;
-  asm_options.imem_words = fabric.imem_words;
-  asm_options.sram_bytes = fabric.sram_bytes;
-  // Tiles differ in their data, but their code comes in a few variants (block sizes, column
-  // parity, the first column and last row): each is assembled once, which matters on a wafer.
-  std::unordered_map<std::string, isa::Program> assembled;
-  auto assemble = [&](const std::string& src, int c, int r, const char* what) {
-    auto it = assembled.find(src);
-    if (it == assembled.end()) {
-      it = assembled.emplace(src, assembler::AssembleText(src, fmt::format("gemv {} ({},{})", what, c, r), asm_options))
-               .first;
-    }
-    return it->second;
-  };
+  plan::Port in{"x", dtype, static_cast<size_t>(req.n), {}, {}};
+  plan::Port out{"y", plan::DType::F32, static_cast<size_t>(req.m), {}, {}};
+  const uint32_t north = kPortNorth, south = kPortSouth, east = kPortEast, west = kPortWest, core = kPortCore;
   for (int r = 0; r < ph; ++r) {
     const int64_t rows = Share(req.m, ph, r), row0 = Start(req.m, ph, r);
     for (int c = 0; c < pw; ++c) {
       const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
       const TileLayout l = Layout(rows, cols, es);
-      TileProgram tp{x0 + c, r, assemble(ComputeTileSource(c, r, ph, rows, cols, l, req.dtype), x0 + c, r, "tile")};
-      const int64_t stride = l.w_row_bytes / es;
-      std::vector<float> block(static_cast<size_t>(stride * (rows - 1) + cols), 0.0f);
-      for (int64_t i = 0; i < rows; ++i) {
-        for (int64_t j = 0; j < cols; ++j) block[i * stride + j] = w[(row0 + i) * req.n + col0 + j];
-      }
-      AppendValues(tp.program, l.w_addr, block, es);
-      km.tiles.push_back(std::move(tp));
-      km.stamped_tiles.emplace_back(x0 + c, r);
+      plan::PlanTile t;
+      t.x = c;
+      t.y = r;
+      t.role = "compute";
+      t.program = {"kernels/gemv_tile.s",
+                   {{"NC", cols}, {"MR", rows}, {"XADDR", l.x_addr}, {"PADDR", l.partial_addr},
+                    {"WADDR", l.w_addr}, {"WROW", l.w_row_bytes}, {"DT", es * 8}, {"COLOR_X", kColorX},
+                    {"FIRST", c == 0}, {"COLOR_WEST", c > 0 ? SumColor(c - 1) : 0}, {"COLOR_EAST", SumColor(c)},
+                    {"STAMPS", kStampsAddr}}};
+      t.routes.push_back({kColorX, north, core | (r + 1 < ph ? south : 0)});
+      if (c > 0) t.routes.push_back({SumColor(c - 1), west, core});
+      t.routes.push_back({SumColor(c), core, east});
+      t.shards.push_back({"W", l.w_addr, row0, rows, col0, cols, l.w_row_bytes / es});
+      p.tiles.push_back(std::move(t));
+      p.stamped_tiles.emplace_back(c, r);
     }
-    // East of the region the row's sums pass straight through to the mesh edge.
-    for (int c = x0 + pw; c < fabric.width; ++c) {
-      const std::string src = "main:\n" + RouteConfig(SumColor(pw - 1), Route(kPortWest, kPortEast)) + "        halt\n";
-      km.tiles.push_back({c, r, assemble(src, c, r, "forwarding tile")});
-    }
-    km.outputs.push_back({fabric.width - 1, r, noc::Dir::East, SumColor(pw - 1), static_cast<size_t>(row0),
-                          static_cast<size_t>(rows)});
+    out.streams.push_back({pw - 1, r, noc::Dir::East, SumColor(pw - 1), static_cast<size_t>(row0),
+                           static_cast<size_t>(rows)});
   }
   for (int c = 0; c < pw; ++c) {
-    const int64_t cols = Share(req.n, pw, c), col0 = Start(req.n, pw, c);
-    EdgeInput in{x0 + c, 0, noc::Dir::North, kColorX, {}};
-    for (int64_t j = 0; j < cols; ++j) {
-      in.payloads.push_back(es == 4 ? isa::AsBits(x[col0 + j]) : isa::F32ToF16(isa::AsBits(x[col0 + j])));
-    }
-    km.inputs.push_back(std::move(in));
+    in.streams.push_back({c, 0, noc::Dir::North, kColorX, static_cast<size_t>(Start(req.n, pw, c)),
+                          static_cast<size_t>(Share(req.n, pw, c))});
   }
+  p.inputs.push_back(std::move(in));
+  p.outputs.push_back(std::move(out));
 
-  km.flops = 2.0 * double(req.m) * double(req.n);
+  p.cost.flops = 2.0 * double(req.m) * double(req.n);
   // One multiply-add per tile per cycle with binary32 operands, SimdWidth with binary16.
-  km.compute_bound_cycles = double(req.m) * double(req.n) / (double(pw) * ph * lanes);
-  km.macs_per_tile_cycle = lanes;
-  km.estimated_cycles = EstimatedCycles(req.m, req.n, pw, ph, lanes) + (fabric.width - x0 - pw) * 3.0;
-  km.io_bound_cycles = std::max(double(max_cols), double(max_rows)) / fabric.edge_wavelets_per_cycle;
-  km.parameters = {{"m", req.m}, {"n", req.n}, {"dtype", req.dtype}, {"region", fmt::format("{}x{}", pw, ph)},
-                   {"seed", req.seed}};
-  return km;
+  p.cost.compute_bound_cycles = double(req.m) * double(req.n) / (double(pw) * ph * lanes);
+  p.cost.macs_per_tile_cycle = lanes;
+  p.cost.estimated_cycles = EstimatedCycles(req.m, req.n, pw, ph, lanes);
+  p.cost.cycles_per_edge_hop = 3.0;  // the row sums passing through to the east edge
+  p.cost.io_bound_cycles = std::max(double(max_cols), double(max_rows)) / fabric.edge_wavelets_per_cycle;
+  p.parameters = {{"m", req.m}, {"n", req.n}, {"dtype", req.dtype}, {"region", fmt::format("{}x{}", pw, ph)},
+                  {"seed", req.seed}};
+  return p;
+}
+
+KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return plan::Lower(BuildGemvPlan(req, fabric), fabric);
 }
 
 }  // namespace wafersim::runtime

@@ -1,4 +1,4 @@
-// y = W x on a P x Q region of tiles at the mesh's north-west corner (docs/mapping.md):
+// y = W x on a P x Q region of tiles (docs/mapping.md), as a Plan:
 // W's columns split over the P region columns and its rows over the Q region rows, so tile
 // (c, r) holds block (rows of r, columns of c); x's piece for column c enters at the north
 // edge and is multicast down the column on color 0; every tile takes one dot product per row
@@ -7,6 +7,7 @@
 #pragma once
 
 #include "fabric_config.h"
+#include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
 
@@ -14,6 +15,8 @@ namespace wafersim::runtime {
 
 /// Throws std::invalid_argument naming the flag when the shape is wrong, and when a tile's
 /// share does not fit its SRAM (bytes needed versus available, per tensor).
+plan::Plan BuildGemvPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The plan, lowered.
 KernelMapping MapGemv(const KernelRequest& request, const fabric::FabricConfig& fabric);
 
 }  // namespace wafersim::runtime

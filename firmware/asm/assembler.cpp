@@ -4,13 +4,13 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
 
+#include "io/file_io.h"
 #include "isa/fp.h"
 
 namespace wafersim::assembler {
@@ -131,14 +131,6 @@ std::vector<Token> Tokenize(const SourceLine& src) {
   return out;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return {};
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 void LoadLines(const std::string& text, const std::string& name, const std::filesystem::path& dir,
                const AsmOptions& opt, std::vector<std::string>& stack, std::vector<SourceLine>& out) {
   std::stringstream in(text);
@@ -164,8 +156,15 @@ void LoadLines(const std::string& text, const std::string& name, const std::file
       for (const auto& s : stack) {
         if (s == canon) at.Fail(toks[1].col, fmt::format("include cycle: \"{}\" includes itself", toks[1].text));
       }
+      std::string included;
+      try {
+        included = io::ReadFile(found->string());
+      } catch (const io::FileError& e) {
+        at.Fail(toks[1].col, fmt::format("include file \"{}\": {}", toks[1].text, e.what()));
+      }
+      if (opt.files_read != nullptr) opt.files_read->push_back(found->string());
       stack.push_back(canon);
-      LoadLines(ReadFile(found->string()), found->string(), found->parent_path(), opt, stack, out);
+      LoadLines(included, found->string(), found->parent_path(), opt, stack, out);
       stack.pop_back();
       continue;
     }
@@ -807,10 +806,11 @@ isa::Program AssembleLines(const std::vector<SourceLine>& lines, const AsmOption
 }  // namespace
 
 isa::Program AssembleFile(const std::string& path, const AsmOptions& options) {
-  if (!std::filesystem::is_regular_file(path)) throw AsmError(path, 0, 0, "cannot open the file");
+  const std::string text = io::ReadFile(path);  // throws naming the file: nothing to point at yet
+  if (options.files_read != nullptr) options.files_read->push_back(path);
   std::vector<std::string> stack{std::filesystem::weakly_canonical(path).string()};
   std::vector<SourceLine> lines;
-  LoadLines(ReadFile(path), path, std::filesystem::path(path).parent_path(), options, stack, lines);
+  LoadLines(text, path, std::filesystem::path(path).parent_path(), options, stack, lines);
   return AssembleLines(lines, options);
 }
 

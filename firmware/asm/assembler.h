@@ -15,6 +15,9 @@ struct AsmOptions {
   int imem_words = isa::kDefaultImemWords;
   int sram_bytes = isa::kDefaultSramBytes;
   std::vector<std::string> include_dirs;  ///< searched after the including file's folder
+  /// When set, AssembleFile appends the path of every file it reads (the source, then each
+  /// .include), so a caller can keep its outputs off them.
+  std::vector<std::string>* files_read = nullptr;
 };
 
 class AsmError : public std::runtime_error {

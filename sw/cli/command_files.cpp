@@ -59,17 +59,20 @@ std::string CommandFiles::Describe(const File& f) {
 }
 
 void CommandFiles::Check() const {
+  const auto fail = [](const File& o, const std::string& why) {
+    throw std::runtime_error(fmt::format("{}: {}", Describe(o), why));
+  };
   for (size_t i = 0; i < outputs_.size(); ++i) {
     const File& o = outputs_[i];
     for (const File& in : inputs_) {
       if (SameFile(o.path, o.resolved, in.path, in.resolved)) {
-        throw std::runtime_error(fmt::format("{}: would overwrite the {} file {}", Describe(o),
-                                             in.flag.empty() ? "input" : in.flag, in.path));
+        fail(o, fmt::format("would overwrite the {} file {}", in.flag.empty() ? "input" : in.flag, in.path));
       }
     }
     for (size_t k = 0; k < i; ++k) {
-      if (SameFile(o.path, o.resolved, outputs_[k].path, outputs_[k].resolved)) {
-        throw std::runtime_error(fmt::format("{}: would overwrite the output of {}", Describe(o), Describe(outputs_[k])));
+      const File& other = outputs_[k];
+      if (SameFile(o.path, o.resolved, other.path, other.resolved)) {
+        fail(o, fmt::format("would overwrite the output of {}", Describe(other)));
       }
     }
   }
@@ -77,20 +80,14 @@ void CommandFiles::Check() const {
     const fs::path p(o.path);
     std::error_code ec;
     const fs::file_status st = fs::status(p, ec);
-    if (p.filename().empty() || fs::is_directory(st)) throw std::runtime_error(fmt::format("{}: is a directory", Describe(o)));
+    if (p.filename().empty() || fs::is_directory(st)) fail(o, "is a directory");
     const fs::path dir = p.parent_path().empty() ? fs::path(".") : p.parent_path();
     const fs::file_status dst = fs::status(dir, ec);
-    if (!fs::exists(dst)) {
-      throw std::runtime_error(fmt::format("{}: the folder {} does not exist", Describe(o), dir.string()));
-    }
-    if (!fs::is_directory(dst)) throw std::runtime_error(fmt::format("{}: {} is not a folder", Describe(o), dir.string()));
-    if (::access(dir.c_str(), W_OK | X_OK) != 0) {
-      throw std::runtime_error(fmt::format("{}: the folder {} is not writable", Describe(o), dir.string()));
-    }
-    if (fs::exists(st)) {
-      if (!fs::is_regular_file(st)) throw std::runtime_error(fmt::format("{}: not a regular file", Describe(o)));
-      if (::access(p.c_str(), W_OK) != 0) throw std::runtime_error(fmt::format("{}: the file is not writable", Describe(o)));
-    }
+    if (!fs::exists(dst)) fail(o, fmt::format("the folder {} does not exist", dir.string()));
+    if (!fs::is_directory(dst)) fail(o, fmt::format("{} is not a folder", dir.string()));
+    if (::access(dir.c_str(), W_OK | X_OK) != 0) fail(o, fmt::format("the folder {} is not writable", dir.string()));
+    if (fs::exists(st) && !fs::is_regular_file(st)) fail(o, "not a regular file");
+    if (fs::exists(st) && ::access(p.c_str(), W_OK) != 0) fail(o, "the file is not writable");
   }
 }
 

@@ -23,7 +23,10 @@ namespace fs = std::filesystem;
 std::string FindHelperScript(const std::string& flag, const std::string& name) {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
-  if (ec) throw std::runtime_error(fmt::format("{}: cannot find the wafersim binary to find {}: {}", flag, name, ec.message()));
+  if (ec) {
+    throw std::runtime_error(
+        fmt::format("{}: cannot find the wafersim binary to find {}: {}", flag, name, ec.message()));
+  }
   const fs::path dir = exe.parent_path();
   const fs::path places[] = {dir / "scripts" / name, dir.parent_path() / "share" / "wafersim" / name};
   for (const auto& p : places) {
@@ -81,7 +84,8 @@ void RunHelper(const std::string& flag, const std::vector<std::string>& argv, co
   }
   const std::string how = WIFEXITED(status) ? fmt::format("exit {}", WEXITSTATUS(status))
                                             : fmt::format("killed by signal {}", WTERMSIG(status));
-  throw std::runtime_error(fmt::format("{}: {} failed ({}){}; {}", flag, name, how, last.empty() ? "" : ": " + last, hint));
+  throw std::runtime_error(
+      fmt::format("{}: {} failed ({}){}; {}", flag, name, how, last.empty() ? "" : ": " + last, hint));
 }
 
 }  // namespace wafersim::cli

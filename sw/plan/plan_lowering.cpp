@@ -186,8 +186,10 @@ class Lowering {
         t.role = "forward";
         t.program = ProgramRef{"kernels/halt.s", {}};
       }
-      AddRoute(x, y, input ? ColorRoute{s.color, outer, inner} : ColorRoute{s.color, inner, outer},
-               fmt::format("port '{}' to the mesh edge", port));
+      // A stream in several segments (a row after another) takes one way: laid once.
+      const ColorRoute route = input ? ColorRoute{s.color, outer, inner} : ColorRoute{s.color, inner, outer};
+      if (std::find(t.routes.begin(), t.routes.end(), route) != t.routes.end()) continue;
+      AddRoute(x, y, route, fmt::format("port '{}' to the mesh edge", port));
     }
     return {{x, y}, hops};
   }

@@ -138,6 +138,7 @@ TEST_CASE("a GEMM plan moved, transposed and recolored gives the same answer", "
   const runtime::KernelResult t = Run(plan::Lower(plan::Transposed(p), config), config);
   CHECK(t.correct);
   CHECK(t.output == base.output);
+  CHECK(t.cycles == base.cycles);
   const runtime::KernelResult r = Run(plan::Lower(plan::Recolored(p, {{0, 3}, {1, 2}, {2, 1}, {3, 0}}), config), config);
   CHECK(r.correct);
   CHECK(r.output == base.output);

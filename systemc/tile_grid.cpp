@@ -5,9 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "isa/isa.h"
-#include "noc/router_mesh.h"
 #include "fast_tile.h"
+#include "isa/isa.h"
+#include "router_errors.h"
 #include "rtl_tile.h"
 #include "run_interrupt.h"
 #include "verilated.h"

@@ -10,12 +10,12 @@
 #include "asm/assembler.h"
 #include "cli/cli_util.h"
 #include "cli/noc_report.h"
+#include "gtkw.h"
 #include "isa/fp.h"
 #include "isa/isa.h"
 #include "isa/program.h"
 #include "tile/tile_bench.h"
 #include "tile/tile_waves.h"
-#include "waves/gtkw.h"
 
 namespace wafersim::cli {
 

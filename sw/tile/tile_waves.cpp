@@ -6,8 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "gtkw.h"
 #include "isa/isa.h"
-#include "waves/gtkw.h"
 
 namespace wafersim::tile {
 

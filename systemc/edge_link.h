@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "link_bundle.h"
-#include "noc/wavelet.h"
+#include "wavelet.h"
 
 namespace wafersim::fabric {
 

@@ -4,8 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "gtkw.h"
 #include "rtl_tile.h"
-#include "waves/gtkw.h"
 
 namespace wafersim::fabric {
 

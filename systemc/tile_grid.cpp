@@ -1,13 +1,14 @@
 #include "tile_grid.h"
 
 #include <algorithm>
+#include <numeric>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
-#include "isa/isa.h"
-#include "noc/router_mesh.h"
 #include "fast_tile.h"
+#include "isa/isa.h"
+#include "router_errors.h"
 #include "rtl_tile.h"
 #include "run_interrupt.h"
 #include "verilated.h"
@@ -18,7 +19,6 @@ namespace wafersim::fabric {
 namespace {
 constexpr uint64_t kTimePerCycle = 1000;  // trace time units (ps): one cycle shows as 1 ns
 constexpr int kListed = 8;                // entries named in a one-line report
-constexpr uint64_t kAwake = ~uint64_t{0};
 }  // namespace
 
 const char* RunStatusName(RunStatus s) {
@@ -113,20 +113,10 @@ TileGrid::TileGrid(const FabricConfig& config, const RunOptions& options, const 
       }
     }
   }
-  edge_listed_.assign(edges_.size(), 0);
-  edge_idle_runs_.assign(edges_.size(), 0);
-  tile_out_.assign(static_cast<size_t>(n), {});
-  tile_out_next_ = tile_out_;
-  edge_out_.assign(edges_.size(), {});
-  edge_out_next_ = edge_out_;
+  edge_reached_.assign(edges_.size(), 0);
   if (options.threads < 1 || options.threads > 256) {
     throw std::invalid_argument(fmt::format("--threads {}: must be 1..256", options.threads));
   }
-  if (options.threads > 1 && rtl_tiles_ == 0) pool_ = std::make_unique<StepPool>(options.threads);
-  listed_.assign(static_cast<size_t>(n), 0);
-  tile_status_.assign(static_cast<size_t>(n), 0);
-  skipped_runs_.assign(static_cast<size_t>(n), 0);
-  asleep_since_.assign(static_cast<size_t>(n), kAwake);
 }
 
 TileGrid::~TileGrid() {
@@ -143,171 +133,38 @@ EdgeLink& TileGrid::Edge(int x, int y, noc::Dir dir) {
                                             Width(), Height()));
   }
   const int e = edge_of_[Index(x, y) * 4 + d];
-  ListEdge(e);
+  Reach(e);
   return *edges_[e];
+}
+
+void TileGrid::ClearReachedEdges() {
+  for (const int e : reached_edges_) edge_reached_[static_cast<size_t>(e)] = 0;
+  reached_edges_.clear();
 }
 
 void TileGrid::Load(int x, int y, const isa::Program& program) { Tile(x, y).Load(program); }
 
 void TileGrid::Start() {
   for (auto& t : tiles_) t->Release();
-  active_.resize(tiles_.size());
-  for (size_t t = 0; t < tiles_.size(); ++t) active_[t] = static_cast<int>(t);
-  std::fill(skipped_runs_.begin(), skipped_runs_.end(), 0);
-  std::fill(asleep_since_.begin(), asleep_since_.end(), kAwake);
-  for (size_t e = 0; e < edges_.size(); ++e) ListEdge(static_cast<int>(e));
-  std::fill(edge_idle_runs_.begin(), edge_idle_runs_.end(), 0);
-  sleeping_waiters_ = 0;
-  asleep_with_errors_.clear();
-  wake_times_ = {};
   cycle_ = 0;
   quiet_cycles_ = 0;
   status_ = RunStatus::Running;
   stop_reason_.clear();
 }
 
-RunStatus TileGrid::StepWithoutSystemC() {
-  // Below this many tiles a cycle's work does not pay for waking the other threads.
-  constexpr size_t kTilesPerThread = 512;
-  const int workers = pool_ && active_.size() >= kTilesPerThread * 2 ? pool_->Threads() : 1;
-  auto range = [&](int w) {
-    const size_t n = active_.size();
-    return std::pair{n * w / workers, n * (w + 1) / workers};
-  };
-  // Tiles see each other only through the links, which hold last cycle's outputs until the
-  // swap below: so each tile can take its clock edge (Update) right after its own Evaluate,
-  // while its state is still in the cache, and no tile sees another's new registers. Only a
-  // trace, which shows every tile between the two, needs them apart.
-  const bool fused = !Tracing() && !options_.split_phases;
-  auto evaluate = [&](int w) {
-    std::array<const LinkBundle*, 4> in;
-    const auto [begin, end] = range(w);
-    for (size_t i = begin; i < end; ++i) {
-      const int t = active_[i];
-      for (int d = 0; d < 4; ++d) {
-        const Source s = inputs_[static_cast<size_t>(t) * 4 + d];
-        in[d] = s.from_edge ? &edge_out_[s.index] : &TileOut(s.index);
-      }
-      FabricTile& tile = *tiles_[t];
-      tile.Evaluate(in, tile_out_next_[static_cast<size_t>(t)]);
-      RecordStatus(t);
-      if (fused) tile.Update();
-    }
-  };
-  auto update = [&](int w) {
-    const auto [begin, end] = range(w);
-    for (size_t i = begin; i < end; ++i) tiles_[active_[i]]->Update();
-  };
-  if (workers > 1) {
-    pool_->Run(evaluate);
-  } else {
-    evaluate(0);
-  }
-  // An edge's failure is kept in its Problem(), which EndCycle reports.
-  for (const int e : active_edges_) edges_[e]->Evaluate(TileOut(edge_inputs_[e]), edge_out_next_[e], cycle_);
-  if (!fused) {
-    DumpTrace(false);
-    if (workers > 1) {
-      pool_->Run(update);
-    } else {
-      update(0);
-    }
-    DumpTrace(true);
-  }
-  tile_out_.swap(tile_out_next_);
-  edge_out_.swap(edge_out_next_);
-  status_recorded_ = true;
-  plain_cycle_ = true;
-  const RunStatus status = EndCycle();
-  ScheduleNextCycle();
-  // A stopped run's statistics count the cycles sleeping tiles sat out.
-  if (status != RunStatus::Running) WakeAll();
-  return status;
-}
-
-void TileGrid::ScheduleNextCycle() {
-  next_active_.clear();
-  auto list = [&](int t) {
-    if (listed_[t]) return;
-    listed_[t] = 1;
-    if (asleep_since_[t] != kAwake) Wake(t);
-    next_active_.push_back(t);
-  };
-  // Sleepers due to run this cycle.
-  while (!wake_times_.empty() && wake_times_.top().cycle <= cycle_) {
-    const WakeTime w = wake_times_.top();
-    wake_times_.pop();
-    if (asleep_since_[w.tile] == w.asleep_since) list(w.tile);
-  }
-  // Edge links: an idle one leaves the list after two idle cycles (both its bundles are then
-  // quiet); one its tile drives comes back (below). Only listed links can have driven a tile.
-  edges_now_.swap(active_edges_);
-  active_edges_.clear();
-  for (const int e : edges_now_) edge_listed_[e] = 0;
-  for (const int e : edges_now_) {
-    edge_idle_runs_[e] = edges_[e]->Idle() ? static_cast<uint8_t>(std::min(edge_idle_runs_[e] + 1, 2)) : 0;
-    if (edge_idle_runs_[e] < 2) ListEdge(e);
-    if (!edge_out_[e].Quiet()) list(edge_inputs_[e] / 4);
-  }
-  for (const int t : active_) {
-    const bool dormant = tile_status_[t] & kDormantBit;
-    skipped_runs_[t] = dormant ? static_cast<uint8_t>(std::min(skipped_runs_[t] + 1, 2)) : 0;
-    if (skipped_runs_[t] < 2 || Tracing() || tiles_[t]->DormantCycles() == 0) list(t);
-    const auto& out = tile_out_[static_cast<size_t>(t)];
-    for (int d = 0; d < 4; ++d) {
-      if (out[d].Quiet()) continue;
-      const int e = edge_of_[static_cast<size_t>(t) * 4 + d];
-      if (e < 0) {
-        list(inputs_[static_cast<size_t>(t) * 4 + d].index / 4);
-      } else {
-        ListEdge(e);
-      }
-    }
-  }
-  // What was not listed goes to sleep now. A sleeping tile changes no more, so its errors are
-  // looked at once here rather than at every check (a wafer has ~900,000 tiles, most asleep).
-  for (const int t : active_) {
-    if (listed_[t]) continue;
-    asleep_since_[t] = cycle_;
-    const uint64_t may_skip = tiles_[t]->DormantCycles();
-    if (may_skip != FabricTile::kDormantForever) wake_times_.push({cycle_ + may_skip, t, cycle_});
-    sleeping_waiters_ += !(tile_status_[t] & kHaltedBit);
-    if (tiles_[t]->Error() != 0 || tiles_[t]->RouterErrorBits() != 0) asleep_with_errors_.push_back(t);
-  }
-  // The visiting order changes no result (every tile reads last cycle's links only).
-  for (const int t : next_active_) listed_[t] = 0;
-  active_.swap(next_active_);
-}
-
-void TileGrid::Wake(int t) {
-  tiles_[t]->SkipCycles(cycle_ - asleep_since_[t]);
-  sleeping_waiters_ -= tiles_[t]->LastActivity() != Activity::Halted;
-  asleep_since_[t] = kAwake;
-  skipped_runs_[t] = 0;
-}
-
-void TileGrid::WakeAll() {
-  for (size_t t = 0; t < tiles_.size(); ++t) {
-    if (asleep_since_[t] != kAwake) {
-      Wake(static_cast<int>(t));
-      active_.push_back(static_cast<int>(t));
-    }
-  }
-}
-
-bool TileGrid::CheckTilesAndRouters() {
+bool TileGrid::CheckTilesAndRouters(const CycleScope& scope) {
   if (context_->gotError()) {
     stop_reason_ = fmt::format("an RTL assertion failed at cycle {} (the %Error line above names it)", cycle_);
     return false;
   }
-  // Only listed tiles can have changed since they were last looked at; of the tiles with an
+  // Only visited tiles can have changed since they were last looked at; of the tiles with an
   // error, the first in mesh order is named.
   int first = -1;
   auto look = [&](int i) {
     if ((first < 0 || i < first) && (tiles_[i]->Error() != 0 || tiles_[i]->RouterErrorBits() != 0)) first = i;
   };
-  for (const int i : active_) look(i);
-  for (const int i : asleep_with_errors_) look(i);
+  for (const int i : scope.tiles) look(i);
+  for (const int i : scope.sleeping_with_errors) look(i);
   if (first >= 0) {
     const FabricTile& t = *tiles_[first];
     if (t.Error() != 0) {
@@ -329,34 +186,39 @@ bool TileGrid::CheckTilesAndRouters() {
 }
 
 RunStatus TileGrid::EndCycle() {
+  if (all_tiles_.size() != tiles_.size()) {
+    all_tiles_.resize(tiles_.size());
+    std::iota(all_tiles_.begin(), all_tiles_.end(), 0);
+    all_edges_.resize(edges_.size());
+    std::iota(all_edges_.begin(), all_edges_.end(), 0);
+    all_status_.assign(tiles_.size(), 0);
+  }
+  // The tiles' SystemC processes do not record their status: it is read here.
+  if (status_ == RunStatus::Running) {
+    for (size_t i = 0; i < tiles_.size(); ++i) all_status_[i] = TileStatus(*tiles_[i]);
+  }
+  return EndCycle({all_tiles_, all_status_.data(), all_edges_, 0, no_tiles_, false});
+}
+
+RunStatus TileGrid::EndCycle(const CycleScope& scope) {
   if (status_ != RunStatus::Running) return status_;
   ++cycle_;
   bool moved = false, all_halted = true, buffered = false;
-  // Under SystemC the tiles' processes do not record their status: it is read here.
-  if (!status_recorded_) {
-    for (const int i : active_) RecordStatus(i);
+  for (const int i : scope.tiles) {
+    const uint8_t s = scope.status[i];
+    moved |= (s & kTileMoved) != 0;
+    evaluations_ += (s & kTileEvaluated) != 0;
+    all_halted &= (s & kTileHalted) != 0;
   }
-  status_recorded_ = false;
-  for (const int i : active_) {
-    const uint8_t s = tile_status_[i];
-    moved |= (s & kMovedBit) != 0;
-    evaluations_ += (s & kEvaluatedBit) != 0;
-    all_halted &= (s & kHaltedBit) != 0;
-  }
-  all_halted &= sleeping_waiters_ == 0;
-  if (plain_cycle_) {
-    for (const int e : active_edges_) moved |= edges_[e]->Moved();  // an unlisted one was idle
-  } else {
-    for (const auto& e : edges_) moved |= e->Moved();
-  }
-  plain_cycle_ = false;
-  moved |= !wake_times_.empty();  // a sleeping tile is replaying a tensor operation
+  all_halted &= scope.sleeping_waiters == 0;
+  for (const int e : scope.edges) moved |= edges_[e]->Moved();  // one not evaluated was idle
+  moved |= scope.sleepers_due;  // a sleeping tile is replaying a tensor operation
   quiet_cycles_ = moved ? 0 : quiet_cycles_ + 1;
   // Errors are sticky: checking them every 64 cycles and at every stop costs little.
   const bool stopping = all_halted || quiet_cycles_ >= options_.watchdog_cycles || cycle_ >= options_.max_cycles;
-  if ((cycle_ % 64 == 0 || stopping) && !CheckTilesAndRouters()) return status_ = RunStatus::Failed;
+  if ((cycle_ % 64 == 0 || stopping) && !CheckTilesAndRouters(scope)) return status_ = RunStatus::Failed;
   if (all_halted) {
-    for (const int i : active_) buffered |= tiles_[i]->Buffered() || tiles_[i]->OutputPending();
+    for (const int i : scope.tiles) buffered |= tiles_[i]->Buffered() || tiles_[i]->OutputPending();
     for (const auto& e : edges_) buffered |= e->PendingInjections() > 0 || e->Undrained() > 0;
     if (!buffered && !moved) {
       stop_reason_ = fmt::format("every tile halted and the fabric drained after {} cycles", cycle_);
@@ -469,7 +331,7 @@ void TileGrid::CloseTrace() {
 }
 
 void TileGrid::DumpTrace(bool after_edge) {
-  if (cycle_ < trace_c0_ || cycle_ >= trace_c1_) return;
+  if (!trace_ || cycle_ < trace_c0_ || cycle_ >= trace_c1_) return;
   trace_->dump(cycle_ * kTimePerCycle + (after_edge ? kTimePerCycle / 2 : 0));
 }
 

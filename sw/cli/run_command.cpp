@@ -12,13 +12,13 @@
 #include "fabric_config.h"
 #include "fabric_stats.h"
 #include "fabric_waves.h"
+#include "gtkw.h"
 #include "io/file_io.h"
 #include "runtime/kernel_run.h"
 #include "runtime/mapper_registry.h"
 #include "runtime/run_progress.h"
 #include "run_interrupt.h"
 #include "tile_grid.h"
-#include "waves/gtkw.h"
 
 namespace wafersim::cli {
 

@@ -11,13 +11,13 @@
 #include "cli/cli_util.h"
 #include "cli/command_files.h"
 #include "cli/noc_report.h"
+#include "gtkw.h"
 #include "io/file_io.h"
 #include "isa/fp.h"
 #include "isa/isa.h"
 #include "isa/program.h"
 #include "tile/tile_bench.h"
 #include "tile/tile_waves.h"
-#include "waves/gtkw.h"
 
 namespace wafersim::cli {
 

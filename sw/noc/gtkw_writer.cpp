@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "gtkw.h"
 #include "noc/router_mesh.h"
-#include "noc/wavelet.h"
-#include "waves/gtkw.h"
+#include "wavelet.h"
 
 namespace wafersim::noc {
 

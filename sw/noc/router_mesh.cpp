@@ -6,7 +6,8 @@
 #include <fmt/format.h>
 
 #include "Vmesh_router.h"
-#include "noc/port_bits.h"
+#include "port_bits.h"
+#include "router_errors.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
@@ -362,16 +363,6 @@ std::vector<BufferState> RouterMesh::BufferedWavelets() const {
 }
 
 uint32_t RouterMesh::Errors(int x, int y) const { return At(x, y).rtl->err_o; }
-
-std::string RouterErrorText(uint32_t err_bits) {
-  static const char* const kNames[] = {"illegal route write", "wavelet on an unimplemented color",
-                                       "dynamic packet framing error"};
-  std::string out;
-  for (int b = 0; b < 3; ++b) {
-    if ((err_bits >> b) & 1) out += fmt::format("{}{}", out.empty() ? "" : "; ", kNames[b]);
-  }
-  return out;
-}
 
 std::string RouterMesh::ErrorReport() const {
   std::string out;

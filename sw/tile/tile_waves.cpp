@@ -4,9 +4,9 @@
 
 #include <fmt/format.h>
 
+#include "gtkw.h"
 #include "io/file_io.h"
 #include "isa/isa.h"
-#include "waves/gtkw.h"
 
 namespace wafersim::tile {
 

@@ -3,7 +3,7 @@
 // datapath is the banks' only user and it reads nothing else the tile changes, so the whole
 // operation can be computed the moment it starts, and the per-cycle facts the rest of the
 // tile sees (a stall or not, done and its result) kept. The tile then replays them; a tile
-// whose router is quiet sleeps through them (FastTile, TileGrid's wake-up times).
+// whose router is quiet sleeps through them (FastTile, PlainScheduler's wake-up times).
 //
 // Running ahead either steps the datapath and the banks together in a tight loop, with
 // their state in the cache, or, for a shape some tile already stepped from settled banks

@@ -8,6 +8,7 @@
 #include "edge_link.h"
 #include "fabric/fabric_harness.h"
 #include "fabric_stats.h"
+#include "plain_scheduler.h"
 #include "runtime/gemv_mapper.h"
 #include "runtime/kernel_run.h"
 #include "sram_banks.h"
@@ -306,8 +307,7 @@ loop:   send    r3, 2
   grid.Load(2, 0, assembler::AssembleText(forward));
   grid.Edge(2, 0, noc::Dir::East).Collect();
   grid.Start();
-  while (grid.StepWithoutSystemC() == RunStatus::Running) {
-  }
+  fabric::PlainScheduler(grid).Run();
   INFO(grid.StopReason());
   const auto& got = grid.Edge(2, 0, noc::Dir::East).Arrivals();
   for (const auto& a : got) UNSCOPED_INFO("cycle " << a.cycle << " data " << a.data);

@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "asm/assembler.h"
+#include "plain_scheduler.h"
 #include "tile_grid.h"
 
 namespace wafersim::testbench {
@@ -36,8 +37,7 @@ inline std::unique_ptr<fabric::TileGrid> RunSources(const fabric::FabricConfig& 
     }
   }
   grid->Start();
-  while (grid->StepWithoutSystemC() == fabric::RunStatus::Running) {
-  }
+  fabric::PlainScheduler(*grid).Run();
   return grid;
 }
 

@@ -14,6 +14,7 @@
 #include "fabric_harness.h"
 #include "fabric_stats.h"
 #include "fast_tile.h"
+#include "plain_scheduler.h"
 #include "runtime/kernel_run.h"
 #include "runtime/mapper_registry.h"
 
@@ -58,9 +59,11 @@ bool Replaying(const fabric::FabricTile& t) {
 // the activity (and so moved) of one asleep in it when it wakes (until then it shows its last evaluated
 // cycle's; fast_tile_test compares every replayed cycle against the RTL tile).
 std::string Lockstep(std::vector<std::unique_ptr<fabric::TileGrid>>& grids, const char* const* names) {
+  std::vector<std::unique_ptr<fabric::PlainScheduler>> loops;
+  for (auto& g : grids) loops.push_back(std::make_unique<fabric::PlainScheduler>(*g));
   for (;;) {
     std::vector<fabric::RunStatus> status;
-    for (auto& g : grids) status.push_back(g->StepWithoutSystemC());
+    for (auto& l : loops) status.push_back(l->Step());
     const fabric::TileGrid& ref = *grids[0];
     for (size_t k = 1; k < grids.size(); ++k) {
       const fabric::TileGrid& other = *grids[k];
@@ -68,7 +71,7 @@ std::string Lockstep(std::vector<std::unique_ptr<fabric::TileGrid>>& grids, cons
         const fabric::FabricTile& ta = const_cast<fabric::TileGrid&>(ref).TileAt(i);
         const fabric::FabricTile& tb = const_cast<fabric::TileGrid&>(other).TileAt(i);
         const bool replaying = Replaying(ta) || Replaying(tb);
-        const bool asleep = (Replaying(ta) && ref.Asleep(i)) || (Replaying(tb) && other.Asleep(i));
+        const bool asleep = (Replaying(ta) && loops[0]->Asleep(i)) || (Replaying(tb) && loops[k]->Asleep(i));
         const auto a = Signals(ta);
         const auto b = Signals(tb);
         for (size_t s = 0; s < a.size(); ++s) {

@@ -8,9 +8,9 @@
 
 #include "fabric_stats.h"
 #include "fabric_waves.h"
+#include "gtkw.h"
 #include "runtime/gemv_mapper.h"
 #include "runtime/kernel_run.h"
-#include "waves/gtkw.h"
 
 using namespace wafersim;
 

@@ -6,7 +6,7 @@
 #include <cstdint>
 
 #include "fast_router.h"
-#include "noc/port_bits.h"
+#include "port_bits.h"
 #include "verilated.h"
 
 namespace wafersim::tb {

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "fast_router.h"
-#include "noc/wavelet.h"
+#include "wavelet.h"
 
 namespace wafersim::tb {
 

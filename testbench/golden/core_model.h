@@ -13,7 +13,7 @@
 
 #include "isa/isa.h"
 #include "isa/program.h"
-#include "noc/wavelet.h"
+#include "wavelet.h"
 
 namespace wafersim::golden {
 

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "isa/fp.h"
-#include "noc/wavelet.h"
+#include "wavelet.h"
 
 namespace wafersim::tb {
 

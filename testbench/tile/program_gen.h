@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "noc/wavelet.h"
+#include "wavelet.h"
 
 namespace wafersim::tb {
 

@@ -1,4 +1,4 @@
-#include "noc/wavelet.h"
+#include "wavelet.h"
 
 #include <fmt/format.h>
 

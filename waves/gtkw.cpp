@@ -1,4 +1,4 @@
-#include "waves/gtkw.h"
+#include "gtkw.h"
 
 #include <filesystem>
 #include <stdexcept>

@@ -1,4 +1,5 @@
-// A wavelet as the RTL packs it (mesh_pkg::flit_t) and the router's port numbering.
+// A wavelet as the RTL packs it (mesh_pkg::flit_t) and the router's port numbering: the C++ side of
+// mesh_pkg.sv, shared by the router mesh (sw/noc), the fabric (systemc/) and the testbenches.
 #pragma once
 
 #include <cstdint>

@@ -10,7 +10,7 @@
 #include "cli/noc_report.h"
 #include "noc/noc_sim.h"
 #include "noc/traffic_pattern.h"
-#include "waves/gtkw.h"
+#include "gtkw.h"
 
 namespace wafersim::cli {
 

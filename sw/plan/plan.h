@@ -14,7 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "noc/wavelet.h"
+#include "wavelet.h"
 
 namespace wafersim::plan {
 

@@ -18,7 +18,7 @@ namespace wafersim::runtime {
 const std::vector<MapperInfo>& Mappers() {
   static const std::vector<MapperInfo> mappers = {
       {"gemv", "y = W x: W sharded over a region, x multicast down columns, partial sums reduced along rows",
-       MapGemv},
+       MapGemv, BuildGemvPlan},
       {"gemm", "C = A B: SUMMA, C stationary, k panels multicast along rows (A) and down columns (B)", MapGemm},
       {"moe", "MoE layer: gate and top-k on a tile, tokens broadcast to SwiGLU experts, outputs combined along a snake",
        MapMoe},
@@ -41,6 +41,14 @@ const MapperInfo& FindMapper(const std::string& name) {
     known += fmt::format("{}{}", known.empty() ? "" : ", ", m.name);
   }
   throw std::invalid_argument(fmt::format("--kernel: unknown kernel '{}' (known: {})", name, known));
+}
+
+std::string PlanBuilderNames() {
+  std::string names;
+  for (const auto& m : Mappers()) {
+    if (m.build_plan) names += fmt::format("{}{}", names.empty() ? "" : ", ", m.name);
+  }
+  return names;
 }
 
 }  // namespace wafersim::runtime

@@ -23,6 +23,9 @@ struct KernelRequest {
   /// GEMV and GEMM weights are drawn uniform in [-weight_scale, weight_scale). A block asks
   /// for 1/sqrt(inputs), as trained weights are, so activations keep their size layer to layer.
   double weight_scale = 1;
+  /// Inputs arrive and outputs leave as fabric streams at the region's boundary (a kernel
+  /// chained on the fabric), where a kernel otherwise keeps them in SRAM.
+  bool stream_ports = false;
   std::string dtype = "f32";    ///< storage of the operands: f32, or f16 (binary32 accumulation)
   // Attention.
   std::string phase = "decode"; ///< decode: one new query per sequence; prefill: the prompt

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "runtime/attention_mapper.h"
+#include "runtime/chain_mapper.h"
 #include "runtime/gemm_mapper.h"
 #include "runtime/gemv_mapper.h"
 #include "runtime/moe_mapper.h"
@@ -30,6 +31,8 @@ const std::vector<MapperInfo>& Mappers() {
       {"residual", "x + r elementwise: one tensor add per tile, in place", MapResidual},
       {"rope", "rotary position embedding, interleaved pairs: cos and sin from the host, six stride-2 tensor passes",
        MapRope},
+      {"chain", "y = W2 rmsnorm(W1 x) + r: GEMV, RMSNorm, GEMV and residual in four regions, chained over the fabric",
+       MapChain},
   };
   return mappers;
 }

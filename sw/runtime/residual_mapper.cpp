@@ -6,10 +6,9 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
-#include <unordered_map>
 
-#include "asm/assembler.h"
 #include "isa/fp.h"
+#include "plan/plan_lowering.h"
 #include "runtime/mapping_util.h"
 #include "runtime/vector_split.h"
 
@@ -18,6 +17,8 @@ namespace wafersim::runtime {
 namespace {
 
 constexpr uint32_t kStampsAddr = 0;
+// Streamed (chained) x arrives from the north, r from the south.
+constexpr int kColorX = 0, kColorR = 1;
 
 
 // x from byte 32, r one bank on from the next bank row (so a step's two reads never want the
@@ -36,14 +37,22 @@ Layout MakeLayout(int64_t elements) {
 
 }  // namespace
 
-KernelMapping MapResidual(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
   CheckVectorRequest(req, "residual");
+  const bool stream = req.stream_ports;
+  if (stream && fabric.colors < 2) {
+    throw std::invalid_argument(
+        fmt::format("router.colors: residual with streamed x and r needs 2 colors, the fabric has {}", fabric.colors));
+  }
   const int64_t d = req.d_model, T = req.tokens;
   const int64_t total = T * d;
   const FlatSplit split = SplitFlat(req, fabric, total, [](int64_t e) { return MakeLayout(e).end; });
   const int pw = split.width, ph = split.height;
   const int64_t max_elems = split.max_elements;
   auto worst = [&] { return MakeLayout(max_elems); };
+  if (stream && ph > 1) {
+    throw std::invalid_argument(fmt::format("--region: residual with streamed x and r takes one region row ({} asked)", ph));
+  }
   if (worst().end > static_cast<uint32_t>(fabric.sram_bytes)) {
     throw std::invalid_argument(fmt::format(
         "residual {} tokens x {} does not fit a {}x{} region: tile (0,0) needs {} bytes of SRAM (x and r, {} binary32 "
@@ -51,16 +60,14 @@ KernelMapping MapResidual(const KernelRequest& req, const fabric::FabricConfig& 
         T, d, pw, ph, worst().end, max_elems, 8 * max_elems, fabric.sram_bytes));
   }
 
-  KernelMapping km;
-  km.kernel = "residual";
-  km.region_width = pw;
-  km.region_height = ph;
-  km.output_size = static_cast<size_t>(T * d);
-  km.phases = {"add"};
-  km.stamps_addr = kStampsAddr;
-  km.description = fmt::format("y = x + r, {} tokens x {} binary32, on a {}x{} region of the {}x{} mesh", T, d, pw, ph,
-                               fabric.width, fabric.height);
-  km.sram_bytes_per_tile = worst().end;
+  plan::Plan p;
+  p.kernel = "residual";
+  p.region = {0, 0, pw, ph};
+  p.phases = {"add"};
+  p.stamps_addr = kStampsAddr;
+  p.description = fmt::format("y = x + r, {} tokens x {} binary32, on a {}x{} region of the {}x{} mesh{}", T, d, pw, ph,
+                              fabric.width, fabric.height, stream ? " (x from the north, r from the south)" : "");
+  p.sram_bytes_per_tile = worst().end;
 
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -71,57 +78,62 @@ KernelMapping MapResidual(const KernelRequest& req, const fabric::FabricConfig& 
   TakeInput(req, "x", x);
   TakeInput(req, "r", res);
   // One rounding of the exact sum: at most u of it (half an ulp of a subnormal below 2^-126).
-  km.reference.resize(km.output_size);
-  km.tolerance.resize(km.output_size);
-  for (size_t i = 0; i < km.output_size; ++i) {
-    km.reference[i] = double(x[i]) + double(res[i]);
-    km.tolerance[i] = kU * std::fabs(km.reference[i]) + 0x1p-150;
+  p.reference.resize(static_cast<size_t>(total));
+  p.tolerance.resize(static_cast<size_t>(total));
+  for (size_t i = 0; i < p.reference.size(); ++i) {
+    p.reference[i] = double(x[i]) + double(res[i]);
+    p.tolerance[i] = kU * std::fabs(p.reference[i]) + 0x1p-150;
   }
+  p.tensors["x"] = plan::Tensor{{total}, plan::DType::F32, x};
+  p.tensors["r"] = plan::Tensor{{total}, plan::DType::F32, res};
 
-  assembler::AsmOptions asm_options;
-  asm_options.imem_words = fabric.imem_words;
-  asm_options.sram_bytes = fabric.sram_bytes;
-  std::unordered_map<std::string, isa::Program> assembled;  // a few shapes of tile, each assembled once
+  plan::Port in_x{"x", plan::DType::F32, static_cast<size_t>(total), {}, {}};
+  plan::Port in_r{"r", plan::DType::F32, static_cast<size_t>(total), {}, {}};
+  plan::Port out{"y", plan::DType::F32, static_cast<size_t>(total), {}, {}};
   for (int r = 0; r < ph; ++r) {
     for (int c = 0; c < pw; ++c) {
       const int64_t tile = int64_t{r} * pw + c, n = Share(total, int64_t{pw} * ph, tile);
-      const size_t at = static_cast<size_t>(Start(total, int64_t{pw} * ph, tile));
+      const auto at = Start(total, int64_t{pw} * ph, tile);
       const Layout l = MakeLayout(n);
-      const std::string src = fmt::format(R"(# residual tile: {} elements
-main:   li      r3, 1
-        li      r4, {}
-        li      r5, {}
-        dmem    d1, r5, r4, r3, f32
-        li      r5, {}
-        dmem    d2, r5, r4, r3, f32
-        tfadd   d1, d1, d2
-        csrr    r10, cycle
-        sw      r10, {}(r0)
-        halt
-)",
-                                          n, n, l.x_addr, l.r_addr, kStampsAddr);
-      auto it = assembled.find(src);
-      if (it == assembled.end()) {
-        it = assembled
-                 .emplace(src, assembler::AssembleText(src, fmt::format("residual tile ({},{})", c, r), asm_options))
-                 .first;
+      plan::PlanTile t;
+      t.x = c;
+      t.y = r;
+      t.role = "compute";
+      t.program = {"kernels/residual_tile.s",
+                   {{"N", n}, {"XADDR", l.x_addr}, {"RADDR", l.r_addr}, {"STAMPS", kStampsAddr},
+                    {"STREAM_X", stream}, {"COLOR_X", kColorX}, {"STREAM_R", stream}, {"COLOR_R", kColorR}}};
+      if (stream) {
+        t.routes.push_back({kColorX, kPortNorth, kPortCore});
+        t.routes.push_back({kColorR, kPortSouth, kPortCore});
+        in_x.streams.push_back({c, r, noc::Dir::North, kColorX, static_cast<size_t>(at), static_cast<size_t>(n)});
+        in_r.streams.push_back({c, r, noc::Dir::South, kColorR, static_cast<size_t>(at), static_cast<size_t>(n)});
+      } else {
+        t.shards.push_back({"x", l.x_addr, 0, 1, at, n, 0});
+        t.shards.push_back({"r", l.r_addr, 0, 1, at, n, 0});
       }
-      TileProgram tp{c, r, it->second};
-      tp.program.data.push_back(Float32Segment(l.x_addr, std::vector<float>(x.begin() + at, x.begin() + at + n)));
-      tp.program.data.push_back(Float32Segment(l.r_addr, std::vector<float>(res.begin() + at, res.begin() + at + n)));
-      km.sram_outputs.push_back({c, r, l.x_addr, at, static_cast<size_t>(n)});
-      km.tiles.push_back(std::move(tp));
-      km.stamped_tiles.emplace_back(c, r);
+      out.sram.push_back({c, r, l.x_addr, static_cast<size_t>(at), static_cast<size_t>(n)});
+      p.tiles.push_back(std::move(t));
+      p.stamped_tiles.emplace_back(c, r);
     }
   }
+  if (stream) {
+    p.inputs.push_back(std::move(in_x));
+    p.inputs.push_back(std::move(in_r));
+  }
+  p.outputs.push_back(std::move(out));
 
-  // One tensor add per element at one element per tile per cycle; nothing crosses the edge.
-  km.flops = double(T) * double(d);
-  km.compute_bound_cycles = double(max_elems);
-  km.macs_per_tile_cycle = 1;
-  km.io_bound_cycles = 0;
-  km.parameters = {{"d_model", d}, {"tokens", T}, {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};
-  return km;
+  // One tensor add per element at one element per tile per cycle; nothing crosses the edge
+  // unless x and r are streamed.
+  p.cost.flops = double(T) * double(d);
+  p.cost.compute_bound_cycles = double(max_elems);
+  p.cost.macs_per_tile_cycle = 1;
+  p.cost.io_bound_cycles = stream ? double(max_elems) / fabric.edge_wavelets_per_cycle : 0;
+  p.parameters = {{"d_model", d}, {"tokens", T}, {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};
+  return p;
+}
+
+KernelMapping MapResidual(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return plan::Lower(BuildResidualPlan(req, fabric), fabric);
 }
 
 }  // namespace wafersim::runtime

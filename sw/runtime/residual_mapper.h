@@ -1,11 +1,13 @@
 // y = x + r for --tokens rows of --d-model elements (the residual stream plus a sublayer's
-// output), on a P x Q region at the mesh's north-west corner (docs/mapping.md, residual): the
+// output), on a P x Q region, as a Plan (docs/mapping.md, residual): the
 // T x d elements, flattened, split into one contiguous piece per tile (row-major); both
 // operands are in each tile's SRAM where the previous kernels left them, and one tensor add
-// per tile leaves the sum in place of x.
+// per tile leaves the sum in place of x. With request.stream_ports (a chained kernel) x
+// arrives from the north and r from the south, on one region row.
 #pragma once
 
 #include "fabric_config.h"
+#include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
 
@@ -13,6 +15,8 @@ namespace wafersim::runtime {
 
 /// Throws std::invalid_argument naming the flag when the shape is wrong, and when a tile's
 /// share does not fit its SRAM (with `request.fit` it takes a larger region, up to the mesh).
+plan::Plan BuildResidualPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The plan, lowered.
 KernelMapping MapResidual(const KernelRequest& request, const fabric::FabricConfig& fabric);
 
 }  // namespace wafersim::runtime

@@ -6,10 +6,9 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
-#include <unordered_map>
 
-#include "asm/assembler.h"
 #include "isa/fp.h"
+#include "plan/plan_lowering.h"
 #include "runtime/mapping_util.h"
 #include "runtime/vector_split.h"
 
@@ -20,6 +19,8 @@ namespace {
 // Partial sums along a region row alternate between two colors (a router takes one from the
 // west to its core and sends the core's on east on the other); the inverse comes back on a third.
 constexpr int kColorSumA = 1, kColorSumB = 2, kColorInv = 3;
+// Streamed (chained) x arrives from the north on one color and y leaves south on another.
+constexpr int kColorIn = 0, kColorOut = 4;
 constexpr uint32_t kStampsAddr = 0;  // four cycle stamps, one per phase
 int SumColor(int column) { return column % 2 == 0 ? kColorSumA : kColorSumB; }
 
@@ -41,95 +42,6 @@ Layout MakeLayout(int64_t rows, int64_t cols) {
   return l;
 }
 
-std::string Stamp(int i) {
-  return fmt::format("        csrr    r10, cycle\n        sw      r10, {}(r0)\n", kStampsAddr + 4 * i);
-}
-
-std::string TileSource(int c, int pw, int64_t rows, int64_t cols, int64_t d, const Layout& l) {
-  const bool last = c == pw - 1;
-  std::string s = fmt::format("# rmsnorm tile: {} rows x {} elements of {}\n", rows, cols, d);
-  s += fmt::format(
-      "        .equ    NC, {}\n        .equ    NR, {}\n        .equ    XADDR, {}\n        .equ    ROW, {}\n"
-      "        .equ    GADDR, {}\n        .equ    SADDR, {}\n        .equ    IADDR, {}\n        .text\nmain:\n",
-      cols, rows, l.x_addr, l.row_bytes, l.g_addr, l.s_addr, l.inv_addr);
-  if (c > 0) s += RouteConfig(SumColor(c - 1), Route(kPortWest, kPortCore));
-  if (!last) s += RouteConfig(SumColor(c), Route(kPortCore, kPortEast));
-  if (pw > 1) {
-    const uint32_t route = last     ? Route(kPortCore, kPortWest)
-                           : c == 0 ? Route(kPortEast, kPortCore)
-                                    : Route(kPortEast, kPortCore | kPortWest);
-    s += RouteConfig(kColorInv, route);
-  }
-  // Phase sum_squares: s_t = x_t . x_t.
-  s += R"(        li      r3, 1
-        li      r4, NC
-        li      r5, XADDR
-        dmem    d1, r5, r4, r3, f32
-        li      r6, ROW
-        li      r7, SADDR
-        li      r8, NR
-sq:     tfdot   r9, d1, d1
-        sw      r9, 0(r7)
-        addi    r7, r7, 4
-        dadd    d1, r6
-        addi    r8, r8, -1
-        bne     r8, r0, sq
-)";
-  s += Stamp(0);
-  // Phase row_reduction: the sums so far come from the west, this tile's are added, on east.
-  s += "        li      r8, NR\n        li      r5, SADDR\n        dmem    d2, r5, r8, r3, f32\n";
-  if (c > 0) {
-    s += fmt::format("        dfab    d3, {}, r8, in, f32\n        tfadd   d2, d3, d2\n", SumColor(c - 1));
-  }
-  if (!last) s += fmt::format("        dfab    d4, {}, r8, out, f32\n        tfmov   d4, d2\n", SumColor(c));
-  s += Stamp(1);
-  // Phase inverse_rms: the last column computes 1/sqrt(s/d + eps) and sends it west.
-  s += "        li      r5, IADDR\n        dmem    d5, r5, r8, r3, f32\n";
-  if (last) {
-    s += fmt::format(R"(        li      r12, {}                 # 1/d
-        li      r13, {}                 # eps
-        li      r8, SADDR
-        li      r9, NR
-inv:    lw      r1, 0(r8)
-        fmul    r1, r1, r12
-        fadd    r1, r1, r13
-        call    rsqrt_f32
-        sw      r1, {}(r8)
-        addi    r8, r8, 4
-        addi    r9, r9, -1
-        bne     r9, r0, inv
-        li      r8, NR
-)",
-                     isa::AsBits(static_cast<float>(1.0 / double(d))), isa::AsBits(kRmsNormEps), l.inv_addr - l.s_addr);
-    if (pw > 1) s += fmt::format("        dfab    d6, {}, r8, out, f32\n        tfmov   d6, d5\n", kColorInv);
-  } else {
-    s += fmt::format("        dfab    d6, {}, r8, in, f32\n        tfmov   d5, d6\n", kColorInv);
-  }
-  s += Stamp(2);
-  // Phase scale: x_t = (x_t * inv_t) * g, in place.
-  s += R"(        li      r3, 1
-        li      r4, NC
-        li      r5, XADDR
-        dmem    d1, r5, r4, r3, f32
-        li      r5, GADDR
-        dmem    d7, r5, r4, r3, f32
-        li      r8, IADDR
-        li      r11, NR
-sc:     lw      r9, 0(r8)
-        tfmuls  d1, d1, r9
-        tfmul   d1, d1, d7
-        addi    r8, r8, 4
-        dadd    d1, r6
-        addi    r11, r11, -1
-        bne     r11, r0, sc
-)";
-  s += Stamp(3);
-  s += "        halt\n";
-  if (last) s += "        .include \"rsqrt_f32.s\"\n";
-  return s;
-}
-
-
 // Columns that balance the work per tile (three passes over d / P elements) against the
 // walk along the row: about 13 cycles a hop for the sums going east and 4 for the inverse
 // coming back (measured, docs/mapping.md), so P near sqrt(3 d / 17).
@@ -137,8 +49,13 @@ int BalancedColumns(int64_t d) { return static_cast<int>(std::max<double>(1, std
 
 }  // namespace
 
-KernelMapping MapRmsNorm(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+plan::Plan BuildRmsNormPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
   CheckVectorRequest(req, "rmsnorm");
+  const bool stream = req.stream_ports;
+  if (stream && fabric.colors < 5) {
+    throw std::invalid_argument(
+        fmt::format("router.colors: rmsnorm with streamed x and y needs 5 colors, the fabric has {}", fabric.colors));
+  }
   if (fabric.colors < 4) {
     throw std::invalid_argument(fmt::format("router.colors: rmsnorm needs 4 colors, the fabric has {}", fabric.colors));
   }
@@ -156,6 +73,10 @@ KernelMapping MapRmsNorm(const KernelRequest& req, const fabric::FabricConfig& f
   while (req.fit && worst().end > static_cast<uint32_t>(fabric.sram_bytes) && pw < std::min<int64_t>(fabric.width, d)) {
     pw = static_cast<int>(std::min<int64_t>({int64_t{pw} * 2, fabric.width, d}));
   }
+  if (stream && ph > 1) {
+    throw std::invalid_argument(fmt::format(
+        "--region: rmsnorm with streamed x takes one region row ({} tokens on {} rows asked)", T, ph));
+  }
   if (worst().end > static_cast<uint32_t>(fabric.sram_bytes)) {
     const int64_t rows = Share(T, ph, 0), cols = Share(d, pw, 0);
     const Layout l = worst();
@@ -166,17 +87,15 @@ KernelMapping MapRmsNorm(const KernelRequest& req, const fabric::FabricConfig& f
         T, d, pw, ph, l.end, rows, cols, l.row_bytes, l.row_bytes * rows, 4 * cols, 8 * rows, fabric.sram_bytes));
   }
 
-  KernelMapping km;
-  km.kernel = "rmsnorm";
-  km.region_width = pw;
-  km.region_height = ph;
-  km.output_size = static_cast<size_t>(T * d);
-  km.phases = {"sum_squares", "row_reduction", "inverse_rms", "scale"};
-  km.stamps_addr = kStampsAddr;
-  km.description =
-      fmt::format("y = x / rms(x) * g, {} tokens x {} binary32, eps {:g}, on a {}x{} region of the {}x{} mesh", T, d,
-                  kRmsNormEps, pw, ph, fabric.width, fabric.height);
-  km.sram_bytes_per_tile = worst().end;
+  plan::Plan p;
+  p.kernel = "rmsnorm";
+  p.region = {0, 0, pw, ph};
+  p.phases = {"sum_squares", "row_reduction", "inverse_rms", "scale"};
+  p.stamps_addr = kStampsAddr;
+  p.description =
+      fmt::format("y = x / rms(x) * g, {} tokens x {} binary32, eps {:g}, on a {}x{} region of the {}x{} mesh{}", T, d,
+                  kRmsNormEps, pw, ph, fabric.width, fabric.height, stream ? " (x and y streamed)" : "");
+  p.sram_bytes_per_tile = worst().end;
 
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f), gain(0.5f, 1.5f);
@@ -191,62 +110,87 @@ KernelMapping MapRmsNorm(const KernelRequest& req, const fabric::FabricConfig& f
   // rounded 1/d and the product (2u), plus eps (u); the inverse square root halves that and
   // adds its own 3u; then two products (2u).
   const double rel = 1.01 * (0.5 * (double(d + pw) + 3) * kU + kRsqrtF32RelativeError + 2 * kU);
-  km.reference.resize(km.output_size);
-  km.tolerance.resize(km.output_size);
+  p.reference.resize(static_cast<size_t>(T * d));
+  p.tolerance.resize(static_cast<size_t>(T * d));
   for (int64_t t = 0; t < T; ++t) {
     double ss = 0;
     for (int64_t j = 0; j < d; ++j) ss += double(x[t * d + j]) * x[t * d + j];
     const double inv = 1.0 / std::sqrt(ss / double(d) + double(kRmsNormEps));
     for (int64_t j = 0; j < d; ++j) {
       const double y = double(x[t * d + j]) * inv * g[j];
-      km.reference[t * d + j] = y;
-      km.tolerance[t * d + j] = rel * std::fabs(y) + 0x1p-148;
+      p.reference[t * d + j] = y;
+      p.tolerance[t * d + j] = rel * std::fabs(y) + 0x1p-148;
     }
   }
+  p.tensors["x"] = plan::Tensor{{T, d}, plan::DType::F32, x};
+  p.tensors["g"] = plan::Tensor{{d}, plan::DType::F32, g};
 
-  assembler::AsmOptions asm_options;
-  asm_options.imem_words = fabric.imem_words;
-  asm_options.sram_bytes = fabric.sram_bytes;
-  asm_options.include_dirs = {std::string(WAFERSIM_SOURCE_DIR) + "/firmware/kernels"};
-  std::unordered_map<std::string, isa::Program> assembled;
+  plan::Port in{"x", plan::DType::F32, static_cast<size_t>(T * d), {}, {}};
+  plan::Port out{"y", plan::DType::F32, static_cast<size_t>(T * d), {}, {}};
   for (int r = 0; r < ph; ++r) {
     const int64_t rows = Share(T, ph, r), row0 = Start(T, ph, r);
     for (int c = 0; c < pw; ++c) {
       const int64_t cols = Share(d, pw, c), col0 = Start(d, pw, c);
       const Layout l = MakeLayout(rows, cols);
-      const std::string src = TileSource(c, pw, rows, cols, d, l);
-      auto it = assembled.find(src);
-      if (it == assembled.end()) {
-        it =
-            assembled.emplace(src, assembler::AssembleText(src, fmt::format("rmsnorm tile ({},{})", c, r), asm_options))
-                .first;
+      const bool first = c == 0, last = c == pw - 1;
+      plan::PlanTile t;
+      t.x = c;
+      t.y = r;
+      t.role = "compute";
+      t.program = {"kernels/rmsnorm_tile.s",
+                   {{"NC", cols}, {"NR", rows}, {"XADDR", l.x_addr}, {"ROW", l.row_bytes}, {"GADDR", l.g_addr},
+                    {"SADDR", l.s_addr}, {"IADDR", l.inv_addr}, {"STAMPS", kStampsAddr}, {"FIRST", first},
+                    {"LAST", last}, {"MULTI", pw > 1}, {"COLOR_WEST", first ? 0 : SumColor(c - 1)},
+                    {"COLOR_EAST", SumColor(c)}, {"COLOR_INV", kColorInv},
+                    {"INV_D", isa::AsBits(static_cast<float>(1.0 / double(d)))}, {"EPS", isa::AsBits(kRmsNormEps)},
+                    {"STREAM_IN", stream}, {"COLOR_IN", kColorIn}, {"STREAM_OUT", stream},
+                    {"COLOR_OUT", kColorOut}}};
+      if (!first) t.routes.push_back({SumColor(c - 1), kPortWest, kPortCore});
+      if (!last) t.routes.push_back({SumColor(c), kPortCore, kPortEast});
+      if (pw > 1) {
+        t.routes.push_back({kColorInv, last ? kPortCore : kPortEast,
+                            last ? kPortWest : first ? kPortCore : kPortCore | kPortWest});
       }
-      TileProgram tp{c, r, it->second};
-      std::vector<float> block(static_cast<size_t>(l.row_bytes / 4 * rows), 0.0f);
+      if (stream) {
+        t.routes.push_back({kColorIn, kPortNorth, kPortCore});
+        t.routes.push_back({kColorOut, kPortCore, kPortSouth});
+      } else {
+        t.shards.push_back({"x", l.x_addr, row0, rows, col0, cols, l.row_bytes / 4});
+      }
+      t.shards.push_back({"g", l.g_addr, 0, 1, col0, cols, 0});
       for (int64_t i = 0; i < rows; ++i) {
-        for (int64_t j = 0; j < cols; ++j) block[i * (l.row_bytes / 4) + j] = x[(row0 + i) * d + col0 + j];
-        km.sram_outputs.push_back({c, r, l.x_addr + l.row_bytes * static_cast<uint32_t>(i),
-                                   static_cast<size_t>((row0 + i) * d + col0), static_cast<size_t>(cols)});
+        const auto at = static_cast<size_t>((row0 + i) * d + col0);
+        if (stream) {
+          in.streams.push_back({c, r, noc::Dir::North, kColorIn, at, static_cast<size_t>(cols)});
+          out.streams.push_back({c, r, noc::Dir::South, kColorOut, at, static_cast<size_t>(cols)});
+        } else {
+          out.sram.push_back({c, r, l.x_addr + l.row_bytes * static_cast<uint32_t>(i), at, static_cast<size_t>(cols)});
+        }
       }
-      tp.program.data.push_back(Float32Segment(l.x_addr, block));
-      tp.program.data.push_back(Float32Segment(l.g_addr, std::vector<float>(g.begin() + col0, g.begin() + col0 + cols)));
-      km.tiles.push_back(std::move(tp));
-      km.stamped_tiles.emplace_back(c, r);
+      p.tiles.push_back(std::move(t));
+      p.stamped_tiles.emplace_back(c, r);
     }
   }
+  if (stream) p.inputs.push_back(std::move(in));
+  p.outputs.push_back(std::move(out));
 
   // Three tensor passes over a tile's elements (squares, times the inverse, times g) at one
-  // element per cycle; nothing crosses the mesh edge (x and g are in SRAM, y stays there).
-  km.flops = 4.0 * double(T) * double(d);
-  km.compute_bound_cycles = 3.0 * double(Share(T, ph, 0)) * double(Share(d, pw, 0));
-  km.macs_per_tile_cycle = 1;
-  km.io_bound_cycles = 0;
-  km.parameters = {{"d_model", d},
-                   {"tokens", T},
-                   {"eps", kRmsNormEps},
-                   {"region", fmt::format("{}x{}", pw, ph)},
-                   {"seed", req.seed}};
-  return km;
+  // element per cycle; nothing crosses the mesh edge unless x and y are streamed.
+  p.cost.flops = 4.0 * double(T) * double(d);
+  p.cost.compute_bound_cycles = 3.0 * double(Share(T, ph, 0)) * double(Share(d, pw, 0));
+  p.cost.macs_per_tile_cycle = 1;
+  p.cost.io_bound_cycles =
+      stream ? double(Share(T, ph, 0)) * double(Share(d, pw, 0)) / fabric.edge_wavelets_per_cycle : 0;
+  p.parameters = {{"d_model", d},
+                  {"tokens", T},
+                  {"eps", kRmsNormEps},
+                  {"region", fmt::format("{}x{}", pw, ph)},
+                  {"seed", req.seed}};
+  return p;
+}
+
+KernelMapping MapRmsNorm(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return plan::Lower(BuildRmsNormPlan(req, fabric), fabric);
 }
 
 }  // namespace wafersim::runtime

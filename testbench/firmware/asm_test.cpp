@@ -174,3 +174,63 @@ TEST_CASE("program files round-trip and reject garbage", "[asm]") {
   std::ofstream(path) << "not a program";
   CHECK_THROWS_WITH(isa::LoadProgram(path), Catch::Contains("not a wafersim PE program"));
 }
+
+TEST_CASE("parameters, conditional assembly and element types given by a parameter", "[asm]") {
+  assembler::AsmOptions o;
+  o.defines = {{"N", 7}, {"FIRST", 1}, {"DT", 16}};
+  const std::string text =
+      "        li r1, N\n"
+      "        .if FIRST\n"
+      "        li r2, 1\n"
+      "        .elif N - 7\n"
+      "        li r2, 2\n"
+      "        .else\n"
+      "        li r2, 3\n"
+      "        .endif\n"
+      "        .if 0\n"
+      "skipped: li r3, undefined_here\n"  // never assembled, so never evaluated
+      "        .endif\n"
+      "        dmem d1, r1, r1, r1, DT\n"
+      "        halt\n";
+  const auto p = AssembleText(text, "p.s", o);
+  REQUIRE(p.code.size() == 4);
+  CHECK(p.code[1] == One("li r2, 1"));
+  CHECK(p.code[2] == One("dmem d1, r1, r1, r1, f16"));
+  o.defines["FIRST"] = 0;
+  o.defines["DT"] = 32;
+  const auto q = AssembleText(text, "p.s", o);
+  CHECK(q.code[1] == One("li r2, 3"));
+  CHECK(q.code[2] == One("dmem d1, r1, r1, r1, f32"));
+  o.defines["N"] = 8;
+  CHECK(AssembleText(text, "p.s", o).code[1] == One("li r2, 2"));
+  // A routes prelude goes first, at pc 0.
+  o.prelude = "        nop\n";
+  CHECK(AssembleText(text, "p.s", o).code[0] == One("nop"));
+
+  CHECK(ErrorOf("  .if 1\n  halt\n") == "t.s:1:1: error: .if without .endif");
+  CHECK(ErrorOf("  .endif\n") == "t.s:1:3: error: .endif without .if");
+  CHECK(ErrorOf("  .if LATER\n  .endif\nLATER: halt\n") == "t.s:1:7: error: undefined symbol 'LATER'");
+  CHECK(ErrorOf("  dmem d1, r1, r1, r1, 8\n") == "t.s:1:24: error: element type 8 is not 32 (f32) or 16 (f16)");
+  CHECK(ErrorOf("  dmem d1, r1, r1, r1, f8\n") ==
+        "t.s:1:24: error: expected f32 or f16, or a symbol equal to 32 or 16 ('f8' is not defined)");
+  assembler::AsmOptions clash;
+  clash.defines = {{"N", 1}};
+  CHECK_THROWS_WITH(AssembleText("  .equ N, 2\n", "t.s", clash), "t.s:1:8: error: 'N' is already defined");
+}
+
+TEST_CASE("built-in programs assemble without the source checkout and include each other", "[asm]") {
+  assembler::AsmOptions o;
+  o.defines = {{"NC", 1}, {"NR", 1}, {"XADDR", 32}, {"ROW", 32}, {"GADDR", 64}, {"SADDR", 96}, {"IADDR", 100},
+               {"STAMPS", 0}, {"FIRST", 1}, {"LAST", 1}, {"MULTI", 0}, {"COLOR_WEST", 0}, {"COLOR_EAST", 1},
+               {"COLOR_INV", 3}, {"INV_D", 0x3f800000}, {"EPS", 0x3727c5ac}, {"STREAM_IN", 0}, {"COLOR_IN", 0},
+               {"STREAM_OUT", 0}, {"COLOR_OUT", 4}};
+  const auto p = assembler::AssembleBuiltIn("kernels/rmsnorm_tile.s", o);
+  bool has_rsqrt = false;
+  for (const auto& s : p.symbols) has_rsqrt |= s.name == "rsqrt_f32";
+  CHECK(has_rsqrt);  // included from the built-in kernels/rsqrt_f32.s
+  o.defines["LAST"] = 0;
+  for (const auto& s : assembler::AssembleBuiltIn("kernels/rmsnorm_tile.s", o).symbols) CHECK(s.name != "rsqrt_f32");
+  // A program given as text finds a built-in include too.
+  CHECK_NOTHROW(AssembleText("  call rsqrt_f32\n  halt\n  .include \"rsqrt_f32.s\"\n", "u.s"));
+  CHECK_THROWS_WITH(assembler::AssembleBuiltIn("kernels/none.s"), Catch::Contains("no such built-in program"));
+}

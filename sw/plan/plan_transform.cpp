@@ -1,0 +1,111 @@
+#include "plan/plan_transform.h"
+
+#include <stdexcept>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace wafersim::plan {
+
+namespace {
+
+noc::Dir MirrorSide(noc::Dir d) {
+  switch (d) {
+    case noc::Dir::North: return noc::Dir::West;
+    case noc::Dir::West: return noc::Dir::North;
+    case noc::Dir::East: return noc::Dir::South;
+    case noc::Dir::South: return noc::Dir::East;
+    default: return d;
+  }
+}
+
+// Port bits: N 1, E 2, S 4, W 8, core 16; mirrored, N <-> W and E <-> S.
+uint32_t MirrorPorts(uint32_t bits) {
+  uint32_t out = bits & 16u;
+  if (bits & 1u) out |= 8u;
+  if (bits & 8u) out |= 1u;
+  if (bits & 2u) out |= 4u;
+  if (bits & 4u) out |= 2u;
+  return out;
+}
+
+bool IsColorParameter(const std::string& name) { return name == "COLOR" || name.rfind("COLOR_", 0) == 0; }
+
+// Dynamic packets carry their destination's mesh coordinates in their heads, written when the
+// plan was built: such a plan stays where it was built.
+void RequireStatic(const Plan& plan, const char* what) {
+  for (const auto& t : plan.tiles) {
+    for (const auto& r : t.routes) {
+      if (r.dynamic) {
+        throw std::invalid_argument(fmt::format("plan '{}' cannot be {}: tile ({},{}) routes color {} dynamically",
+                                                plan.kernel, what, t.x, t.y, r.color));
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Plan Moved(Plan plan, int x0, int y0) {
+  if (x0 != plan.region.x0 || y0 != plan.region.y0) RequireStatic(plan, "moved");
+  plan.region.x0 = x0;
+  plan.region.y0 = y0;
+  return plan;
+}
+
+Plan Transposed(Plan plan) {
+  RequireStatic(plan, "transposed");
+  std::swap(plan.region.x0, plan.region.y0);
+  std::swap(plan.region.width, plan.region.height);
+  for (auto& t : plan.tiles) {
+    std::swap(t.x, t.y);
+    for (auto& r : t.routes) {
+      r.rx = MirrorPorts(r.rx);
+      r.tx = MirrorPorts(r.tx);
+    }
+  }
+  for (auto* ports : {&plan.inputs, &plan.outputs}) {
+    for (auto& p : *ports) {
+      for (auto& s : p.streams) {
+        std::swap(s.x, s.y);
+        s.side = MirrorSide(s.side);
+      }
+      for (auto& s : p.sram) std::swap(s.x, s.y);
+    }
+  }
+  for (auto& e : plan.sram_expected) std::swap(e.x, e.y);
+  for (auto& [x, y] : plan.stamped_tiles) std::swap(x, y);
+  return plan;
+}
+
+Plan Recolored(Plan plan, const std::map<int, int>& map) {
+  std::map<int, int> inverse;
+  for (const auto& [from, to] : map) {
+    if (!inverse.emplace(to, from).second) {
+      throw std::invalid_argument(fmt::format("plan '{}': recoloring sends two colors to {}", plan.kernel, to));
+    }
+  }
+  auto color = [&](int c) {
+    const auto it = map.find(c);
+    return it == map.end() ? c : it->second;
+  };
+  for (auto& t : plan.tiles) {
+    for (auto& r : t.routes) r.color = color(r.color);
+    for (auto& [name, value] : t.program.params) {
+      if (IsColorParameter(name)) value = color(static_cast<int>(value));
+    }
+  }
+  for (auto* ports : {&plan.inputs, &plan.outputs}) {
+    for (auto& p : *ports) {
+      for (auto& s : p.streams) s.color = color(s.color);
+    }
+  }
+  return plan;
+}
+
+Plan ColorsSwapped(Plan plan, int a, int b) {
+  if (a == b) return plan;
+  return Recolored(std::move(plan), {{a, b}, {b, a}});
+}
+
+}  // namespace wafersim::plan

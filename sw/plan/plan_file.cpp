@@ -113,7 +113,9 @@ class Reader {
   }
 
   [[noreturn]] void Fail(const toml::node& at, const std::string& key, const std::string& why) const {
-    throw std::invalid_argument(fmt::format("{}:{}: {}: {}", path_, at.source().begin.line, key, why));
+    // The file's root table has no line of its own: a key missing there is named at line 1.
+    throw std::invalid_argument(
+        fmt::format("{}:{}: {}: {}", path_, std::max<uint32_t>(at.source().begin.line, 1), key, why));
   }
 
   void Keys(const toml::table& t, const std::string& where, std::initializer_list<std::string_view> known) const {

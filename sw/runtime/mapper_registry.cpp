@@ -25,14 +25,15 @@ const std::vector<MapperInfo>& Mappers() {
        MapMoe},
       {"attention", "decode: KV cache sharded, max and sum reduced across tiles; prefill: causal, online softmax",
        MapAttention},
-      {"rmsnorm", "x / rms(x) * g per token: squares summed along region rows, the inverse multicast back", MapRmsNorm},
+      {"rmsnorm", "x / rms(x) * g per token: squares summed along region rows, the inverse multicast back", MapRmsNorm,
+       BuildRmsNormPlan},
       {"silu_mul", "silu(g) * u elementwise (SwiGLU): exp and a reciprocal per element, then two tensor products",
        MapSiluMul},
-      {"residual", "x + r elementwise: one tensor add per tile, in place", MapResidual},
+      {"residual", "x + r elementwise: one tensor add per tile, in place", MapResidual, BuildResidualPlan},
       {"rope", "rotary position embedding, interleaved pairs: cos and sin from the host, six stride-2 tensor passes",
        MapRope},
       {"chain", "y = W2 rmsnorm(W1 x) + r: GEMV, RMSNorm, GEMV and residual in four regions, chained over the fabric",
-       MapChain},
+       MapChain, BuildChainPlan},
   };
   return mappers;
 }

@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "io/file_io.h"
+
 namespace wafersim::fabric {
 
 namespace {
@@ -122,12 +124,15 @@ void ValidateFabricConfig(const FabricConfig& c) {
 }
 
 FabricConfig LoadFabricConfig(const std::string& path, const FabricConfig& base) {
-  if (!std::filesystem::is_regular_file(path)) {
-    throw std::invalid_argument(fmt::format("{}: cannot open the file", path));
+  std::string text;
+  try {
+    text = io::ReadFile(path);
+  } catch (const io::FileError& e) {
+    throw std::invalid_argument(e.what());
   }
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw std::invalid_argument(fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column,
                                             e.description()));

@@ -4,7 +4,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <optional>
 #include <sstream>
@@ -12,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "embed/firmware_files.h"
+#include "io/file_io.h"
 #include "isa/fp.h"
 
 namespace wafersim::assembler {
@@ -132,14 +132,6 @@ std::vector<Token> Tokenize(const SourceLine& src) {
   return out;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream f(path);
-  if (!f) return {};
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
 // Where a source line's file lives: a folder on disk, or among the built-in programs (its
 // folder under firmware/, e.g. "kernels").
 struct Origin {
@@ -169,7 +161,12 @@ void LoadLines(const std::string& text, const std::string& name, const Origin& o
       for (const auto& c : candidates) {
         if (std::filesystem::is_regular_file(c)) {
           key = std::filesystem::weakly_canonical(c).string();
-          included = ReadFile(c.string());
+          try {
+            included = io::ReadFile(c.string());
+          } catch (const io::FileError& e) {
+            at.Fail(toks[1].col, fmt::format("include file \"{}\": {}", wanted, e.what()));
+          }
+          if (opt.files_read != nullptr) opt.files_read->push_back(c.string());
           included_name = c.string();
           next = {c.parent_path(), false};
           break;
@@ -912,8 +909,9 @@ isa::Program AssembleLines(const std::vector<std::string>& stack_root, const std
 }  // namespace
 
 isa::Program AssembleFile(const std::string& path, const AsmOptions& options) {
-  if (!std::filesystem::is_regular_file(path)) throw AsmError(path, 0, 0, "cannot open the file");
-  return AssembleLines({std::filesystem::weakly_canonical(path).string()}, ReadFile(path), path,
+  const std::string text = io::ReadFile(path);  // throws naming the file: nothing to point at yet
+  if (options.files_read != nullptr) options.files_read->push_back(path);
+  return AssembleLines({std::filesystem::weakly_canonical(path).string()}, text, path,
                        Origin{std::filesystem::path(path).parent_path(), false}, options);
 }
 

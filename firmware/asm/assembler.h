@@ -24,6 +24,9 @@ struct AsmOptions {
   /// in errors.
   std::string prelude;
   std::string prelude_name = "<prelude>";
+  /// When set, AssembleFile appends the path of every file it reads (the source, then each
+  /// .include), so a caller can keep its outputs off them.
+  std::vector<std::string>* files_read = nullptr;
 };
 
 class AsmError : public std::runtime_error {

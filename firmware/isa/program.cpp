@@ -1,11 +1,11 @@
 #include "isa/program.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <stdexcept>
+#include <string_view>
 
 #include <fmt/format.h>
+
+#include "io/file_io.h"
 
 namespace wafersim::isa {
 
@@ -86,25 +86,12 @@ void SaveProgram(const Program& p, const std::string& path) {
     out.push_back(static_cast<uint8_t>(s.name.size()));
     out.insert(out.end(), s.name.begin(), s.name.end());
   }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary);
-    if (!f) throw std::runtime_error(fmt::format("{}: cannot write", path));
-    f.write(reinterpret_cast<const char*>(out.data()), static_cast<std::streamsize>(out.size()));
-    if (!f) throw std::runtime_error(fmt::format("{}: write failed", path));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) {
-    std::filesystem::remove(tmp, ec);
-    throw std::runtime_error(fmt::format("{}: cannot write", path));
-  }
+  io::WriteFileAtomic(path, std::string_view(reinterpret_cast<const char*>(out.data()), out.size()));
 }
 
 Program LoadProgram(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) throw std::runtime_error(fmt::format("{}: cannot open", path));
-  const std::vector<uint8_t> b((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  const std::string text = io::ReadFile(path);
+  const std::vector<uint8_t> b(text.begin(), text.end());
   Reader r(b, path);
   const auto magic = r.Bytes(4);
   if (!std::equal(magic.begin(), magic.end(), kMagic)) {

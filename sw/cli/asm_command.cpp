@@ -1,10 +1,13 @@
 #include "cli/asm_command.h"
 
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "asm/assembler.h"
+#include "cli/command_files.h"
+#include "io/file_io.h"
 #include "isa/program.h"
 
 namespace wafersim::cli {
@@ -21,32 +24,36 @@ struct AsmFlags {
 void AddAsmCommands(CLI::App& app, std::function<int()>& run) {
   auto flags = std::make_shared<AsmFlags>();
   CLI::App* as = app.add_subcommand("asm", "Assemble a PE program (docs/isa.md)");
-  as->add_option("file", flags->input, "assembly source")->required();
-  as->add_option("-o,--output", flags->output, "program file to write (default: FILE with .bin)");
+  as->add_option("file", flags->input, "assembly source")->required()->check(FileName());
+  as->add_option("-o,--output", flags->output, "program file to write (default: FILE with .bin)")->check(FileName());
   as->add_option("-I,--include", flags->include_dirs, "folders searched by .include");
   as->add_flag("--list", flags->listing, "print the disassembled program");
   as->callback([flags, &run] {
     run = [flags]() -> int {
       assembler::AsmOptions opt;
       opt.include_dirs = flags->include_dirs;
+      std::vector<std::string> read;
+      opt.files_read = &read;
       const isa::Program p = assembler::AssembleFile(flags->input, opt);
-      std::string out = flags->output;
-      if (out.empty()) {
-        out = flags->input;
-        const auto dot = out.rfind('.');
-        out = (dot == std::string::npos ? out : out.substr(0, dot)) + ".bin";
-      }
+      const std::string out = flags->output.empty()
+                                  ? std::filesystem::path(flags->input).replace_extension(".bin").string()
+                                  : flags->output;
+      // The program never replaces its source or a file it includes (`asm x.bin` too).
+      CommandFiles files;
+      for (const auto& f : read) files.Input("", f);
+      files.Output(flags->output.empty() ? "asm" : "-o", out);
+      files.Check();
       isa::SaveProgram(p, out);
       if (flags->listing) fmt::print("{}", assembler::Listing(p));
-      fmt::print("wafersim asm: {} -> {}: {} instructions, {} data bytes, {} symbols\n", flags->input,
-                 out, p.code.size(), p.DataEnd(), p.symbols.size());
+      fmt::print("wafersim asm: {} -> {}: {} instructions, {} data bytes, {} symbols\n", io::Printable(flags->input),
+                 io::Printable(out), p.code.size(), p.DataEnd(), p.symbols.size());
       return 0;
     };
   });
 
   auto input = std::make_shared<std::string>();
   CLI::App* dis = app.add_subcommand("disasm", "Print a PE program file as assembly");
-  dis->add_option("file", *input, "program file")->required();
+  dis->add_option("file", *input, "program file")->required()->check(FileName());
   dis->callback([input, &run] {
     run = [input]() -> int {
       const isa::Program p = isa::LoadProgram(*input);

@@ -1,7 +1,6 @@
 #include "cli/compare_command.h"
 
 #include <cmath>
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <stdexcept>
@@ -11,10 +10,13 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_files.h"
+#include "cli/helper_program.h"
 #include "cli/noc_report.h"
 #include "compare/comparison.h"
 #include "fabric_config.h"
 #include "gpu/preset_registry.h"
+#include "io/file_io.h"
 #include "workload/dtype.h"
 #include "workload/phase.h"
 #include "workload/workload_keys.h"
@@ -163,14 +165,7 @@ void PrintKernels(const cmp::Comparison& c) {
   fmt::print("  energy: counted operations and bytes x the energy table (docs/energy.md); dynamic energy only\n");
 }
 
-void Plot(const std::string& json_path, const std::string& prefix) {
-  const std::string script = std::string(WAFERSIM_SOURCE_DIR) + "/scripts/plot_compare";
-  const std::string cmd = fmt::format("/usr/bin/python3 '{}' '{}' '{}'", script, json_path, prefix);
-  if (std::system(cmd.c_str()) != 0) {
-    throw std::runtime_error(fmt::format("--plots: '{}' failed (it needs /usr/bin/python3 with matplotlib)", cmd));
-  }
-  fmt::print("plots: {}-roofline.png, {}-breakdown.png\n", prefix, prefix);
-}
+std::string PlotPath(const std::string& prefix, const char* what) { return fmt::format("{}-{}.png", prefix, what); }
 
 double PositiveGbps(const std::string& flag, double v) {
   if (!(v > 0) || !std::isfinite(v)) throw std::invalid_argument(fmt::format("{} {}: must be a positive GB/s", flag, v));
@@ -184,13 +179,14 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "A workload on the wafer and on an HBM GPU node, side by side (time, tokens/s, bound, memory, "
                  "energy per token)");
-  cmd->add_option("--config", flags->workload_file, "workload TOML file of [model] and [run] keys (flags override it)");
+  cmd->add_option("--config", flags->workload_file, "workload TOML file of [model] and [run] keys (flags override it)")
+      ->check(FileName());
   for (const auto& k : wl::WorkloadKeys()) {
     flags->given[k.key] =
         cmd->add_option(k.flag, flags->text[k.key], fmt::format("{} ({}; default {})", k.meaning, k.unit, k.fallback));
   }
   cmd->add_option("--wafer", flags->wafer, "fabric preset (see wafersim config)")->capture_default_str();
-  cmd->add_option("--wafer-config", flags->wafer_config, "fabric TOML file over the preset");
+  cmd->add_option("--wafer-config", flags->wafer_config, "fabric TOML file over the preset")->check(FileName());
   cmd->add_option("--gpu", flags->gpu, "GPU preset (see wafersim gpu --list)")->capture_default_str();
   cmd->add_option("--gpus", flags->gpus, "GPUs of the node for tensor parallelism (default: the whole node)");
   cmd->add_option("--wafers", flags->wafers, "wafers of the layer pipeline (default: as many as the model needs)");
@@ -202,11 +198,28 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--stream-bw", flags->stream_gbps,
                   "bandwidth of streamed weights, GB/s (default: the fabric's edge links x 4 bytes x clock)");
   cmd->add_option("--layer-cycles", flags->layer_cycles,
-                  "JSON of simulated cycles per kernel, replacing the wafer model's estimates");
-  cmd->add_option("--json", flags->json, "write the comparison as JSON");
-  cmd->add_option("--plots", flags->plots, "write PREFIX-roofline.png and PREFIX-breakdown.png");
+                  "JSON of simulated cycles per kernel, replacing the wafer model's estimates")
+      ->check(FileName());
+  cmd->add_option("--json", flags->json, "write the comparison as JSON")->check(FileName());
+  cmd->add_option("--plots", flags->plots, "write PREFIX-roofline.png and PREFIX-breakdown.png")->check(FileName());
   cmd->callback([flags, cmd, &run] {
     run = [flags, cmd]() -> int {
+      // Every output is checked before the work, and removed again if a later step fails.
+      CommandFiles files;
+      files.Input("--config", flags->workload_file);
+      files.Input("--wafer-config", flags->wafer_config);
+      files.Input("--layer-cycles", flags->layer_cycles);
+      files.Output("--json", flags->json);
+      const std::string json_path = !flags->json.empty() || flags->plots.empty() ? flags->json
+                                                                                  : flags->plots + "-compare.json";
+      std::string plot_script;
+      if (!flags->plots.empty()) {
+        if (flags->json.empty()) files.Output("--plots", flags->plots, json_path);
+        files.Output("--plots", flags->plots, PlotPath(flags->plots, "roofline"));
+        files.Output("--plots", flags->plots, PlotPath(flags->plots, "breakdown"));
+        plot_script = FindHelperScript("--plots", "plot_compare");
+      }
+      files.Check();
       std::vector<wl::Setting> from_file;
       if (!flags->workload_file.empty()) from_file = wl::ReadWorkloadFile(flags->workload_file);
       std::vector<wl::Setting> from_flags;
@@ -248,10 +261,17 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
       const cmp::Comparison c = cmp::Compare(req);
       PrintSide(c);
       PrintKernels(c);
-      if (!flags->json.empty() || !flags->plots.empty()) {
-        const std::string path = !flags->json.empty() ? flags->json : flags->plots + "-compare.json";
-        WriteJson(path, cmp::ComparisonJson(c, req.energy));
-        if (!flags->plots.empty()) Plot(path, flags->plots);
+      if (!json_path.empty()) {
+        WriteJson(json_path, cmp::ComparisonJson(c, req.energy), flags->json.empty() ? "--plots" : "--json");
+        files.Writing(json_path);
+      }
+      if (!flags->plots.empty()) {
+        files.Writing(PlotPath(flags->plots, "roofline"));
+        files.Writing(PlotPath(flags->plots, "breakdown"));
+        RunHelper("--plots", {"/usr/bin/python3", plot_script, json_path, flags->plots},
+                  "the plots need /usr/bin/python3 with matplotlib");
+        fmt::print("plots: {}, {}\n", io::Printable(PlotPath(flags->plots, "roofline")),
+                   io::Printable(PlotPath(flags->plots, "breakdown")));
       }
       return 0;
     };

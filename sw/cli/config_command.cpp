@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_files.h"
 #include "cli/noc_report.h"
 #include "fabric_config.h"
 
@@ -25,9 +26,9 @@ void AddConfigCommand(CLI::App& app, std::function<int()>& run) {
   for (const auto& p : fabric::FabricPresets()) presets += fmt::format("{}{}", presets.empty() ? "" : ", ", p);
   CLI::App* cmd = app.add_subcommand("config", "Show a fabric configuration (preset and/or TOML file)");
   cmd->add_option("--preset", flags->preset, "preset: " + presets)->capture_default_str();
-  cmd->add_option("--config", flags->file, "TOML file whose keys override the preset");
+  cmd->add_option("--config", flags->file, "TOML file whose keys override the preset")->check(FileName());
   cmd->add_flag("--keys", flags->keys, "list the documented keys");
-  cmd->add_option("--json", flags->json, "write the configuration as JSON");
+  cmd->add_option("--json", flags->json, "write the configuration as JSON")->check(FileName());
   cmd->callback([flags, &run] {
     run = [flags]() -> int {
       if (flags->keys) {
@@ -37,6 +38,10 @@ void AddConfigCommand(CLI::App& app, std::function<int()>& run) {
         }
         return 0;
       }
+      CommandFiles files;  // checked before the work
+      files.Input("--config", flags->file);
+      files.Output("--json", flags->json);
+      files.Check();
       fabric::FabricConfig c = fabric::Preset(flags->preset);
       if (!flags->file.empty()) c = fabric::LoadFabricConfig(flags->file, c);
       fabric::ValidateFabricConfig(c);

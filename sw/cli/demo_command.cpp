@@ -2,6 +2,7 @@
 
 #include <memory>
 
+#include "cli/command_files.h"
 #include "cli/run_command.h"
 
 namespace wafersim::cli {
@@ -15,8 +16,8 @@ void AddDemoCommand(CLI::App& app, std::function<int()>& run) {
   job->request.m = 512;
   job->request.n = 512;
   job->mesh = "8x8";
-  cmd->add_option("--json", job->json, "write the results as JSON");
-  cmd->add_option("--heatmaps", job->heatmaps, "write PREFIX-activity.png and PREFIX-links.png");
+  cmd->add_option("--json", job->json, "write the results as JSON")->check(FileName());
+  cmd->add_option("--heatmaps", job->heatmaps, "write PREFIX-activity.png and PREFIX-links.png")->check(FileName());
   cmd->callback([job, &run] { run = [job]() -> int { return RunKernelJob(*job); }; });
 }
 

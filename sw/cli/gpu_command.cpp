@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_files.h"
 #include "cli/noc_report.h"
 #include "gpu/kernel_registry.h"
 #include "gpu/kernels/kernels.h"
@@ -153,7 +154,7 @@ void AddGpuCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--bytes", flags->bytes, "copy: bytes copied; allreduce/alltoall: bytes per GPU (1GiB, 512MB, ...)");
   cmd->add_option("--elements", p.elements, "elementwise: elements");
   cmd->add_option("--inputs", p.inputs, "elementwise: operands read per output")->capture_default_str();
-  cmd->add_option("--json", flags->json, "write the result as JSON");
+  cmd->add_option("--json", flags->json, "write the result as JSON")->check(FileName());
 
   cmd->callback([flags, cmd, &run] {
     run = [flags, cmd]() -> int {
@@ -161,6 +162,9 @@ void AddGpuCommand(CLI::App& app, std::function<int()>& run) {
         PrintList();
         return 0;
       }
+      CommandFiles files;  // checked before the work
+      files.Output("--json", flags->json);
+      files.Check();
       if (flags->kernel.empty()) throw std::invalid_argument("--kernel: required (see wafersim gpu --list)");
       gpu::KernelParams p = flags->p;
       // Sizes given on the command line must be positive (0 means "not given" to the models).

@@ -1,4 +1,5 @@
-// wafersim: one binary, one subcommand per job. Errors are one line and a non-zero exit.
+// wafersim: one binary, one subcommand per job. Errors are one line (control bytes in them
+// escaped) and a non-zero exit.
 #include <exception>
 #include <functional>
 
@@ -16,6 +17,9 @@
 #include "cli/tile_command.h"
 #include "cli/workload_command.h"
 #include "huge_pages.h"
+#include "io/file_io.h"
+
+using wafersim::io::Printable;  // user text in a message: control bytes shown as \xNN, one line
 
 int main(int argc, char** argv) {
   wafersim::fabric::UseHugePages(argv);
@@ -38,19 +42,19 @@ int main(int argc, char** argv) {
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
   } catch (const CLI::ParseError& e) {
-    fmt::print(stderr, "wafersim: error: {}\n", e.what());
+    fmt::print(stderr, "wafersim: error: {}\n", Printable(e.what()));
     return 2;
   }
   try {
     return run ? run() : 0;
   } catch (const wafersim::assembler::AsmError& e) {
-    fmt::print(stderr, "{}\n", e.what());  // already file:line:column: error: ...
+    fmt::print(stderr, "{}\n", Printable(e.what()));  // already file:line:column: error: ...
     return 1;
   } catch (const std::invalid_argument& e) {
-    fmt::print(stderr, "wafersim: error: {}\n", e.what());
+    fmt::print(stderr, "wafersim: error: {}\n", Printable(e.what()));
     return 2;
   } catch (const std::exception& e) {
-    fmt::print(stderr, "wafersim: error: {}\n", e.what());
+    fmt::print(stderr, "wafersim: error: {}\n", Printable(e.what()));
     return 1;
   }
 }

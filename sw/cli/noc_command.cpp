@@ -6,9 +6,11 @@
 #include <fmt/format.h>
 
 #include "cli/cli_util.h"
+#include "cli/command_files.h"
 #include "cli/noc_report.h"
 #include "noc/noc_sim.h"
 #include "noc/traffic_pattern.h"
+#include "waves/gtkw.h"
 
 namespace wafersim::cli {
 
@@ -54,15 +56,23 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--sweep", flags->sweep,
                   "run a list of rates (r1,r2,... or start:stop:step) and print the table");
   cmd->add_option("--jobs", flags->jobs, "sweep points simulated in parallel (0: one per core)");
-  cmd->add_option("--trace", c.trace_path, "write FST waves (and a .gtkw save file beside them)");
+  cmd->add_option("--trace", c.trace_path, "write FST waves (and a .gtkw save file beside them)")->check(FileName());
   cmd->add_option("--trace-region", flags->trace_region, "routers to trace, x0,y0:x1,y1 (default all)");
   cmd->add_option("--trace-window", flags->trace_window, "traffic cycles to trace, c0:c1")
       ->capture_default_str();
-  cmd->add_option("--json", flags->json, "write results as JSON");
+  cmd->add_option("--json", flags->json, "write results as JSON")->check(FileName());
 
   cmd->callback([flags, &run] {
     run = [flags]() -> int {
       noc::NocConfig c = flags->config;
+      // Every output is checked before the work, and removed again if a later step fails.
+      CommandFiles files;
+      files.Output("--json", flags->json);
+      if (!c.trace_path.empty()) {
+        files.Output("--trace", c.trace_path);
+        files.Output("--trace", c.trace_path, waves::SaveFilePathFor(c.trace_path));
+      }
+      files.Check();
       const MeshSize mesh = ParseMesh("--mesh", flags->mesh);
       c.width = mesh.width;
       c.height = mesh.height;
@@ -78,6 +88,11 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
       c.trace_c0 = w.c0;
       c.trace_c1 = w.c1;
       if (flags->sweep.empty()) {
+        noc::ValidateNocConfig(c);
+        if (!c.trace_path.empty()) {
+          files.Writing(c.trace_path);
+          files.Writing(waves::SaveFilePathFor(c.trace_path));
+        }
         const noc::NocResult r = noc::RunNoc(c);
         PrintNocResult(c, r);
         if (!flags->json.empty()) {

@@ -1,11 +1,8 @@
 #include "cli/noc_report.h"
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <stdexcept>
-
 #include <fmt/format.h>
+
+#include "io/file_io.h"
 
 namespace wafersim::cli {
 
@@ -74,18 +71,8 @@ nlohmann::json NocResultJson(const noc::NocResult& r) {
           {"tag_waits", r.tag_waits}};
 }
 
-void WriteJson(const std::string& path, const nlohmann::json& j) {
-  // Write beside the target and rename, so a failed run never leaves half a file.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    if (!out) throw std::runtime_error(fmt::format("--json {}: cannot write the file", path));
-    out << j.dump(2) << "\n";
-    if (!out) throw std::runtime_error(fmt::format("--json {}: write failed", path));
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) throw std::runtime_error(fmt::format("--json {}: {}", path, ec.message()));
+void WriteJson(const std::string& path, const nlohmann::json& j, const std::string& flag) {
+  io::WriteFileAtomic(path, j.dump(2) + "\n", flag);
 }
 
 }  // namespace wafersim::cli

@@ -15,7 +15,8 @@ void PrintNocResult(const noc::NocConfig& c, const noc::NocResult& r);
 void PrintNocSweep(const noc::NocConfig& c, const std::vector<noc::NocResult>& rs);
 nlohmann::json NocConfigJson(const noc::NocConfig& c);
 nlohmann::json NocResultJson(const noc::NocResult& r);
-/// Writes `j` to `path`, replacing it whole; throws naming the path on failure.
-void WriteJson(const std::string& path, const nlohmann::json& j);
+/// Writes `j` to `path`, replacing it whole (io::WriteFileAtomic); throws naming `flag` and
+/// the path on failure.
+void WriteJson(const std::string& path, const nlohmann::json& j, const std::string& flag = "--json");
 
 }  // namespace wafersim::cli

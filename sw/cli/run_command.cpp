@@ -1,17 +1,19 @@
 #include "cli/run_command.h"
 
-#include <cstdlib>
 #include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
 
 #include "cli/cli_util.h"
+#include "cli/command_files.h"
+#include "cli/helper_program.h"
 #include "cli/noc_report.h"
 #include "cli/run_model.h"
 #include "fabric_config.h"
 #include "fabric_stats.h"
 #include "fabric_waves.h"
+#include "io/file_io.h"
 #include "plan/plan_file.h"
 #include "plan/plan_lowering.h"
 #include "runtime/kernel_run.h"
@@ -68,14 +70,7 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
              grid.Config().sram_bytes, m.sram_bytes_per_tile, t.sram_reads, t.sram_writes);
 }
 
-void PlotHeatmaps(const std::string& json_path, const std::string& prefix) {
-  const std::string script = std::string(WAFERSIM_SOURCE_DIR) + "/scripts/plot_fabric";
-  const std::string cmd = fmt::format("/usr/bin/python3 '{}' '{}' '{}'", script, json_path, prefix);
-  if (std::system(cmd.c_str()) != 0) {
-    throw std::runtime_error(fmt::format("--heatmaps: '{}' failed (it needs /usr/bin/python3 with matplotlib)", cmd));
-  }
-  fmt::print("  heatmaps   {}-activity.png, {}-links.png\n", prefix, prefix);
-}
+std::string HeatmapPath(const std::string& prefix, const char* what) { return fmt::format("{}-{}.png", prefix, what); }
 
 // The plan file's kernel mapping (--plan), or the built-in kernel's; with --emit-plan, the
 // kernel's Plan written out (nothing to run: returns false).
@@ -119,7 +114,31 @@ int RunKernelJob(const RunJob& job) {
   if (!job.emit_plan.empty() && !job.model.empty()) {
     throw std::invalid_argument("--emit-plan: one kernel's plan, not a --model block's");
   }
+  if (!job.emit_plan.empty()) {
+    for (const auto& [flag, value] : {std::pair<const char*, const std::string&>{"--json", job.json},
+                                      {"--trace", job.trace}, {"--heatmaps", job.heatmaps}}) {
+      if (!value.empty()) throw std::invalid_argument(fmt::format("{}: not with --emit-plan (nothing runs)", flag));
+    }
+  }
   if (!job.model.empty()) return RunModelJob(job);
+  // Every output is checked before the work, and removed again if a later step fails.
+  CommandFiles files;
+  files.Input("--config", job.config_file);
+  files.Input("--plan", job.plan_file);
+  files.Output("--json", job.json);
+  if (!job.trace.empty()) {
+    files.Output("--trace", job.trace);
+    files.Output("--trace", job.trace, waves::SaveFilePathFor(job.trace));
+  }
+  const std::string json_path = !job.json.empty() || job.heatmaps.empty() ? job.json : job.heatmaps + "-run.json";
+  std::string plot_script;
+  if (!job.heatmaps.empty()) {
+    if (job.json.empty()) files.Output("--heatmaps", job.heatmaps, json_path);
+    files.Output("--heatmaps", job.heatmaps, HeatmapPath(job.heatmaps, "activity"));
+    files.Output("--heatmaps", job.heatmaps, HeatmapPath(job.heatmaps, "links"));
+    plot_script = FindHelperScript("--heatmaps", "plot_fabric");
+  }
+  files.Check();
   if (job.tiles != "rtl" && job.tiles != "fast" && job.tiles != "mixed") {
     throw std::invalid_argument(fmt::format("--tiles: '{}' is not rtl, fast or mixed", job.tiles));
   }
@@ -183,20 +202,30 @@ int RunKernelJob(const RunJob& job) {
     Region reg{0, 0, std::min(config.width, 2) - 1, std::min(config.height, 2) - 1};
     if (!job.trace_region.empty()) reg = ParseRegion("--trace-region", job.trace_region);
     const Window win = ParseWindow("--trace-window", job.trace_window);
-    grid.OpenTrace(job.trace, reg.x0, reg.y0, reg.x1, reg.y1, win.c0, win.c1);
+    grid.OpenTrace(job.trace, reg.x0, reg.y0, reg.x1, reg.y1, win.c0, win.c1);  // checks the region first
+    files.Writing(job.trace);
     fabric::WriteFabricGtkw(job.trace, reg.x0, reg.y0, reg.x1, reg.y1);
+    files.Writing(waves::SaveFilePathFor(job.trace));
   }
   const runtime::KernelResult result = runtime::RunKernel(
       mapping, grid, systemc ? runtime::Scheduler::SystemC : runtime::Scheduler::PlainLoop);
   progress->Finish();
   PrintReport(mapping, result, grid, systemc);
-  if (!job.trace.empty()) fmt::print("  trace      {} (open with: gtkwave {} {})\n", job.trace, job.trace,
-                                     waves::SaveFilePathFor(job.trace));
-  if (!job.json.empty() || !job.heatmaps.empty()) {
-    const std::string path = !job.json.empty() ? job.json : job.heatmaps + "-run.json";
-    WriteJson(path, runtime::ResultJson(mapping, result, grid));
-    if (!job.heatmaps.empty()) PlotHeatmaps(path, job.heatmaps);
+  if (!json_path.empty()) {
+    WriteJson(json_path, runtime::ResultJson(mapping, result, grid), job.json.empty() ? "--heatmaps" : "--json");
+    files.Writing(json_path);
   }
+  if (!job.heatmaps.empty()) {
+    files.Writing(HeatmapPath(job.heatmaps, "activity"));
+    files.Writing(HeatmapPath(job.heatmaps, "links"));
+    RunHelper("--heatmaps", {"/usr/bin/python3", plot_script, json_path, job.heatmaps},
+              "the heatmaps need /usr/bin/python3 with matplotlib");
+    fmt::print("  heatmaps   {}, {}\n", io::Printable(HeatmapPath(job.heatmaps, "activity")),
+               io::Printable(HeatmapPath(job.heatmaps, "links")));
+  }
+  // Told only once every output is written.
+  if (!job.trace.empty()) fmt::print("  trace      {} (open with: gtkwave {} {})\n", io::Printable(job.trace),
+                                     io::Printable(job.trace), io::Printable(waves::SaveFilePathFor(job.trace)));
   if (result.status != fabric::RunStatus::Done) {
     fmt::print(stderr, "wafersim: error: {}: {}\n", fabric::RunStatusName(result.status), result.stop_reason);
     return result.status == fabric::RunStatus::Interrupted ? 130 : 1;
@@ -243,14 +272,15 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--emit-plan", job->emit_plan,
                   "write the kernel's mapping as a plan folder (plan.toml, .npy files, programs) and exit without "
-                  "running it (kernels: " + runtime::PlanBuilderNames() + ")");
+                  "running it (kernels: " + runtime::PlanBuilderNames() + ")")
+      ->check(FileName());
   cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");
   cmd->add_option("--layers", job->layers, "with --model: layers to run")->capture_default_str();
   cmd->add_flag("--fit", r.fit, "take a larger region when the kernel does not fit the one asked for");
   cmd->add_option("--mesh", job->mesh, "mesh WxH (overrides the preset's size)");
   cmd->add_option("--region", job->region, "tiles the mapping uses, WxH at the north-west corner (default: all)");
   cmd->add_option("--preset", job->preset, "fabric preset (see wafersim config)")->capture_default_str();
-  cmd->add_option("--config", job->config_file, "fabric TOML file over the preset");
+  cmd->add_option("--config", job->config_file, "fabric TOML file over the preset")->check(FileName());
   cmd->add_option("--tiles", job->tiles,
                   "tile model: rtl (Verilated), fast (the C++ model, cycle-exact against it), or mixed (fast "
                   "around an --rtl-region)")
@@ -268,9 +298,9 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--max-cycles", job->max_cycles, "stop and fail after this many cycles")->capture_default_str();
   cmd->add_option("--watchdog", job->watchdog, "cycles without any movement that count as a deadlock")
       ->capture_default_str();
-  cmd->add_option("--json", job->json, "write the results as JSON");
-  cmd->add_option("--heatmaps", job->heatmaps, "write PREFIX-activity.png and PREFIX-links.png");
-  cmd->add_option("--trace", job->trace, "write FST waves (and FILE.gtkw beside them)");
+  cmd->add_option("--json", job->json, "write the results as JSON")->check(FileName());
+  cmd->add_option("--heatmaps", job->heatmaps, "write PREFIX-activity.png and PREFIX-links.png")->check(FileName());
+  cmd->add_option("--trace", job->trace, "write FST waves (and FILE.gtkw beside them)")->check(FileName());
   cmd->add_option("--trace-region", job->trace_region, "tiles to trace, x0,y0:x1,y1 (default 0,0:1,1)");
   cmd->add_option("--trace-window", job->trace_window, "cycles to trace, c0:c1")->capture_default_str();
   cmd->callback([job, cmd, &run] {

@@ -9,7 +9,9 @@
 
 #include "asm/assembler.h"
 #include "cli/cli_util.h"
+#include "cli/command_files.h"
 #include "cli/noc_report.h"
+#include "io/file_io.h"
 #include "isa/fp.h"
 #include "isa/isa.h"
 #include "isa/program.h"
@@ -71,25 +73,40 @@ std::vector<noc::Wavelet> ParseFeed(const std::string& text) {
 void AddTileCommand(CLI::App& app, std::function<int()>& run) {
   auto flags = std::make_shared<TileFlags>();
   CLI::App* cmd = app.add_subcommand("tile", "Run a PE program on one Verilated RTL tile (core and router)");
-  cmd->add_option("program", flags->program, "assembly (.s) or program file (.bin)")->required();
+  cmd->add_option("program", flags->program, "assembly (.s) or program file (.bin)")->required()->check(FileName());
   cmd->add_option("--cycles", flags->cycles, "stop after this many cycles")->capture_default_str();
   cmd->add_option("--feed", flags->feeds,
                   "wavelets into the West link, COLOR:v1,v2,... (repeatable; the program routes them)");
   cmd->add_option("-I,--include", flags->include_dirs, "folders searched by .include");
-  cmd->add_option("--trace", flags->trace, "write FST waves, with FILE.gtkw and FILE.pc.txt beside them");
+  cmd->add_option("--trace", flags->trace, "write FST waves, with FILE.gtkw and FILE.pc.txt beside them")
+      ->check(FileName());
   cmd->add_option("--trace-window", flags->trace_window, "cycles to trace, c0:c1")->capture_default_str();
-  cmd->add_option("--json", flags->json, "write results as JSON");
+  cmd->add_option("--json", flags->json, "write results as JSON")->check(FileName());
   cmd->callback([flags, &run] {
     run = [flags]() -> int {
+      // Every output is checked before the run (after reading the program and what it
+      // includes), and removed again if a later step fails.
+      CommandFiles files;
       isa::Program prog;
       const std::string& path = flags->program;
+      std::vector<std::string> read;
       if (path.size() > 2 && path.substr(path.size() - 2) == ".s") {
         assembler::AsmOptions opt;
         opt.include_dirs = flags->include_dirs;
+        opt.files_read = &read;
         prog = assembler::AssembleFile(path, opt);
       } else {
         prog = isa::LoadProgram(path);
       }
+      files.Input("", path);
+      for (const auto& f : read) files.Input("", f);
+      const std::string save_file = flags->trace.empty() ? "" : waves::SaveFilePathFor(flags->trace);
+      const std::string pc_file = flags->trace.empty() ? "" : tile::PcFilterPathFor(flags->trace);
+      files.Output("--trace", flags->trace);
+      files.Output("--trace", flags->trace, save_file);
+      files.Output("--trace", flags->trace, pc_file);
+      files.Output("--json", flags->json);
+      files.Check();
       std::vector<noc::Wavelet> feed;
       for (const auto& f : flags->feeds) {
         const auto part = ParseFeed(f);
@@ -99,6 +116,9 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
       tile::TileBench bench(tile::TileBenchConfig{});
       if (!flags->trace.empty()) {
         bench.OpenTrace(flags->trace, w.c0, w.c1);
+        files.Writing(flags->trace);
+        files.Writing(save_file);
+        files.Writing(pc_file);
         tile::WriteTileWaves(flags->trace, prog);
       }
       bench.Load(prog);
@@ -129,7 +149,7 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
           : quiet >= kQuietLimit ? fmt::format("stuck at pc {}: nothing retired for {} cycles and "
                                                "no wavelets left to feed", bench.Pc(), kQuietLimit)
                                  : std::string("still running (cycle limit)");
-      fmt::print("wafersim tile: {} on one RTL tile: {} after {} cycles\n", path, state, bench.Cycle());
+      fmt::print("wafersim tile: {} on one RTL tile: {} after {} cycles\n", io::Printable(path), state, bench.Cycle());
       fmt::print("  instructions {}  task dispatches {}  bank-stall cycles {}  wavelets fed {}/{}\n",
                  retired, dispatches, stalls, next, feed.size());
       for (int r = 1; r < isa::kNumRegs; r += 5) {
@@ -148,8 +168,6 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
         }
         fmt::print("  sent {} {} wavelets: {}{}\n", kDir[d], sent[d].size(), vals, sent[d].size() > 8 ? " ..." : "");
       }
-      if (!flags->trace.empty()) fmt::print("  waves: {} (open with gtkwave {} {})\n", flags->trace, flags->trace,
-                                            waves::SaveFilePathFor(flags->trace));
       if (!flags->json.empty()) {
         nlohmann::json j = {{"program", path}, {"cycles", bench.Cycle()}, {"halted", bench.Halted()},
                             {"error", bench.Error()}, {"instructions", retired}, {"dispatches", dispatches},
@@ -159,6 +177,10 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
           for (const auto& v : sent[d]) j["sent"][kDir[d]].push_back({{"color", v.color}, {"data", v.data}});
         }
         WriteJson(flags->json, j);
+      }
+      if (!flags->trace.empty()) {
+        fmt::print("  waves: {} (open with gtkwave {} {})\n", io::Printable(flags->trace), io::Printable(flags->trace),
+                   io::Printable(save_file));
       }
       const bool stuck = !bench.Halted() && !bench.Idle() && quiet >= kQuietLimit;
       return (bench.Halted() && bench.Error() != 0) || stuck ? 1 : 0;

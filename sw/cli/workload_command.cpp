@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "cli/command_files.h"
 #include "cli/noc_report.h"
 #include "workload/flops.h"
 #include "workload/layer_kernels.h"
@@ -197,8 +198,9 @@ void AddWorkloadCommand(CLI::App& app, std::function<int()>& run) {
                   "FLOPs, each layer's kernels");
   cmd->add_flag("--list", flags->list, "list the model presets with their headline numbers");
   cmd->add_flag("--keys", flags->keys, "list the documented keys (TOML key, flag, default, unit, meaning)");
-  cmd->add_option("--config", flags->file, "TOML file of [model] and [run] keys (flags override it)");
-  cmd->add_option("--json", flags->json, "write the workload and everything derived as JSON");
+  cmd->add_option("--config", flags->file, "TOML file of [model] and [run] keys (flags override it)")
+      ->check(FileName());
+  cmd->add_option("--json", flags->json, "write the workload and everything derived as JSON")->check(FileName());
   for (const auto& k : wl::WorkloadKeys()) {
     flags->given[k.key] =
         cmd->add_option(k.flag, flags->text[k.key], fmt::format("{} ({}; default {})", k.meaning, k.unit, k.fallback));
@@ -213,6 +215,10 @@ void AddWorkloadCommand(CLI::App& app, std::function<int()>& run) {
         PrintKeys();
         return 0;
       }
+      CommandFiles files;  // checked before the work
+      files.Input("--config", flags->file);
+      files.Output("--json", flags->json);
+      files.Check();
       std::vector<wl::Setting> from_file;
       if (!flags->file.empty()) from_file = wl::ReadWorkloadFile(flags->file);
       std::vector<wl::Setting> from_flags;

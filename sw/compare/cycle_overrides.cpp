@@ -1,19 +1,24 @@
 #include "compare/cycle_overrides.h"
 
-#include <fstream>
 #include <stdexcept>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "io/file_io.h"
+
 namespace wafersim::compare {
 
 CycleOverrides CycleOverrides::Load(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::invalid_argument(fmt::format("--layer-cycles {}: cannot open the file", path));
+  std::string text;
+  try {
+    text = io::ReadFile(path);
+  } catch (const io::FileError& e) {
+    throw std::invalid_argument(fmt::format("--layer-cycles {}", e.what()));
+  }
   nlohmann::json j;
   try {
-    in >> j;
+    j = nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {
     throw std::invalid_argument(fmt::format("--layer-cycles {}: not JSON ({})", path, e.what()));
   }

@@ -12,19 +12,6 @@ int64_t CeilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 }  // namespace
 
-double GemvRowCycles(int64_t n, int lanes) {
-  if (lanes <= 1) return static_cast<double>(n) + GemvFit::kRowOverheadF32;
-  return static_cast<double>(CeilDiv(n, lanes)) + GemvFit::kRowOverheadF16;
-}
-
-StageCost GemvBlockCost(int64_t m_t, int64_t n_t, int64_t p, int64_t q, int lanes) {
-  StageCost c;
-  c.token_cycles = static_cast<double>(m_t) * GemvRowCycles(n_t, lanes);
-  c.fixed_cycles = GemvFit::kBase + GemvFit::kPerRegionSide * static_cast<double>(p + q) +
-                   GemvFit::kPerBlockSide * static_cast<double>(m_t + n_t);
-  return c;
-}
-
 GemvPlacement PlaceGemv(int64_t n, int64_t k, int64_t products, int64_t tiles, int elem_bytes, double usable_bytes,
                         int lanes, double tokens) {
   products = std::max<int64_t>(1, products);

@@ -1,41 +1,19 @@
-// What the fabric's GEMV mapping costs, from its simulated runs. The RTL-tile runs of
-// docs/mapping.md (seven shapes, 4x4 to 16x16 tiles, binary32 and binary16) follow exactly
-//
-//   cycles = m_t x row(n_t) + 21 + 5.5 (P + Q) + 1.25 (m_t + n_t)
-//   row(n) = n + 8 (binary32: a tfdot of n + 3 cycles and 5 of bookkeeping)
-//          = ceil(n / lanes) + 11 (binary16: 3 more to add the lane sums)
-//
-// for a block of m_t rows x n_t columns of W per tile on P columns x Q rows of tiles (the x
-// broadcast down the columns, the pipelined reduction along the rows, and the routes, all in the
-// fixed part). With several tokens through the same weights the dot products repeat per token
-// and the fixed part overlaps them: m_t x row(n_t) per token. Whole-wafer regions extrapolate the
-// fit far beyond 16x16; the fast tile model will measure them (cycle_overrides.h is the seam).
+// The GEMV placements the compare model tries: the region shape with the fewest cycles whose
+// blocks fit, each priced by the GEMV plan's own cost (runtime/gemv_cost.h, the one formula
+// the mapper states). Whole-wafer regions extrapolate it beyond the sizes it was measured at
+// (128x128 tiles, docs/validation.md).
 #pragma once
 
 #include <cstdint>
 
+#include "runtime/gemv_cost.h"
+
 namespace wafersim::compare {
 
-/// A stage of the wafer's pipeline: cycles paid once per pass, and per token through it.
-struct StageCost {
-  double fixed_cycles = 0;
-  double token_cycles = 0;
-  double Cycles(double tokens) const { return fixed_cycles + tokens * token_cycles; }
-};
-
-/// The fit's constants (docs/mapping.md's runs; exact to within one cycle on all seven).
-struct GemvFit {
-  static constexpr double kRowOverheadF32 = 8;
-  static constexpr double kRowOverheadF16 = 11;
-  static constexpr double kBase = 21;
-  static constexpr double kPerRegionSide = 5.5;  ///< per tile of P + Q
-  static constexpr double kPerBlockSide = 1.25;  ///< per element of m_t + n_t
-};
-
-/// Cycles one tile spends on a row of n elements: lanes 1 is binary32, more the binary16 path.
-double GemvRowCycles(int64_t n, int lanes);
-/// The fitted cost of a GEMV whose tiles hold m_t x n_t blocks on P x Q tiles.
-StageCost GemvBlockCost(int64_t m_t, int64_t n_t, int64_t p, int64_t q, int lanes);
+using runtime::GemvBlockCost;
+using runtime::GemvFit;
+using runtime::GemvRowCycles;
+using runtime::StageCost;
 
 struct GemvPlacement {
   int64_t p = 0, q = 0;      ///< region columns (splitting the input, k) and rows (the output, n)

@@ -1,16 +1,13 @@
 #include "plan/npy.h"
 
-#include <unistd.h>
-
 #include <cctype>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "io/file_io.h"
 #include "isa/fp.h"
 
 namespace wafersim::plan {
@@ -129,9 +126,12 @@ uint64_t Le(const std::string& data, size_t at, int bytes) {
 }  // namespace
 
 NpyArray ReadNpy(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) Fail(path, std::filesystem::exists(path) ? "cannot read the file" : "no such file");
-  const std::string data((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  std::string data;
+  try {
+    data = io::ReadFile(path);
+  } catch (const io::FileError& e) {
+    throw std::invalid_argument(e.what());
+  }
   if (data.size() < kMagicBytes || data.compare(0, kMagicBytes, kMagic) != 0) {
     Fail(path, "not an .npy file (bad magic)");
   }
@@ -227,25 +227,10 @@ void WriteNpy(const std::string& path, const std::vector<int64_t>& shape, const 
     }
     for (size_t b = 0; b < item; ++b) out += static_cast<char>((bits >> (8 * b)) & 0xff);
   }
-  const std::filesystem::path target(path);
-  const std::filesystem::path tmp =
-      target.parent_path() / fmt::format(".{}.{}.tmp", target.filename().string(), static_cast<long>(getpid()));
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (f) f.write(out.data(), static_cast<std::streamsize>(out.size()));
-    f.close();
-    if (!f) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      Fail(path, "cannot write the file");
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, target, ec);
-  if (ec) {
-    std::error_code ignored;
-    std::filesystem::remove(tmp, ignored);
-    Fail(path, fmt::format("cannot write the file ({})", ec.message()));
+  try {
+    io::WriteFileAtomic(path, out);
+  } catch (const io::FileError& e) {
+    throw std::invalid_argument(e.what());
   }
 }
 

@@ -1,7 +1,5 @@
 #include "plan/plan_file.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstring>
@@ -19,6 +17,7 @@
 #include <toml++/toml.h>
 
 #include "embed/firmware_files.h"
+#include "io/file_io.h"
 #include "isa/fp.h"
 #include "plan/npy.h"
 
@@ -772,16 +771,10 @@ std::string SafeName(const std::string& name) {
 }
 
 void WriteFileAtomically(const fs::path& path, const std::string& text) {
-  const fs::path tmp = path.parent_path() / fmt::format(".{}.{}.tmp", path.filename().string(), static_cast<long>(getpid()));
-  std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-  if (f) f.write(text.data(), static_cast<std::streamsize>(text.size()));
-  f.close();
-  std::error_code ec;
-  if (f) fs::rename(tmp, path, ec);
-  if (!f || ec) {
-    std::error_code ignored;
-    fs::remove(tmp, ignored);
-    throw std::invalid_argument(fmt::format("{}: cannot write the file", path.string()));
+  try {
+    io::WriteFileAtomic(path.string(), text);
+  } catch (const io::FileError& e) {
+    throw std::invalid_argument(e.what());
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include "isa/fp.h"
 #include "plan/plan_lowering.h"
+#include "runtime/gemv_cost.h"
 #include "runtime/mapping_util.h"
 
 namespace wafersim::runtime {
@@ -41,13 +42,9 @@ TileLayout Layout(int64_t rows, int64_t cols, uint32_t es) {
   return l;
 }
 
-// Cycles the mapping takes on a pw x ph region, fitted to fast-tile runs of 1024x1024 on
-// regions of 8..64 x 16..64 tiles (within 1%, docs/mapping.md): x multicast down the
-// columns, a dot product per row with about 8 cycles of loop around it, then the row sums'
-// chain east at about 8 cycles a hop.
+// Cycles the mapping takes on a pw x ph region: the plan's cost (runtime/gemv_cost.h).
 double EstimatedCycles(int64_t m, int64_t n, int pw, int ph, double lanes) {
-  const double rows = double(Share(m, ph, 0)), cols = double(Share(n, pw, 0));
-  return 3.0 * ph + cols + 30 + rows * (cols / lanes + 8) + 8.0 * pw + rows;
+  return GemvBlockCost(Share(m, ph, 0), Share(n, pw, 0), pw, ph, static_cast<int>(lanes)).Cycles(1);
 }
 
 struct RegionChoice {
@@ -202,7 +199,7 @@ plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& f
   p.cost.compute_bound_cycles = double(req.m) * double(req.n) / (double(pw) * ph * lanes);
   p.cost.macs_per_tile_cycle = lanes;
   p.cost.estimated_cycles = EstimatedCycles(req.m, req.n, pw, ph, lanes);
-  p.cost.cycles_per_edge_hop = 3.0;  // the row sums passing through to the east edge
+  p.cost.cycles_per_edge_hop = GemvFit::kPerEdgeHop;  // the row sums passing through to the east edge
   p.cost.io_bound_cycles = std::max(double(max_cols), double(max_rows)) / fabric.edge_wavelets_per_cycle;
   p.parameters = {{"m", req.m}, {"n", req.n}, {"dtype", req.dtype}, {"region", fmt::format("{}x{}", pw, ph)},
                   {"seed", req.seed}};

@@ -1,28 +1,27 @@
 #include "tile/tile_waves.h"
 
 #include <filesystem>
-#include <fstream>
-#include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "io/file_io.h"
 #include "isa/isa.h"
 #include "waves/gtkw.h"
 
 namespace wafersim::tile {
 
+std::string PcFilterPathFor(const std::string& trace_path) {
+  return std::filesystem::path(trace_path).replace_extension(".pc.txt").string();
+}
+
 void WriteTileWaves(const std::string& trace_path, const isa::Program& program) {
   using waves::Fmt;
-  std::filesystem::path base(trace_path);
-  const std::string filter = base.replace_extension(".pc.txt").string();
-  {
-    std::ofstream f(filter);
-    if (!f) throw std::runtime_error(fmt::format("cannot write {}", filter));
-    f << "# pc (decimal) -> instruction, for GTKWave's translate filter\n";
-    for (size_t pc = 0; pc < program.code.size(); ++pc) {
-      f << pc << " " << pc << ": " << isa::Disassemble(program.code[pc], static_cast<uint32_t>(pc)) << "\n";
-    }
+  const std::string filter = PcFilterPathFor(trace_path);
+  std::string text = "# pc (decimal) -> instruction, for GTKWave's translate filter\n";
+  for (size_t pc = 0; pc < program.code.size(); ++pc) {
+    text += fmt::format("{} {}: {}\n", pc, pc, isa::Disassemble(program.code[pc], static_cast<uint32_t>(pc)));
   }
+  io::WriteFileAtomic(filter, text);
   waves::GtkwFile g(waves::SaveFilePathFor(trace_path), trace_path,
                     "wafersim tile waves: core, SRAM banks, router Local port, links");
   g.Zoom(-14);

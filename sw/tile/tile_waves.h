@@ -9,6 +9,8 @@
 
 namespace wafersim::tile {
 
+/// The translate filter beside a trace: "t.fst" -> "t.pc.txt".
+std::string PcFilterPathFor(const std::string& trace_path);
 /// Writes FILE.gtkw and FILE.pc.txt (pc -> "pc: instruction") beside `trace_path`.
 void WriteTileWaves(const std::string& trace_path, const isa::Program& program);
 

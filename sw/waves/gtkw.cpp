@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "io/file_io.h"
+
 namespace wafersim::waves {
 
 std::string SaveFilePathFor(const std::string& trace_path) {
@@ -21,8 +23,7 @@ constexpr uint32_t kGroupOpen = 0x800200, kGroupClose = 0x1000200, kFileTranslat
 
 GtkwFile::GtkwFile(const std::string& save_path, const std::string& dump_path,
                    const std::string& title)
-    : path_(save_path), out_(save_path) {
-  if (!out_) throw std::runtime_error(fmt::format("cannot write {}", save_path));
+    : path_(save_path) {
   out_ << "[*] " << title << "\n";
   out_ << "[dumpfile] \"" << std::filesystem::path(dump_path).filename().string() << "\"\n";
   out_ << "[savefile] \"" << std::filesystem::path(save_path).filename().string() << "\"\n";
@@ -49,9 +50,6 @@ void GtkwFile::Group(const std::string& name, const std::function<void()>& body)
   out_ << fmt::format("@{:x}\n-{}\n", kGroupClose, name);
 }
 
-void GtkwFile::Close() {
-  out_.close();
-  if (!out_) throw std::runtime_error(fmt::format("write failed: {}", path_));
-}
+void GtkwFile::Close() { io::WriteFileAtomic(path_, out_.str()); }
 
 }  // namespace wafersim::waves

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <functional>
+#include <sstream>
 #include <string>
 
 namespace wafersim::waves {
@@ -21,8 +21,8 @@ std::string SaveFilePathFor(const std::string& trace_path);
 
 class GtkwFile {
  public:
-  /// Opens `save_path` for a dump at `dump_path` (only its file name is recorded); throws
-  /// naming the path when it cannot be written.
+  /// A save file for a dump at `dump_path` (only its file name is recorded); it is written
+  /// whole by Close(), or not at all.
   GtkwFile(const std::string& save_path, const std::string& dump_path, const std::string& title);
   /// Sets the initial zoom (GTKWave's log scale; -14 shows about 40 ns).
   void Zoom(double level);
@@ -33,12 +33,12 @@ class GtkwFile {
                   const std::string& alias = "");
   /// A group of traces, open, around what `body` writes.
   void Group(const std::string& name, const std::function<void()>& body);
-  /// Throws if anything failed to write.
+  /// Writes the file (replacing it whole); throws naming the path if it cannot.
   void Close();
 
  private:
   std::string path_;
-  std::ofstream out_;
+  std::ostringstream out_;
   int filters_ = 0;
 };
 

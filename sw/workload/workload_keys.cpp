@@ -10,6 +10,8 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "io/file_io.h"
+
 #include "workload/key_error.h"
 #include "workload/model_registry.h"
 
@@ -168,12 +170,15 @@ std::string KeyValueText(const KeyValue& v) {
 }
 
 std::vector<Setting> ReadWorkloadFile(const std::string& path) {
-  if (!std::filesystem::is_regular_file(path)) {
-    throw std::invalid_argument(fmt::format("{}: cannot open the file", path));
+  std::string text;
+  try {
+    text = io::ReadFile(path);
+  } catch (const io::FileError& e) {
+    throw std::invalid_argument(e.what());
   }
   toml::table root;
   try {
-    root = toml::parse_file(path);
+    root = toml::parse(text, path);
   } catch (const toml::parse_error& e) {
     throw std::invalid_argument(
         fmt::format("{}:{}:{}: {}", path, e.source().begin.line, e.source().begin.column, e.description()));

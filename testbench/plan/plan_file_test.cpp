@@ -3,6 +3,8 @@
 // the committed example and an emitted GEMV run right on fast tiles.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstring>
 #include <functional>
@@ -151,10 +153,12 @@ TEST_CASE("a broken npy file gives one line naming the file and what is wrong", 
     CHECK(std::regex_search(e, std::regex("^" + f + ": " + c.expect)));
     CHECK(e.find('\n') == std::string::npos);
   }
-  CHECK(ErrorOf([&] { plan::ReadNpy(dir / "nowhere.npy"); }) == dir / "nowhere.npy" + ": no such file");
+  CHECK(ErrorOf([&] { plan::ReadNpy(dir / "nowhere.npy"); }) ==
+        dir / "nowhere.npy" + ": cannot open the file: No such file or directory");
   // A write that cannot happen leaves nothing behind.
-  CHECK(ErrorOf([&] { plan::WriteNpy(dir / "no/such/folder/x.npy", {1}, {1.0}); }).find("cannot write") !=
+  CHECK(ErrorOf([&] { plan::WriteNpy(dir / "no/such/folder/x.npy", {1}, {1.0}); }).find("cannot create a file") !=
         std::string::npos);
+  CHECK(std::distance(fs::directory_iterator(dir.path), fs::directory_iterator()) == 1);  // bad.npy alone
   CHECK(ErrorOf([&] { plan::WriteNpy(dir / "x.npy", {2}, {1.0}); }).find("does not hold 1 values") !=
         std::string::npos);
 }
@@ -289,7 +293,7 @@ TEST_CASE("a broken plan file says file:line: key: reason", "[plan][file]") {
       {"col0 = 48, cols = 16", "col0 = 56, cols = 16", 0, " tiles\\[3\\].shards\\[0\\].cols: 16 is outside 0..8"},
       {"tensor = \"v\", addr = 132, col0 = 16", "tensor = \"w\", addr = 132, col0 = 16", 0,
        " tiles\\[1\\].shards\\[0\\].tensor: unknown tensor 'w'"},
-      {"v = \"v.npy\"", "v = \"missing.npy\"", 0, " tensors.v: .*missing.npy: no such file$"},
+      {"v = \"v.npy\"", "v = \"missing.npy\"", 0, " tensors.v: .*missing.npy: cannot open the file: No such file or directory$"},
       {"v = \"v.npy\"", "v = \"scaled_dot.s\"", 0, " tensors.v: .*scaled_dot.s: not an .npy file \\(bad magic\\)$"},
       {"dtype = \"f32\" }", "dtype = \"bf16\" }", 0, " tensors.u.dtype: 'bf16' is not f32 or f16"},
       {"{ color = 1, from = [\"west\"]", "{ color = 1, from = [\"wets\"]", 0,

@@ -148,7 +148,7 @@ TEST_CASE("a wrong file names the line, the key and the rule", "[workload][keys]
   // A flag overriding the file is what gets blamed.
   CHECK(ErrorOf("[run]\ncontext = 5\n", {FlagSetting("run.context", "0")}) ==
         "--context 0: must be in 1..8191 (llama3-8b takes sequences of up to 8192 tokens)");
-  CHECK_THROWS_WITH(ReadWorkloadFile("nowhere.toml"), "nowhere.toml: cannot open the file");
+  CHECK_THROWS_WITH(ReadWorkloadFile("nowhere.toml"), Catch::StartsWith("nowhere.toml: cannot open the file"));
 }
 
 TEST_CASE("a wrong flag names the flag and the rule", "[workload][keys]") {

@@ -251,12 +251,15 @@ class Assembler {
     pc_ = 0;
     loc_ = 0;
     conditions_.clear();
+    repeats_.clear();
     if (pass_ == 1) {
       for (const auto& [name, value] : opt_.defines) symbols_[name] = Sym{value, isa::Symbol::kConst};
     }
-    for (auto& st : statements_) {
+    for (size_t k = 0; k < statements_.size(); ++k) {
+      const Statement& st = statements_[k];
       const Where at{st.src};
       if (Conditional(at, st)) continue;
+      if (Repeat(at, k)) continue;
       size_t i = 0;
       // Labels: "name:" (several may share a line).
       while (st.toks[i].kind == Tok::Ident && st.toks[i + 1].kind == Tok::Punct && st.toks[i + 1].text == ":") {
@@ -276,6 +279,82 @@ class Assembler {
     if (!conditions_.empty()) {
       throw AsmError(conditions_.back().src->file, conditions_.back().src->line, 1, ".if without .endif");
     }
+    if (!repeats_.empty()) throw AsmError(repeats_.back().src->file, repeats_.back().src->line, 1, ".rept without .endr");
+  }
+
+  // ---------------------------------------------------------------- repetition
+
+  struct Repetition {
+    const SourceLine* src;  // the .rept
+    size_t body;            // its statement's index: each copy starts after it
+    int64_t count, index;
+    std::string name;       // the copy's index, a constant inside the body
+    size_t conditions;      // open .ifs at the .rept (a copy closes its own)
+  };
+
+  /// .rept COUNT, NAME / .endr: the lines between, COUNT times over, with NAME equal to 0, 1,
+  /// .. COUNT - 1 in turn. Labels and .equ defined in the body belong to their copy (a name
+  /// used in a copy means its own copy's first, then the enclosing copy's, then the program's).
+  /// COUNT may use only symbols defined above it, as .if's EXPR. True when `st` is one of them;
+  /// `k` moves to the start of the next copy, or past a body repeated 0 times.
+  bool Repeat(const Where& at, size_t& k) {
+    const Statement& st = statements_[k];
+    const Token& head = st.toks[0];
+    const std::string d = head.kind == Tok::Ident ? head.text : "";
+    if (d == ".rept") {
+      const auto ops = SplitOperands(at, st.toks, 1);
+      Count(at, ops.size(), 2, 2, head);
+      const int64_t count = Eval(at, ops[0]);
+      if (count < 0 || count > 65535) at.Fail(Col(ops[0]), fmt::format("count {} is out of range 0..65535", count));
+      if (ops[1][0].kind != Tok::Ident || ops[1][1].kind != Tok::End) at.Fail(Col(ops[1]), "expected a name");
+      const Token& name = ops[1][0];
+      if (IsReserved(name.text)) at.Fail(name.col, fmt::format("'{}' is a register name and cannot be a symbol", name.text));
+      if (Lookup(name.text) != nullptr) at.Fail(name.col, fmt::format("'{}' is already defined", name.text));
+      if (count == 0) {
+        for (int depth = 1; depth > 0;) {
+          if (++k == statements_.size()) at.Fail(head.col, ".rept without .endr");
+          const Token& t = statements_[k].toks[0];
+          if (t.kind == Tok::Ident && t.text == ".rept") ++depth;
+          if (t.kind == Tok::Ident && t.text == ".endr") --depth;
+        }
+        return true;
+      }
+      repeats_.push_back({st.src, k, count, 0, name.text, conditions_.size()});
+      symbols_[name.text] = Sym{0, isa::Symbol::kConst};
+      return true;
+    }
+    if (d == ".endr") {
+      Count(at, SplitOperands(at, st.toks, 1).size(), 0, 0, head);
+      if (repeats_.empty()) at.Fail(head.col, ".endr without .rept");
+      Repetition& r = repeats_.back();
+      if (conditions_.size() != r.conditions) at.Fail(head.col, ".endr inside an .if opened in its body");
+      if (++r.index < r.count) {
+        symbols_[r.name].value = r.index;
+        k = r.body;
+      } else {
+        symbols_.erase(r.name);
+        repeats_.pop_back();
+      }
+      return true;
+    }
+    return false;
+  }
+
+  /// `name` as the current copy of the innermost .rept knows it ("name@2.0": copy 0 of a
+  /// .rept in copy 2 of another), `depth` copies deep.
+  std::string Scoped(const std::string& name, size_t depth) const {
+    if (depth == 0) return name;
+    std::string s = name + "@";
+    for (size_t i = 0; i < depth; ++i) s += fmt::format("{}{}", i ? "." : "", repeats_[i].index);
+    return s;
+  }
+
+  const Sym* Lookup(const std::string& name) const {
+    for (size_t depth = repeats_.size() + 1; depth-- > 0;) {
+      const auto it = symbols_.find(Scoped(name, depth));
+      if (it != symbols_.end()) return &it->second;
+    }
+    return nullptr;
   }
 
   // ---------------------------------------------------------------- conditional assembly
@@ -350,8 +429,9 @@ class Assembler {
 
   void Define(const Where& at, const Token& name, int64_t value, isa::Symbol::Kind kind) {
     if (IsReserved(name.text)) at.Fail(name.col, fmt::format("'{}' is a register name and cannot be a symbol", name.text));
-    if (symbols_.count(name.text)) at.Fail(name.col, fmt::format("'{}' is already defined", name.text));
-    symbols_[name.text] = Sym{value, kind};
+    const std::string key = Scoped(name.text, repeats_.size());
+    if (symbols_.count(key)) at.Fail(name.col, fmt::format("'{}' is already defined", name.text));
+    symbols_[key] = Sym{value, kind};
   }
 
   static bool IsReserved(const std::string& s) {
@@ -452,8 +532,7 @@ class Assembler {
       }
       if (t.kind == Tok::Ident) {
         ++i;
-        auto it = as.symbols_.find(t.text);
-        if (it != as.symbols_.end()) return it->second.value;
+        if (const Sym* sym = as.Lookup(t.text)) return sym->value;
         if (IsReserved(t.text)) at.Fail(t.col, fmt::format("register '{}' where a value was expected", t.text));
         if (allow_undefined) {
           undefined = true;
@@ -541,7 +620,7 @@ class Assembler {
     if (op[0].kind == Tok::Ident && op[1].kind == Tok::End && (op[0].text == "f32" || op[0].text == "f16")) {
       return op[0].text == "f16";
     }
-    if (op[0].kind == Tok::Ident && op[1].kind == Tok::End && !symbols_.count(op[0].text)) {
+    if (op[0].kind == Tok::Ident && op[1].kind == Tok::End && Lookup(op[0].text) == nullptr) {
       at.Fail(Col(op), fmt::format("expected f32 or f16, or a symbol equal to 32 or 16 ('{}' is not defined)",
                                    op[0].text));
     }
@@ -883,6 +962,7 @@ class Assembler {
   std::vector<Statement> statements_;
   std::vector<Condition> conditions_;
   std::map<std::string, Sym> symbols_;
+  std::vector<Repetition> repeats_;
   std::vector<int> li_words_;
   size_t li_index_ = 0;
   std::vector<uint32_t> code_;

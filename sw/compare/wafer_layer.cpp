@@ -105,7 +105,7 @@ WaferStage AttentionStage(const WaferMachine& m, const wl::Workload& w, const wl
   s.group = "attention";
   s.tiles = static_cast<int64_t>(used * copies) * a.sequences;
   s.bytes_per_tile = kv_bytes * copies / static_cast<double>(tiles);
-  s.cost.fixed_cycles = GemvFit::kBase + GemvFit::kPerRegionSide * 2 * side;
+  s.cost.fixed_cycles = GemvFit::kBase + (GemvFit::kPerRegionColumn + GemvFit::kPerRegionRow) * side;
   s.cost.token_cycles = per_query / static_cast<double>(a.sequences);  // the sequences run side by side
   const double pairs = a.flops / (2.0 * heads * static_cast<double>(a.qk_dim + a.v_dim));  // per head
   s.counts.matrix_flops = a.flops;
@@ -156,7 +156,8 @@ WaferStage VectorStage(const WaferMachine& m, const wl::Workload& w, const wl::K
   s.group = GroupOf(k);
   s.tiles = static_cast<int64_t>(used);
   s.cost.token_cycles = std::ceil(per_token / used) * (c.ops / lanes + c.exps * m.params.exp_cycles);
-  s.cost.fixed_cycles = GemvFit::kBase + (c.reduces ? GemvFit::kPerRegionSide * 2 * side : 0);
+  s.cost.fixed_cycles =
+      GemvFit::kBase + (c.reduces ? (GemvFit::kPerRegionColumn + GemvFit::kPerRegionRow) * side : 0);
   if (c.moves) {
     // The token's vector crosses the layer's region to (or from) its experts, a piece per column:
     // the crossing's latency once (tokens follow each other), the pieces per token.

@@ -110,6 +110,9 @@ struct Port {
   size_t size = 0;
   std::vector<StreamSegment> streams;
   std::vector<SramSegment> sram;
+  /// An input of binary16 elements sent two to a wavelet, low half first; a stream segment's
+  /// odd last element has a zero high half. For programs that move the words as binary32.
+  bool packed = false;
   bool operator==(const Port&) const = default;
 };
 

@@ -485,7 +485,7 @@ class Reader {
     for (size_t i = 0; i < inputs.size(); ++i) {
       const std::string where = fmt::format("inputs[{}]", i);
       const toml::table& t = Cast<toml::table>(*inputs.get(i), where);
-      Keys(t, where, {"name", "dtype", "streams"});
+      Keys(t, where, {"name", "dtype", "packed", "streams"});
       Port port;
       port.name = Str(t, where, "name");
       const auto it = p.tensors.find(port.name);
@@ -497,6 +497,10 @@ class Reader {
         if (have.name == port.name) Fail(*t.get("name"), Key(where, "name"), fmt::format("input '{}' is given twice", port.name));
       }
       port.dtype = DTypeOf(t, where, it->second.dtype);
+      port.packed = Bool(t, where, "packed", false);
+      if (port.packed && port.dtype != DType::F16) {
+        Fail(*t.get("packed"), Key(where, "packed"), "only f16 elements are packed two to a wavelet");
+      }
       port.size = it->second.values.size();
       const auto& streams = Cast<toml::array>(*Get(t, where, "streams", true), Key(where, "streams"));
       for (size_t j = 0; j < streams.size(); ++j) {
@@ -917,7 +921,8 @@ void WritePlanDir(const Plan& plan, const std::string& dir_name, const std::stri
   }
 
   for (const auto& port : plan.inputs) {
-    s += fmt::format("\n[[inputs]]\nname = {}\ndtype = \"{}\"\nstreams = [\n", Quote(port.name), Name(port.dtype));
+    s += fmt::format("\n[[inputs]]\nname = {}\ndtype = \"{}\"\n{}streams = [\n", Quote(port.name), Name(port.dtype),
+                     port.packed ? "packed = true\n" : "");
     for (const auto& st : port.streams) s += fmt::format("  {},\n", StreamLine(st));
     s += "]\n";
   }

@@ -188,8 +188,10 @@ class Lowering {
         t.role = "forward";
         t.program = ProgramRef{"kernels/halt.s", {}};
       }
-      AddRoute(x, y, input ? ColorRoute{s.color, outer, inner} : ColorRoute{s.color, inner, outer},
-               fmt::format("port '{}' to the mesh edge", port));
+      // A stream in several segments (a row after another) takes one way: laid once.
+      const ColorRoute route = input ? ColorRoute{s.color, outer, inner} : ColorRoute{s.color, inner, outer};
+      if (std::find(t.routes.begin(), t.routes.end(), route) != t.routes.end()) continue;
+      AddRoute(x, y, route, fmt::format("port '{}' to the mesh edge", port));
     }
     return {{x, y}, hops};
   }
@@ -200,19 +202,22 @@ class Lowering {
       Fail(fmt::format("input port '{}' has no tensor of its {} elements", port.name, port.size));
     }
     if (!port.sram.empty()) Fail(fmt::format("input port '{}': inputs come as streams", port.name));
+    if (port.packed && port.dtype != DType::F16) {
+      Fail(fmt::format("input port '{}': only binary16 elements are packed two to a wavelet", port.name));
+    }
     int hops = 0;
     for (const auto& s : port.streams) {
       if (s.offset + s.count > port.size) Fail(fmt::format("input port '{}': a stream goes past its end", port.name));
       const auto [edge, n] = LayToEdge(s, true, port.name);
       hops = std::max(hops, n);
-      km.inputs.push_back({edge.first, edge.second, s.side, s.color, Payloads(it->second.values, port.dtype, s.offset,
-                                                                              s.count)});
+      km.inputs.push_back({edge.first, edge.second, s.side, s.color,
+                           Payloads(it->second.values, port.dtype, s.offset, s.count, port.packed)});
     }
     return hops;
   }
 
   int LayOutput(const Port& port, size_t base, runtime::KernelMapping& km) {
-    if (port.dtype != DType::F32) Fail(fmt::format("output port '{}': outputs are f32", port.name));
+    if (port.dtype != DType::F32 || port.packed) Fail(fmt::format("output port '{}': outputs are f32", port.name));
     int hops = 0;
     for (const auto& s : port.streams) {
       if (s.offset + s.count > port.size) Fail(fmt::format("output port '{}': a stream goes past its end", port.name));
@@ -292,13 +297,17 @@ std::string RouteSetup(const std::vector<ColorRoute>& routes) {
   return s;
 }
 
-std::vector<uint32_t> Payloads(const std::vector<float>& values, DType dtype, size_t offset, size_t count) {
+std::vector<uint32_t> Payloads(const std::vector<float>& values, DType dtype, size_t offset, size_t count,
+                               bool packed) {
   std::vector<uint32_t> out(count);
   for (size_t i = 0; i < count; ++i) {
     const uint32_t bits = isa::AsBits(values[offset + i]);
     out[i] = dtype == DType::F32 ? bits : isa::F32ToF16(bits);
   }
-  return out;
+  if (!packed) return out;
+  std::vector<uint32_t> pairs((count + 1) / 2);
+  for (size_t i = 0; i < count; ++i) pairs[i / 2] |= out[i] << (i % 2 == 0 ? 0 : 16);
+  return pairs;
 }
 
 runtime::KernelMapping Lower(const Plan& plan, const fabric::FabricConfig& fabric, const LowerOptions& options) {

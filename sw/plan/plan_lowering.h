@@ -25,7 +25,9 @@ runtime::KernelMapping Lower(const Plan& plan, const fabric::FabricConfig& fabri
 /// Assembly that sets up `routes` (clobbers r1 and r2), in order.
 std::string RouteSetup(const std::vector<ColorRoute>& routes);
 
-/// The stored form of `values` as `dtype` words: binary32 bits, or binary16 halves.
-std::vector<uint32_t> Payloads(const std::vector<float>& values, DType dtype, size_t offset, size_t count);
+/// The stored form of `values` as `dtype` words: binary32 bits, or binary16 halves (`packed`:
+/// two to a word, low half first, an odd last one with a zero high half).
+std::vector<uint32_t> Payloads(const std::vector<float>& values, DType dtype, size_t offset, size_t count,
+                               bool packed = false);
 
 }  // namespace wafersim::plan

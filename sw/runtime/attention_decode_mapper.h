@@ -11,13 +11,18 @@
 #pragma once
 
 #include "fabric_config.h"
+#include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
 
 namespace wafersim::runtime {
 
 /// Throws std::invalid_argument naming the flag when the shape is wrong, and when a tile's
-/// share does not fit its SRAM (bytes needed versus available, per tensor).
+/// share does not fit its SRAM (bytes needed versus available, per tensor). Tiles run
+/// firmware/kernels/attention_decode_tile.s; the plan's inputs are the ports q and kv_new (the
+/// new token's K and V rows, group by group), its output o.
+plan::Plan BuildAttentionDecodePlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The plan, lowered.
 KernelMapping MapAttentionDecode(const KernelRequest& request, const fabric::FabricConfig& fabric);
 
 }  // namespace wafersim::runtime

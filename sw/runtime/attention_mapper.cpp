@@ -10,6 +10,12 @@
 
 namespace wafersim::runtime {
 
+plan::Plan BuildAttentionPlan(const KernelRequest& request, const fabric::FabricConfig& fabric) {
+  if (request.phase == "decode") return BuildAttentionDecodePlan(request, fabric);
+  if (request.phase == "prefill") return BuildAttentionPrefillPlan(request, fabric);
+  throw std::invalid_argument(fmt::format("--phase: '{}' is not decode or prefill", request.phase));
+}
+
 KernelMapping MapAttention(const KernelRequest& request, const fabric::FabricConfig& fabric) {
   if (request.phase == "decode") return MapAttentionDecode(request, fabric);
   if (request.phase == "prefill") return MapAttentionPrefill(request, fabric);

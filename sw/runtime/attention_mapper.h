@@ -1,7 +1,7 @@
 // The `attention` kernel: --phase decode (one new query per sequence against the KV cache,
 // attention_decode_mapper.h) or prefill (causal attention over the prompt,
 // attention_prefill_mapper.h), and what the two mappers share: bands of region rows per
-// (sequence, kv head) group, route words, and the reference with its tolerance.
+// (sequence, kv head) group, and the reference with its tolerance. Both are Plan builders.
 #pragma once
 
 #include <algorithm>
@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "fabric_config.h"
+#include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
 #include "runtime/mapping_util.h"
@@ -20,6 +21,8 @@
 namespace wafersim::runtime {
 
 /// Throws std::invalid_argument naming the flag when --phase or the shape is wrong.
+plan::Plan BuildAttentionPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The plan, lowered.
 KernelMapping MapAttention(const KernelRequest& request, const fabric::FabricConfig& fabric);
 
 namespace attention {
@@ -31,21 +34,6 @@ struct Band {
 };
 /// One band of rows per group, or with more groups than rows one row per band holding several.
 std::vector<Band> MakeBands(int64_t groups, int rows);
-
-/// Newton's iteration for 1/l (l >= 1 in r12) from a first guess made of its bits, four
-/// steps: r13 = 1/l (clobbers r2, r7, r11, r14; label nw). Decode and prefill divide their
-/// outputs by it.
-inline constexpr const char* kReciprocalR12 = R"(        li      r2, 0x7ef311c3
-        sub     r13, r2, r12
-        lui     r2, 0x200000
-        xor     r14, r12, r2
-        lif     r2, 2.0
-        li      r11, 4
-nw:     ffma    r7, r14, r13, r2
-        fmul    r13, r13, r7
-        addi    r11, r11, -1
-        bne     r11, r0, nw
-)";
 
 /// Checks --batch, --heads, --kv-heads and --head-dim, which decode and prefill share
 /// (std::invalid_argument naming the flag); returns the kv heads (--kv-heads 0: --heads).

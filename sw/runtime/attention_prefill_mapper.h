@@ -12,13 +12,19 @@
 #pragma once
 
 #include "fabric_config.h"
+#include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
 
 namespace wafersim::runtime {
 
 /// Throws std::invalid_argument naming the flag when the shape is wrong, and when a tile's
-/// share does not fit its SRAM (bytes needed versus available, per tensor).
+/// share does not fit its SRAM (bytes needed versus available, per tensor). Tiles run
+/// firmware/kernels/attention_prefill_tile.s with their records (q in) as raw SRAM data; the
+/// plan's input is the port kv (each group's K and V chunk by chunk, a chunk's K rows then its
+/// V rows), its output o (left in the records' O rows).
+plan::Plan BuildAttentionPrefillPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The plan, lowered.
 KernelMapping MapAttentionPrefill(const KernelRequest& request, const fabric::FabricConfig& fabric);
 
 }  // namespace wafersim::runtime

@@ -5,10 +5,12 @@
 // columns in at the north edge, multicast down each region column (color 1). Every tile
 // takes one dot product per element of its block per panel and adds it to C. At the end the
 // rows of C flow east, each tile forwarding the row so far and appending its own piece
-// (colors 2 and 3 alternate), to leave the mesh at the east edge in row-major order.
+// (colors 2 and 3 alternate), to leave the mesh at the east edge in row-major order. Built as a
+// Plan; the tiles run firmware/kernels/gemm_tile.s.
 #pragma once
 
 #include "fabric_config.h"
+#include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
 
@@ -17,6 +19,8 @@ namespace wafersim::runtime {
 /// Throws std::invalid_argument naming the flag when the shape is wrong, and when a tile's
 /// share does not fit its SRAM (bytes needed versus available, per tensor); with
 /// `request.fit` it takes a larger region instead, up to the mesh.
+plan::Plan BuildGemmPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The plan, lowered.
 KernelMapping MapGemm(const KernelRequest& request, const fabric::FabricConfig& fabric);
 
 }  // namespace wafersim::runtime

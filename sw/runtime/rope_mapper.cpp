@@ -6,10 +6,9 @@
 #include <random>
 #include <stdexcept>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
-#include "asm/assembler.h"
+#include "plan/plan_lowering.h"
 #include "runtime/mapping_util.h"
 #include "runtime/vector_split.h"
 
@@ -36,36 +35,6 @@ Layout MakeLayout(int64_t pairs) {
   l.t_addr = Align(l.cs_addr + bytes, 32) + 8;
   l.end = l.t_addr + bytes - 4;
   return l;
-}
-
-std::string TileSource(int64_t pairs, const Layout& l) {
-  return fmt::format(R"(# rope tile: {m} pairs, interleaved
-main:   li      r3, 2
-        li      r4, {m}
-        li      r5, {xe}
-        dmem    d1, r5, r4, r3, f32     # x_e
-        li      r5, {xo}
-        dmem    d2, r5, r4, r3, f32     # x_o
-        li      r5, {c}
-        dmem    d3, r5, r4, r3, f32     # cos
-        li      r5, {s}
-        dmem    d4, r5, r4, r3, f32     # sin
-        li      r5, {t}
-        dmem    d5, r5, r4, r3, f32     # scratch
-        lif     r6, -1.0
-        tfmul   d5, d2, d4              # t = x_o sin
-        tfmul   d4, d1, d4              # x_e sin, over sin (x_e is about to go)
-        tfmul   d1, d1, d3              # x_e cos
-        tfmac   d1, d1, d5, r6          # y_e = x_e cos - t, one rounding
-        tfmul   d2, d2, d3              # x_o cos
-        tfadd   d2, d2, d4              # y_o = x_o cos + x_e sin
-        csrr    r10, cycle
-        sw      r10, {stamp}(r0)
-        halt
-)",
-                     fmt::arg("m", pairs), fmt::arg("xe", l.x_addr), fmt::arg("xo", l.x_addr + 4),
-                     fmt::arg("c", l.cs_addr), fmt::arg("s", l.cs_addr + 4), fmt::arg("t", l.t_addr),
-                     fmt::arg("stamp", kStampsAddr));
 }
 
 // The flags' own rules; the vector kernels' shared ones (tokens, dtype) follow with the row
@@ -114,7 +83,7 @@ double RopeAngle(int64_t position, int64_t i, int64_t head_dim, double base) {
   return double(position) * std::pow(base, -2.0 * double(i) / double(head_dim));
 }
 
-KernelMapping MapRope(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+plan::Plan BuildRopePlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
   const int64_t vectors = CheckRopeRequest(req);
   const double base = req.rope_base > 0 ? req.rope_base : 10000.0;  // the RoPE paper's
   const int64_t T = req.tokens, D = req.head_dim, W = vectors * D, half = D / 2;
@@ -140,19 +109,17 @@ KernelMapping MapRope(const KernelRequest& req, const fabric::FabricConfig& fabr
   }
 
   const int64_t per_sequence = T / req.batch;
-  KernelMapping km;
-  km.kernel = "rope";
-  km.region_width = pw;
-  km.region_height = ph;
-  km.output_size = static_cast<size_t>(T * W);
-  km.phases = {"rotate"};
-  km.stamps_addr = kStampsAddr;
-  km.description = fmt::format(
+  plan::Plan p;
+  p.kernel = "rope";
+  p.region = {0, 0, pw, ph};
+  p.phases = {"rotate"};
+  p.stamps_addr = kStampsAddr;
+  p.description = fmt::format(
       "rotary embedding, interleaved pairs, base {:g}: {} tokens x {} x {} binary32 at positions {}..{}{}, on a {}x{} "
       "region of the {}x{} mesh",
       base, T, heads, D, req.context, req.context + per_sequence - 1,
       req.batch > 1 ? fmt::format(" ({} sequences)", req.batch) : "", pw, ph, fabric.width, fabric.height);
-  km.sram_bytes_per_tile = worst.end;
+  p.sram_bytes_per_tile = worst.end;
 
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -165,13 +132,13 @@ KernelMapping MapRope(const KernelRequest& req, const fabric::FabricConfig& fabr
   // Error bound: cos and sin rounded to binary32 (u each), each product rounded (u), the sum
   // or difference rounded (u of y): 2u (|x_e cos| + |x_o sin|) + u |y|, times 1.01 for the
   // second-order terms; 2^-148 for products and sums below 2^-126.
-  km.reference.resize(km.output_size);
-  km.tolerance.resize(km.output_size);
+  p.reference.resize(x.size());
+  p.tolerance.resize(x.size());
   for (int64_t t = 0; t < T; ++t) {
-    const int64_t p = RopePosition(t, T, req.batch, req.context);
+    const int64_t position = RopePosition(t, T, req.batch, req.context);
     std::vector<double> cosine(static_cast<size_t>(half)), sine(static_cast<size_t>(half));
     for (int64_t i = 0; i < half; ++i) {
-      const double a = RopeAngle(p, i, D, base);
+      const double a = RopeAngle(position, i, D, base);
       cosine[i] = std::cos(a);
       sine[i] = std::sin(a);
     }
@@ -181,56 +148,61 @@ KernelMapping MapRope(const KernelRequest& req, const fabric::FabricConfig& fabr
         const double c = cosine[i], s = sine[i], xe = x[e], xo = x[o];
         cs[e] = static_cast<float>(c);
         cs[o] = static_cast<float>(s);
-        km.reference[e] = xe * c - xo * s;
-        km.reference[o] = xe * s + xo * c;
+        p.reference[e] = xe * c - xo * s;
+        p.reference[o] = xe * s + xo * c;
         const double terms = std::fabs(xe * c) + std::fabs(xo * s), cross = std::fabs(xe * s) + std::fabs(xo * c);
-        km.tolerance[e] = 1.01 * (2 * kU * terms + kU * std::fabs(km.reference[e])) + 0x1p-148;
-        km.tolerance[o] = 1.01 * (2 * kU * cross + kU * std::fabs(km.reference[o])) + 0x1p-148;
+        p.tolerance[e] = 1.01 * (2 * kU * terms + kU * std::fabs(p.reference[e])) + 0x1p-148;
+        p.tolerance[o] = 1.01 * (2 * kU * cross + kU * std::fabs(p.reference[o])) + 0x1p-148;
       }
     }
   }
 
-  assembler::AsmOptions asm_options;
-  asm_options.imem_words = fabric.imem_words;
-  asm_options.sram_bytes = fabric.sram_bytes;
-  std::unordered_map<std::string, isa::Program> assembled;  // two sizes of piece at most, each assembled once
+  p.tensors["x"] = plan::Tensor{{T * W}, plan::DType::F32, x};
+
+  plan::Port out{"y", plan::DType::F32, x.size(), {}, {}};
   for (int r = 0; r < ph; ++r) {
     for (int c = 0; c < pw; ++c) {
       const int64_t tile = int64_t{r} * pw + c, m = Share(total, int64_t{pw} * ph, tile);
-      const size_t at = static_cast<size_t>(2 * Start(total, int64_t{pw} * ph, tile)), n = static_cast<size_t>(2 * m);
+      const int64_t at = 2 * Start(total, int64_t{pw} * ph, tile), n = 2 * m;
       const Layout l = MakeLayout(m);
-      const std::string src = TileSource(m, l);
-      auto it = assembled.find(src);
-      if (it == assembled.end()) {
-        it = assembled.emplace(src, assembler::AssembleText(src, fmt::format("rope tile ({},{})", c, r), asm_options))
-                 .first;
-      }
-      TileProgram tp{c, r, it->second};
-      tp.program.data.push_back(Float32Segment(l.x_addr, std::vector<float>(x.begin() + at, x.begin() + at + n)));
-      tp.program.data.push_back(Float32Segment(l.cs_addr, std::vector<float>(cs.begin() + at, cs.begin() + at + n)));
-      km.sram_outputs.push_back({c, r, l.x_addr, at, n});
-      km.tiles.push_back(std::move(tp));
-      km.stamped_tiles.emplace_back(c, r);
+      plan::PlanTile t;
+      t.x = c;
+      t.y = r;
+      t.role = "compute";
+      t.program = {"kernels/rope_tile.s",
+                   {{"M", m}, {"XADDR", l.x_addr}, {"CSADDR", l.cs_addr}, {"TADDR", l.t_addr}, {"STAMPS", kStampsAddr}}};
+      t.shards.push_back({"x", l.x_addr, 0, 1, at, n, 0});
+      // The table is the host's, a copy of each position's cos and sin per head vector.
+      t.raw.push_back(
+          {l.cs_addr, Float32Segment(l.cs_addr, std::vector<float>(cs.begin() + at, cs.begin() + at + n)).bytes});
+      out.sram.push_back({c, r, l.x_addr, static_cast<size_t>(at), static_cast<size_t>(n)});
+      p.tiles.push_back(std::move(t));
+      p.stamped_tiles.emplace_back(c, r);
     }
   }
+  p.outputs.push_back(std::move(out));
 
   // Four products and two sums a pair, each a tensor pass at one element per tile per cycle
   // (the PE has no vector-times-vector multiply-add); nothing crosses the edge.
-  km.flops = 6.0 * double(total);
-  km.compute_bound_cycles = 6.0 * double(max_pairs);
-  km.macs_per_tile_cycle = 1;
-  km.io_bound_cycles = 0;
-  km.parameters = {{"tokens", T},
-                   {"heads", req.heads},
-                   {"kv_heads", vectors - req.heads},
-                   {"head_dim", D},
-                   {"batch", req.batch},
-                   {"first_position", req.context},
-                   {"rope_base", base},
-                   {"convention", "interleaved"},
-                   {"region", fmt::format("{}x{}", pw, ph)},
-                   {"seed", req.seed}};
-  return km;
+  p.cost.flops = 6.0 * double(total);
+  p.cost.compute_bound_cycles = 6.0 * double(max_pairs);
+  p.cost.macs_per_tile_cycle = 1;
+  p.cost.io_bound_cycles = 0;
+  p.parameters = {{"tokens", T},
+                  {"heads", req.heads},
+                  {"kv_heads", vectors - req.heads},
+                  {"head_dim", D},
+                  {"batch", req.batch},
+                  {"first_position", req.context},
+                  {"rope_base", base},
+                  {"convention", "interleaved"},
+                  {"region", fmt::format("{}x{}", pw, ph)},
+                  {"seed", req.seed}};
+  return p;
+}
+
+KernelMapping MapRope(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return plan::Lower(BuildRopePlan(req, fabric), fabric);
 }
 
 }  // namespace wafersim::runtime

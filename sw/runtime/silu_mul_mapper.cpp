@@ -3,24 +3,19 @@
 #include <fmt/format.h>
 
 #include <cmath>
-#include <cstring>
 #include <random>
 #include <stdexcept>
-#include <unordered_map>
 
-#include "asm/assembler.h"
-#include "isa/fp.h"
-#include "runtime/rmsnorm_mapper.h"
+#include "plan/plan_lowering.h"
 #include "runtime/mapping_util.h"
+#include "runtime/rmsnorm_mapper.h"
 #include "runtime/vector_split.h"
 
 namespace wafersim::runtime {
 
 namespace {
 
-constexpr uint32_t kStampsAddr = 0;                 // two cycle stamps: sigmoids done, products done
-constexpr float kSigmoidDenominatorCap = 0x1p126f;  // 1 + exp(-g) capped so rsqrt_f32 sees a normal number
-
+constexpr uint32_t kStampsAddr = 0;  // two cycle stamps: sigmoids done, products done
 
 // g from byte 32, u one bank on, the sigmoids five banks on: a product's two reads in a step
 // never want the same bank, nor does the write of an element a few steps back (with the
@@ -38,53 +33,9 @@ Layout MakeLayout(int64_t elements) {
   return l;
 }
 
-std::string TileSource(int64_t n, const Layout& l) {
-  return fmt::format(R"(# silu_mul tile: {n} elements
-        .equ    N, {n}
-main:   li      r8, {g}
-        li      r11, {s}
-        li      r9, N
-        lif     r12, 1.0
-        li      r13, {cap}
-sig:    lw      r1, 0(r8)
-        fsub    r1, r0, r1              # -g
-        call    exp_f32
-        fadd    r1, r1, r12             # 1 + exp(-g)
-        fmin    r1, r1, r13
-        call    rsqrt_f32
-        fmul    r1, r1, r1              # sigmoid(g) = 1 / (1 + exp(-g))
-        sw      r1, 0(r11)
-        addi    r8, r8, 4
-        addi    r11, r11, 4
-        addi    r9, r9, -1
-        bne     r9, r0, sig
-        csrr    r10, cycle
-        sw      r10, {stamp0}(r0)
-        li      r3, 1
-        li      r4, N
-        li      r5, {s}
-        dmem    d1, r5, r4, r3, f32
-        li      r5, {g}
-        dmem    d2, r5, r4, r3, f32
-        li      r5, {u}
-        dmem    d3, r5, r4, r3, f32
-        tfmul   d1, d1, d2              # silu(g)
-        tfmul   d1, d1, d3              # times u
-        csrr    r10, cycle
-        sw      r10, {stamp1}(r0)
-        halt
-        .include "exp_f32.s"
-        .include "rsqrt_f32.s"
-)",
-                     fmt::arg("n", n), fmt::arg("g", l.g_addr), fmt::arg("u", l.u_addr), fmt::arg("s", l.s_addr),
-                     fmt::arg("cap", isa::AsBits(kSigmoidDenominatorCap)), fmt::arg("stamp0", kStampsAddr),
-                     fmt::arg("stamp1", kStampsAddr + 4));
-}
-
-
 }  // namespace
 
-KernelMapping MapSiluMul(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+plan::Plan BuildSiluMulPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
   CheckVectorRequest(req, "silu_mul");
   const int64_t d = req.d_model, T = req.tokens;
   const int64_t total = T * d;
@@ -100,16 +51,14 @@ KernelMapping MapSiluMul(const KernelRequest& req, const fabric::FabricConfig& f
         T, d, pw, ph, worst().end, max_elems, 12 * max_elems, fabric.sram_bytes));
   }
 
-  KernelMapping km;
-  km.kernel = "silu_mul";
-  km.region_width = pw;
-  km.region_height = ph;
-  km.output_size = static_cast<size_t>(T * d);
-  km.phases = {"sigmoid", "multiply"};
-  km.stamps_addr = kStampsAddr;
-  km.description = fmt::format("y = silu(g) * u, {} tokens x {} binary32, on a {}x{} region of the {}x{} mesh", T, d,
-                               pw, ph, fabric.width, fabric.height);
-  km.sram_bytes_per_tile = worst().end;
+  plan::Plan p;
+  p.kernel = "silu_mul";
+  p.region = {0, 0, pw, ph};
+  p.phases = {"sigmoid", "multiply"};
+  p.stamps_addr = kStampsAddr;
+  p.description = fmt::format("y = silu(g) * u, {} tokens x {} binary32, on a {}x{} region of the {}x{} mesh", T, d, pw,
+                              ph, fabric.width, fabric.height);
+  p.sram_bytes_per_tile = worst().end;
 
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> gate(-6.0f, 6.0f), up(-1.0f, 1.0f);
@@ -125,47 +74,49 @@ KernelMapping MapSiluMul(const KernelRequest& req, const fabric::FabricConfig& f
   // and the capped denominator (g < -87.3) gives a sigmoid off by at most 2^-126: |g u| 2^-125
   // covers both; subnormal products round by 2^-150 each.
   const double rel = 1.01 * (kExpF32RelativeError + 4 * kU + 2 * kRsqrtF32RelativeError);
-  km.reference.resize(km.output_size);
-  km.tolerance.resize(km.output_size);
-  for (size_t i = 0; i < km.output_size; ++i) {
+  p.reference.resize(static_cast<size_t>(total));
+  p.tolerance.resize(static_cast<size_t>(total));
+  for (size_t i = 0; i < p.reference.size(); ++i) {
     const double gi = g[i], ui = u[i];
-    km.reference[i] = gi / (1.0 + std::exp(-gi)) * ui;
-    km.tolerance[i] = rel * std::fabs(km.reference[i]) + std::fabs(gi * ui) * 0x1p-125 + 0x1p-148;
+    p.reference[i] = gi / (1.0 + std::exp(-gi)) * ui;
+    p.tolerance[i] = rel * std::fabs(p.reference[i]) + std::fabs(gi * ui) * 0x1p-125 + 0x1p-148;
   }
+  p.tensors["g"] = plan::Tensor{{total}, plan::DType::F32, std::move(g)};
+  p.tensors["u"] = plan::Tensor{{total}, plan::DType::F32, std::move(u)};
 
-  assembler::AsmOptions asm_options;
-  asm_options.imem_words = fabric.imem_words;
-  asm_options.sram_bytes = fabric.sram_bytes;
-  asm_options.include_dirs = {std::string(WAFERSIM_SOURCE_DIR) + "/firmware/kernels"};
-  std::unordered_map<std::string, isa::Program> assembled;
+  plan::Port out{"y", plan::DType::F32, static_cast<size_t>(total), {}, {}};
   for (int r = 0; r < ph; ++r) {
     for (int c = 0; c < pw; ++c) {
       const int64_t tile = int64_t{r} * pw + c, n = Share(total, int64_t{pw} * ph, tile);
-      const size_t at = static_cast<size_t>(Start(total, int64_t{pw} * ph, tile));
+      const int64_t at = Start(total, int64_t{pw} * ph, tile);
       const Layout l = MakeLayout(n);
-      const std::string src = TileSource(n, l);
-      auto it = assembled.find(src);
-      if (it == assembled.end()) {
-        it = assembled
-                 .emplace(src, assembler::AssembleText(src, fmt::format("silu_mul tile ({},{})", c, r), asm_options))
-                 .first;
-      }
-      TileProgram tp{c, r, it->second};
-      tp.program.data.push_back(Float32Segment(l.g_addr, std::vector<float>(g.begin() + at, g.begin() + at + n)));
-      tp.program.data.push_back(Float32Segment(l.u_addr, std::vector<float>(u.begin() + at, u.begin() + at + n)));
-      km.sram_outputs.push_back({c, r, l.s_addr, at, static_cast<size_t>(n)});
-      km.tiles.push_back(std::move(tp));
-      km.stamped_tiles.emplace_back(c, r);
+      plan::PlanTile t;
+      t.x = c;
+      t.y = r;
+      t.role = "compute";
+      t.program = {"kernels/silu_mul_tile.s",
+                   {{"N", n}, {"GADDR", l.g_addr}, {"UADDR", l.u_addr}, {"SADDR", l.s_addr}, {"STAMPS", kStampsAddr}}};
+      t.shards.push_back({"g", l.g_addr, 0, 1, at, n, 0});
+      t.shards.push_back({"u", l.u_addr, 0, 1, at, n, 0});
+      out.sram.push_back({c, r, l.s_addr, static_cast<size_t>(at), static_cast<size_t>(n)});
+      p.tiles.push_back(std::move(t));
+      p.stamped_tiles.emplace_back(c, r);
     }
   }
+  p.outputs.push_back(std::move(out));
+
   // The bound counts the two tensor products at one element per tile per cycle; the scalar
   // sigmoid (about 60 instructions an element) is what this mapping adds on top.
-  km.flops = 2.0 * double(T) * double(d);
-  km.compute_bound_cycles = 2.0 * double(max_elems);
-  km.macs_per_tile_cycle = 1;
-  km.io_bound_cycles = 0;
-  km.parameters = {{"d_model", d}, {"tokens", T}, {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};
-  return km;
+  p.cost.flops = 2.0 * double(T) * double(d);
+  p.cost.compute_bound_cycles = 2.0 * double(max_elems);
+  p.cost.macs_per_tile_cycle = 1;
+  p.cost.io_bound_cycles = 0;
+  p.parameters = {{"d_model", d}, {"tokens", T}, {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};
+  return p;
+}
+
+KernelMapping MapSiluMul(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return plan::Lower(BuildSiluMulPlan(req, fabric), fabric);
 }
 
 }  // namespace wafersim::runtime

@@ -218,6 +218,52 @@ TEST_CASE("parameters, conditional assembly and element types given by a paramet
   CHECK_THROWS_WITH(AssembleText("  .equ N, 2\n", "t.s", clash), "t.s:1:8: error: 'N' is already defined");
 }
 
+TEST_CASE("repeated blocks have their index and their own labels", "[asm]") {
+  assembler::AsmOptions o;
+  o.defines = {{"G", 3}};
+  const std::string text =
+      "        .rept G, I\n"
+      "        li r1, 100 + 8 * I\n"
+      "loop:   addi r1, r1, -1\n"
+      "        bne r1, r0, loop\n"     // this copy's loop
+      "        .if I - 1\n"
+      "        .else\n"
+      "        j done\n"              // in copy 1, forward to its own label
+      "        .endif\n"
+      "        .rept 2, J\n"
+      "        li r2, 10 * I + J\n"
+      "        .endr\n"
+      "done:   nop\n"
+      "        .endr\n"
+      "        .rept 0, K\n"
+      "        li r3, undefined_here\n"  // repeated no times, so never evaluated
+      "        .endr\n"
+      "        halt\n";
+  const auto p = AssembleText(text, "r.s", o);
+  REQUIRE(p.code.size() == 6 + 7 + 6 + 1);
+  CHECK(p.code[0] == One("li r1, 100"));
+  CHECK(p.code[3] == One("li r2, 0"));
+  CHECK(p.code[4] == One("li r2, 1"));
+  CHECK(p.code[6] == One("li r1, 108"));
+  CHECK(p.code[9] == AssembleText("j x\nnop\nnop\nx: nop\n").code[0]);
+  CHECK(p.code[13] == One("li r1, 116"));
+  CHECK(p.code[16] == One("li r2, 20"));
+  CHECK(p.code[18] == One("nop"));
+  CHECK(p.code[19] == One("halt"));
+  // Each copy's branch goes back one word, to its own loop.
+  CHECK(p.code[2] == AssembleText("x: nop\nbne r1, r0, x\n").code[1]);
+  CHECK(p.code[8] == p.code[2]);
+  CHECK(p.code[15] == p.code[2]);
+  o.defines["G"] = 0;
+  CHECK(AssembleText(text, "r.s", o).code.size() == 1);
+
+  CHECK(ErrorOf("  .rept 2, I\n  halt\n") == "t.s:1:1: error: .rept without .endr");
+  CHECK(ErrorOf("  .endr\n") == "t.s:1:3: error: .endr without .rept");
+  CHECK(ErrorOf("  .rept 2, I\n  .if 1\n  .endr\n  .endif\n") ==
+        "t.s:3:3: error: .endr inside an .if opened in its body");
+  CHECK(ErrorOf("  .equ I, 1\n  .rept 2, I\n  .endr\n") == "t.s:2:12: error: 'I' is already defined");
+}
+
 TEST_CASE("built-in programs assemble without the source checkout and include each other", "[asm]") {
   assembler::AsmOptions o;
   o.defines = {{"NC", 1}, {"NR", 1}, {"XADDR", 32}, {"ROW", 32}, {"GADDR", 64}, {"SADDR", 96}, {"IADDR", 100},

@@ -5,7 +5,7 @@
 // takes) and is right for the same kinds of shapes. Prefill is right for the same kinds of
 // shapes and for several K/V chunks, and with --dtype f16 (binary16 q, K and V) too, on fast
 // tiles in as many cycles as on RTL. For both: the tolerance is tight enough to catch an
-// error, the SRAM check, --fit and bad input.
+// error, the SRAM check, --fit and bad input; their plans moved, transposed and recolored.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
@@ -16,6 +16,8 @@
 #include "mapping/same_run.h"
 #include "isa/fp.h"
 #include "isa/isa.h"
+#include "plan/plan_lowering.h"
+#include "plan/plan_transform.h"
 #include "runtime/attention_mapper.h"
 #include "runtime/kernel_run.h"
 
@@ -563,5 +565,34 @@ TEST_CASE("attention prefill takes f32 or f16", "[mapping][attention][f16]") {
     FAIL("accepted --dtype bf16");
   } catch (const std::invalid_argument& e) {
     CHECK(std::string(e.what()) == "--dtype: 'bf16' is not f32 or f16");
+  }
+}
+
+TEST_CASE("attention plans moved, transposed and recolored give the same answer", "[mapping][attention][plan]") {
+  // Programs name colors only through parameters and no direction at all, so a plan can be
+  // placed anywhere: decode with two-row bands and its outputs crossing to the mesh edge, and
+  // prefill with a band per row and several groups a row, in binary32 and binary16.
+  const auto config = SmallFabric(6, 6);
+  auto decode = DecodeF16(1, 4, 2, 8, 20);
+  auto prefill = Prefill(3, 2, 1, 8, 5);
+  for (auto* req : {&decode, &prefill}) {
+    req->region_width = 3;
+    req->region_height = 2;
+  }
+  decode.region_height = 4;
+  for (const auto& req : {decode, prefill}) {
+    INFO(req.phase);
+    const plan::Plan at_origin = runtime::BuildAttentionPlan(req, config);
+    const auto base = RunOn(plan::Lower(at_origin, config), config, fabric::TileModel::Fast);
+    REQUIRE(base.correct);
+    for (const auto& [what, moved] : {std::pair{"moved", plan::Moved(at_origin, 2, 1)},
+                                      std::pair{"transposed", plan::Transposed(at_origin)},
+                                      std::pair{"recolored", plan::ColorsSwapped(at_origin, 0, 7)}}) {
+      INFO(what);
+      const auto r = RunOn(plan::Lower(moved, config), config, fabric::TileModel::Fast);
+      INFO(r.stop_reason << "; " << r.check);
+      CHECK(r.correct);
+      CHECK(r.output == base.output);
+    }
   }
 }

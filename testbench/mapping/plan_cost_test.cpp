@@ -12,7 +12,7 @@
 
 using namespace wafersim;
 
-TEST_CASE("the GEMV plan's cost is within 2% of its simulated cycles up to 128x128 tiles", "[plan][cost]") {
+TEST_CASE("the GEMV plan's cost is within 1% of its simulated cycles up to 128x128 tiles", "[plan][cost]") {
   struct Case {
     int64_t m, n;
     int p, q;
@@ -21,7 +21,8 @@ TEST_CASE("the GEMV plan's cost is within 2% of its simulated cycles up to 128x1
   const Case cases[] = {
       {64, 48, 4, 4, "f32"},     {1000, 700, 8, 8, "f32"},     {3000, 700, 50, 20, "f32"},
       {4096, 2048, 32, 32, "f16"}, {4096, 4096, 64, 64, "f32"}, {1024, 1024, 128, 128, "f32"},
-      {8192, 4096, 128, 128, "f16"},
+      {8192, 4096, 128, 128, "f16"}, {1024, 1024, 38, 114, "f32"}, {1024, 1024, 114, 38, "f32"},
+      {2000, 300, 10, 100, "f32"},  {2048, 2048, 64, 16, "f16"},
   };
   double worst = 0;
   for (const Case& c : cases) {
@@ -43,7 +44,7 @@ TEST_CASE("the GEMV plan's cost is within 2% of its simulated cycles up to 128x1
     worst = std::max(worst, std::fabs(error));
     INFO(c.m << " x " << c.n << " " << c.dtype << " on " << c.p << "x" << c.q << ": simulated " << r.cycles
               << ", estimated " << p.cost.estimated_cycles);
-    CHECK(std::fabs(error) <= 0.02);
+    CHECK(std::fabs(error) <= 0.01);
   }
   WARN("largest error of the GEMV plan's cost: " << 100 * worst << "%");
 }

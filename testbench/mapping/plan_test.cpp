@@ -11,6 +11,7 @@
 #include "plan/plan_lowering.h"
 #include "plan/plan_transform.h"
 #include "runtime/chain_mapper.h"
+#include "runtime/gemm_mapper.h"
 #include "runtime/gemv_mapper.h"
 #include "runtime/kernel_run.h"
 #include "runtime/residual_mapper.h"
@@ -40,8 +41,9 @@ runtime::KernelRequest Gemv(int m, int n, int pw, int ph) {
 }  // namespace
 
 TEST_CASE("the mappers' programs are built into the binary", "[plan]") {
-  for (const char* name : {"kernels/gemv_tile.s", "kernels/rmsnorm_tile.s", "kernels/residual_tile.s",
-                           "kernels/halt.s", "kernels/rsqrt_f32.s"}) {
+  for (const char* name : {"kernels/gemv_tile.s", "kernels/gemm_tile.s", "kernels/rmsnorm_tile.s",
+                           "kernels/silu_mul_tile.s", "kernels/residual_tile.s", "kernels/rope_tile.s",
+                           "kernels/halt.s", "kernels/rsqrt_f32.s", "kernels/exp_f32.s"}) {
     INFO(name);
     CHECK(firmware::FindBuiltIn(name) != nullptr);
   }
@@ -51,6 +53,28 @@ TEST_CASE("the mappers' programs are built into the binary", "[plan]") {
   o.defines = {{"NC", 4}};
   CHECK_THROWS_WITH(assembler::AssembleBuiltIn("kernels/gemv_tile.s", o),
                     Catch::Contains("firmware/kernels/gemv_tile.s:18:") && Catch::Contains("('DT' is not defined)"));
+}
+
+TEST_CASE("a packed binary16 input sends two elements a wavelet, low half first", "[plan]") {
+  // 1.0, -2.0 and 0.5 are 0x3c00, 0xc000 and 0x3800 in binary16; an odd segment's last one is alone.
+  const std::vector<float> v = {1.0f, -2.0f, 0.5f};
+  CHECK(plan::Payloads(v, plan::DType::F16, 0, 3, true) == std::vector<uint32_t>{0xc0003c00u, 0x00003800u});
+  CHECK(plan::Payloads(v, plan::DType::F16, 1, 2, true) == std::vector<uint32_t>{0x3800c000u});
+  CHECK(plan::Payloads(v, plan::DType::F16, 0, 2) == std::vector<uint32_t>{0x3c00u, 0xc000u});
+
+  plan::Plan p;
+  p.kernel = "packed";
+  p.region = {0, 0, 1, 1};
+  p.tiles.push_back({0, 0, "forward", {"kernels/halt.s", {}}, {}, {}, {}});
+  p.tensors["x"] = plan::Tensor{{3}, plan::DType::F16, v};
+  plan::Port in{"x", plan::DType::F16, 3, {{0, 0, noc::Dir::North, 0, 0, 3}}, {}};
+  in.packed = true;
+  p.inputs.push_back(in);
+  const runtime::KernelMapping m = plan::Lower(p, SmallFabric(2, 2));
+  REQUIRE(m.inputs.size() == 1);
+  CHECK(m.inputs[0].payloads == std::vector<uint32_t>{0xc0003c00u, 0x00003800u});
+  p.inputs[0].dtype = plan::DType::F32;
+  CHECK_THROWS_WITH(plan::Lower(p, SmallFabric(2, 2)), Catch::Contains("input port 'x': only binary16 elements"));
 }
 
 TEST_CASE("a GEMV plan moved off the origin and transposed gives the same answer", "[plan]") {
@@ -90,6 +114,35 @@ TEST_CASE("recoloring a plan keeps its answer and cycles", "[plan]") {
   CHECK(r.output == base.output);
   CHECK(r.cycles == base.cycles);
   CHECK_THROWS_WITH(plan::Recolored(p, {{0, 3}, {1, 3}}), Catch::Contains("two colors to 3"));
+}
+
+TEST_CASE("a GEMM plan moved, transposed and recolored gives the same answer", "[plan]") {
+  // Binary16 with an odd k: the panels' rows are packed, each a segment of A (of B transposed)
+  // with its last wavelet half full; moved, every segment of a stream crosses the same tiles.
+  const auto config = SmallFabric(5, 5);
+  runtime::KernelRequest req;
+  req.kernel = "gemm";
+  req.m = 7;
+  req.n = 6;
+  req.k = 11;
+  req.dtype = "f16";
+  req.region_width = 2;
+  req.region_height = 3;
+  const plan::Plan p = runtime::BuildGemmPlan(req, config);
+  const runtime::KernelResult base = Run(plan::Lower(p, config), config);
+  REQUIRE(base.correct);
+  const runtime::KernelResult moved = Run(plan::Lower(plan::Moved(p, 2, 1), config), config);
+  CHECK(moved.correct);
+  CHECK(moved.output == base.output);
+  // Transposed: A from the north, B from the west, C's rows leaving south.
+  const runtime::KernelResult t = Run(plan::Lower(plan::Transposed(p), config), config);
+  CHECK(t.correct);
+  CHECK(t.output == base.output);
+  CHECK(t.cycles == base.cycles);
+  const runtime::KernelResult r = Run(plan::Lower(plan::Recolored(p, {{0, 3}, {1, 2}, {2, 1}, {3, 0}}), config), config);
+  CHECK(r.correct);
+  CHECK(r.output == base.output);
+  CHECK(r.cycles == base.cycles);
 }
 
 TEST_CASE("GEMV -> RMSNorm -> GEMV -> residual chained over the fabric on 16x16", "[plan]") {

@@ -16,10 +16,8 @@
 #include "plan/npy.h"
 #include "plan/plan_file.h"
 #include "plan/plan_lowering.h"
-#include "runtime/chain_mapper.h"
 #include "runtime/gemv_mapper.h"
-#include "runtime/residual_mapper.h"
-#include "runtime/rmsnorm_mapper.h"
+#include "runtime/mapper_registry.h"
 #include "runtime/kernel_run.h"
 
 using namespace wafersim;
@@ -200,24 +198,30 @@ TEST_CASE("the other Plan builders' plans round-trip and run the same", "[plan][
   struct Case {
     std::string kernel;
     int mesh;
-    std::function<plan::Plan(const runtime::KernelRequest&, const fabric::FabricConfig&)> build;
+    std::function<void(runtime::KernelRequest&)> shape;
   };
-  for (const Case& c : {Case{"rmsnorm", 4, runtime::BuildRmsNormPlan}, Case{"residual", 4, runtime::BuildResidualPlan},
-                        Case{"chain", 16, runtime::BuildChainPlan}}) {
+  const std::vector<Case> cases = {
+      {"rmsnorm", 4, [](runtime::KernelRequest& r) { r.d_model = 24, r.tokens = 2; }},
+      {"residual", 4, [](runtime::KernelRequest& r) { r.d_model = 24, r.tokens = 2; }},
+      {"silu_mul", 4, [](runtime::KernelRequest& r) { r.d_model = 20, r.tokens = 2; }},
+      {"rope", 3, [](runtime::KernelRequest& r) { r.tokens = 2, r.heads = 2, r.kv_heads = 1, r.head_dim = 8, r.context = 5; }},
+      {"gemm", 3, [](runtime::KernelRequest& r) { r.m = 10, r.n = 9, r.k = 11, r.dtype = "f16"; }},
+      {"attention", 3, [](runtime::KernelRequest& r) { r.heads = 2, r.kv_heads = 1, r.head_dim = 8, r.context = 12; }},
+      {"attention", 3,
+       [](runtime::KernelRequest& r) { r.phase = "prefill", r.heads = 2, r.kv_heads = 1, r.head_dim = 8, r.prompt = 5; }},
+      {"chain", 16, [](runtime::KernelRequest& r) { r.d_model = 30, r.n = 40, r.m = 26; }},
+  };
+  int i = 0;
+  for (const Case& c : cases) {
     INFO(c.kernel);
     runtime::KernelRequest req;
     req.kernel = c.kernel;
-    req.d_model = c.kernel == "chain" ? 30 : 24;
-    req.tokens = c.kernel == "chain" ? 0 : 2;
-    if (c.kernel == "chain") {
-      req.n = 40;
-      req.m = 26;
-    }
+    c.shape(req);
     const fabric::FabricConfig config = testbench::SmallFabric(c.mesh, c.mesh);
-    const plan::Plan p = c.build(req, config);
-    TempDir dir("builder_" + c.kernel);
+    const plan::Plan p = runtime::FindMapper(c.kernel).build_plan(req, config);
+    TempDir dir(fmt::format("builder_{}_{}", c.kernel, i++));
     plan::WritePlanDir(p, dir.path.string());
-    if (c.kernel != "residual") CHECK(fs::is_regular_file(dir / "kernels/rsqrt_f32.s"));  // rmsnorm_tile.s includes it
+    if (c.kernel == "rmsnorm" || c.kernel == "chain") CHECK(fs::is_regular_file(dir / "kernels/rsqrt_f32.s"));  // included
     const plan::Plan back = plan::ReadPlanFile(dir / "plan.toml");
     plan::Plan sorted = p;  // tiles come back in row-major order
     std::stable_sort(sorted.tiles.begin(), sorted.tiles.end(), [](const plan::PlanTile& x, const plan::PlanTile& y) {
@@ -231,6 +235,7 @@ TEST_CASE("the other Plan builders' plans round-trip and run the same", "[plan][
     CHECK(a.correct);
     CHECK(b.correct);
     CHECK(a.cycles == b.cycles);
+    CHECK(a.output == b.output);
   }
 }
 

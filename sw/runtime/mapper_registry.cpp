@@ -23,7 +23,7 @@ const std::vector<MapperInfo>& Mappers() {
       {"gemm", "C = A B: SUMMA, C stationary, k panels multicast along rows (A) and down columns (B)", MapGemm,
        BuildGemmPlan},
       {"moe", "MoE layer: gate and top-k on a tile, tokens broadcast to SwiGLU experts, outputs combined along a snake",
-       MapMoe},
+       MapMoe, BuildMoePlan},
       {"attention", "decode: KV cache sharded, max and sum reduced across tiles; prefill: causal, online softmax",
        MapAttention, BuildAttentionPlan},
       {"rmsnorm", "x / rms(x) * g per token: squares summed along region rows, the inverse multicast back", MapRmsNorm,

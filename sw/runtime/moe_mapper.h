@@ -9,9 +9,12 @@
 // outputs are summed along a snake through the region (the weighted combine), leaving the mesh
 // at an edge as y. With `request.dtype` f16 the weights and the tokens on the tiles are binary16
 // (the gate rounds the tokens as it stores them), the arithmetic and the partial outputs binary32.
+// As a Plan: the gate runs firmware/kernels/moe_gate.s, every other tile moe_expert.s. A
+// dynamic-dispatch plan stays where it is built: its packet heads carry mesh coordinates.
 #pragma once
 
 #include "fabric_config.h"
+#include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
 
@@ -20,6 +23,8 @@ namespace wafersim::runtime {
 /// Throws std::invalid_argument naming the flag when the request is wrong, and when a tile's
 /// share does not fit its SRAM (bytes needed versus available, per tensor); with
 /// `request.fit` it takes a larger region instead, up to the mesh.
+plan::Plan BuildMoePlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The plan, lowered.
 KernelMapping MapMoe(const KernelRequest& request, const fabric::FabricConfig& fabric);
 
 }  // namespace wafersim::runtime

@@ -12,6 +12,8 @@
 #include "fabric/fabric_harness.h"
 #include "mapping/same_run.h"
 #include "isa/fp.h"
+#include "plan/plan_lowering.h"
+#include "plan/plan_transform.h"
 #include "runtime/kernel_run.h"
 #include "runtime/moe_mapper.h"
 
@@ -120,6 +122,36 @@ TEST_CASE("moe on a region smaller than the mesh leaves through either edge", "[
   CHECK(mapping.outputs[0].x == 0);
   CHECK(mapping.outputs[0].dir == noc::Dir::West);
   CHECK(Run(mapping, config).correct);
+}
+
+TEST_CASE("a static-dispatch moe plan moved, transposed or recolored gives the same answer; a dynamic one stays",
+          "[mapping][moe][plan]") {
+  const auto config = SmallFabric(5, 5);
+  auto req = Request(8, 6, 3, 2, 2);
+  req.region_width = 3;
+  req.region_height = 3;
+  const plan::Plan p = runtime::BuildMoePlan(req, config);
+  const auto base = Run(plan::Lower(p, config), config);
+  REQUIRE(base.correct);
+  // Moved to (2,1): the tokens cross two tiles from the west edge into the gate.
+  const auto moved = Run(plan::Lower(plan::Moved(p, 2, 1), config), config);
+  INFO(moved.check);
+  CHECK(moved.correct);
+  CHECK(moved.output == base.output);
+  // Transposed: the tokens from the north edge, the snake down the columns, y out south.
+  const auto transposed = Run(plan::Lower(plan::Transposed(p), config), config);
+  INFO(transposed.check);
+  CHECK(transposed.correct);
+  CHECK(transposed.output == base.output);
+  const auto recolored = Run(plan::Lower(plan::Recolored(p, {{0, 5}, {1, 6}, {5, 0}, {6, 1}}), config), config);
+  CHECK(recolored.correct);
+  CHECK(recolored.output == base.output);
+  CHECK(recolored.cycles == base.cycles);
+  // Dynamic dispatch's packet heads hold mesh coordinates: the plan stays where it is built.
+  req.dispatch = "dynamic";
+  const plan::Plan d = runtime::BuildMoePlan(req, config);
+  CHECK_THROWS_WITH(plan::Moved(d, 1, 0), Catch::Contains("dynamically"));
+  CHECK_THROWS_WITH(plan::Transposed(d), Catch::Contains("dynamically"));
 }
 
 TEST_CASE("moe checks its answer: a reference off by more than the tolerance fails", "[mapping][moe]") {
@@ -295,10 +327,14 @@ TEST_CASE("moe stores its weights in binary16, half the bytes, and reads them as
   const auto config = SmallFabric(3, 3);
   const auto f32 = runtime::MapMoe(Request(16, 12, 4, 2, 3), config);
   auto f16 = runtime::MapMoe(RequestF16(16, 12, 4, 2, 3), config);
-  // Tile (1,0): expert 0's first tile, six hidden units. Its segments: the partial outputs, then
-  // W1, W3 and W2. A W1 row of 16 elements is 64 bytes in binary32, 32 in binary16.
-  const auto& t32 = f32.tiles[1].program.data;
-  const auto& t16 = f16.tiles[1].program.data;
+  // Tile (1,0): expert 0's first tile, six hidden units. Its segments by address: the partial
+  // outputs, then W1, W3 and W2. A W1 row of 16 elements is 64 bytes in binary32, 32 in binary16.
+  auto by_address = [](std::vector<isa::DataSegment> data) {
+    std::sort(data.begin(), data.end(), [](const auto& a, const auto& b) { return a.addr < b.addr; });
+    return data;
+  };
+  const auto t32 = by_address(f32.tiles[1].program.data);
+  const auto t16 = by_address(f16.tiles[1].program.data);
   REQUIRE(f16.tiles[1].x == 1);
   REQUIRE(f16.tiles[1].y == 0);
   REQUIRE(t16.size() == 4);

@@ -86,7 +86,7 @@ runtime::KernelResult RunFast(const runtime::KernelMapping& mapping, const fabri
   return runtime::RunKernel(mapping, grid, runtime::Scheduler::PlainLoop);
 }
 
-const std::string kExample = std::string(WAFERSIM_SOURCE_DIR) + "/firmware/plans/scaled_dot";
+const std::string kExample = WAFERSIM_PLAN_EXAMPLE;
 
 }  // namespace
 
@@ -210,6 +210,11 @@ TEST_CASE("the other Plan builders' plans round-trip and run the same", "[plan][
       {"attention", 3,
        [](runtime::KernelRequest& r) { r.phase = "prefill", r.heads = 2, r.kv_heads = 1, r.head_dim = 8, r.prompt = 5; }},
       {"chain", 16, [](runtime::KernelRequest& r) { r.d_model = 30, r.n = 40, r.m = 26; }},
+      {"moe", 3,
+       [](runtime::KernelRequest& r) { r.d_model = 8, r.d_ff = 8, r.experts = 3, r.top_k = 2, r.tokens = 2; }},
+      {"moe", 3, [](runtime::KernelRequest& r) {
+         r.d_model = 8, r.d_ff = 8, r.experts = 3, r.top_k = 2, r.tokens = 2, r.dispatch = "dynamic";
+       }},
   };
   int i = 0;
   for (const Case& c : cases) {

@@ -1,5 +1,6 @@
 #include "cli/run_command.h"
 
+#include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
@@ -14,6 +15,8 @@
 #include "fabric_waves.h"
 #include "gtkw.h"
 #include "io/file_io.h"
+#include "plan/plan_file.h"
+#include "plan/plan_lowering.h"
 #include "runtime/kernel_run.h"
 #include "runtime/mapper_registry.h"
 #include "runtime/run_progress.h"
@@ -69,13 +72,59 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
 
 std::string HeatmapPath(const std::string& prefix, const char* what) { return fmt::format("{}-{}.png", prefix, what); }
 
+// The plan file's kernel mapping (--plan), or the built-in kernel's; with --emit-plan, the
+// kernel's Plan written out (nothing to run: returns false).
+bool Map(const RunJob& job, const runtime::KernelRequest& req, const fabric::FabricConfig& config,
+         runtime::KernelMapping& mapping) {
+  if (!job.plan_file.empty()) {
+    const plan::Plan p = plan::ReadPlanFile(job.plan_file);
+    plan::LowerOptions options;
+    options.program_dir = std::filesystem::path(job.plan_file).parent_path().string();
+    if (options.program_dir.empty()) options.program_dir = ".";
+    mapping = plan::Lower(p, config, options);
+    return true;
+  }
+  const runtime::MapperInfo& mapper = runtime::FindMapper(req.kernel);
+  if (job.emit_plan.empty()) {
+    mapping = mapper.map(req, config);
+    return true;
+  }
+  if (!mapper.build_plan) {
+    throw std::invalid_argument(fmt::format("--emit-plan: kernel '{}' is not built as a Plan yet (kernels that are: {})",
+                                            req.kernel, runtime::PlanBuilderNames()));
+  }
+  const plan::Plan p = mapper.build_plan(req, config);
+  mapping = plan::Lower(p, config);  // it loads on this fabric before it is written
+  plan::WritePlanDir(p, job.emit_plan);
+  fmt::print("{}: {}\n  plan       {}/plan.toml: {} tiles, {} tensors, {} inputs, {} outputs (run it with: wafersim "
+             "run --plan {}/plan.toml{})\n",
+             p.kernel, p.description, job.emit_plan, p.tiles.size(), p.tensors.size(), p.inputs.size(),
+             p.outputs.size(), job.emit_plan, job.mesh.empty() ? "" : " --mesh " + job.mesh);
+  return false;
+}
+
 }  // namespace
 
 int RunKernelJob(const RunJob& job) {
+  if (!job.plan_file.empty()) {
+    for (const auto& flag : job.kernel_flags) {
+      throw std::invalid_argument(fmt::format("{}: not with --plan (the plan file gives the kernel and its shape)", flag));
+    }
+  }
+  if (!job.emit_plan.empty() && !job.model.empty()) {
+    throw std::invalid_argument("--emit-plan: one kernel's plan, not a --model block's");
+  }
+  if (!job.emit_plan.empty()) {
+    for (const auto& [flag, value] : {std::pair<const char*, const std::string&>{"--json", job.json},
+                                      {"--trace", job.trace}, {"--heatmaps", job.heatmaps}}) {
+      if (!value.empty()) throw std::invalid_argument(fmt::format("{}: not with --emit-plan (nothing runs)", flag));
+    }
+  }
   if (!job.model.empty()) return RunModelJob(job);
   // Every output is checked before the work, and removed again if a later step fails.
   CommandFiles files;
   files.Input("--config", job.config_file);
+  files.Input("--plan", job.plan_file);
   files.Output("--json", job.json);
   if (!job.trace.empty()) {
     files.Output("--trace", job.trace);
@@ -135,7 +184,8 @@ int RunKernelJob(const RunJob& job) {
     req.region_height = region.height;
   }
   if (job.watchdog < 10) throw std::invalid_argument(fmt::format("--watchdog: {} is below 10 cycles", job.watchdog));
-  const runtime::KernelMapping mapping = runtime::FindMapper(req.kernel).map(req, config);
+  runtime::KernelMapping mapping;
+  if (!Map(job, req, config, mapping)) return 0;
 
   fabric::RunOptions options;
   options.max_cycles = job.max_cycles;
@@ -216,6 +266,14 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--tokens", r.tokens, "MoE/FFN, vector kernels, rope: tokens in the batch");
   cmd->add_option("--dispatch", r.dispatch, "MoE token dispatch: static (every token broadcast to every tile) or dynamic (routed packets to the chosen experts)")
       ->capture_default_str();
+  cmd->add_option("--plan", job->plan_file,
+                  "run a plan file (docs/plans.md): a mapping written by hand or by --emit-plan, its programs and .npy "
+                  "files beside it")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--emit-plan", job->emit_plan,
+                  "write the kernel's mapping as a plan folder (plan.toml, .npy files, programs) and exit without "
+                  "running it (kernels: " + runtime::PlanBuilderNames() + ")")
+      ->check(FileName());
   cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");
   cmd->add_option("--layers", job->layers, "with --model: layers to run")->capture_default_str();
   cmd->add_flag("--fit", r.fit, "take a larger region when the kernel does not fit the one asked for");
@@ -247,6 +305,13 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--trace-window", job->trace_window, "cycles to trace, c0:c1")->capture_default_str();
   cmd->callback([job, cmd, &run] {
     job->fabric_chosen = cmd->count("--preset") + cmd->count("--mesh") + cmd->count("--config") + cmd->count("--tiles") > 0;
+    job->kernel_flags.clear();
+    for (const char* flag : {"--kernel", "--m", "--n", "--k", "--dtype", "--phase", "--batch", "--heads", "--kv-heads",
+                             "--head-dim", "--context", "--rope-base", "--prompt", "--d-model", "--d-ff", "--experts",
+                             "--top-k", "--tokens", "--dispatch", "--model", "--layers", "--fit", "--region", "--seed",
+                             "--emit-plan"}) {
+      if (cmd->count(flag) > 0) job->kernel_flags.push_back(flag);
+    }
     run = [job]() -> int { return RunKernelJob(*job); };
   });
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -33,6 +34,9 @@ struct RunJob {
   std::string model;          ///< a model preset: run its block (cli/run_model.h) instead of one kernel
   int layers = 1;             ///< with --model: layers run
   bool fabric_chosen = false; ///< --preset, --mesh, --config or --tiles given (else --model takes wse3, fast tiles)
+  std::string plan_file;      ///< run a plan file (docs/plans.md) instead of a built-in kernel
+  std::string emit_plan;      ///< write the kernel's Plan into this folder instead of running it
+  std::vector<std::string> kernel_flags;  ///< the kernel and shape flags given (refused with --plan)
 };
 
 /// Runs the job and prints its report; returns the exit code (1: the run failed or the

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -21,6 +22,7 @@ namespace wafersim::plan {
 struct Region {
   int x0 = 0, y0 = 0;  ///< the north-west tile on the mesh
   int width = 0, height = 0;
+  bool operator==(const Region&) const = default;
 };
 
 /// A PE program and the values of its parameters (defined as constants before its first line).
@@ -28,6 +30,7 @@ struct ProgramRef {
   std::string file;  ///< "kernels/gemv_tile.s": built in, or a path relative to the plan file
   std::map<std::string, int64_t> params;
   bool operator<(const ProgramRef& o) const { return std::tie(file, params) < std::tie(o.file, o.params); }
+  bool operator==(const ProgramRef&) const = default;
 };
 
 /// One color's route through a tile's router: the ports it is taken from and sent to
@@ -52,6 +55,7 @@ struct Tensor {
   DType dtype = DType::F32;
   std::vector<float> values;
   int64_t Cols() const { return shape.size() >= 2 ? shape.back() : (shape.empty() ? 0 : shape[0]); }
+  bool operator==(const Tensor&) const = default;
 };
 
 /// A block of a tensor in a tile's SRAM: rows row0.. of columns col0.., each row `row_stride`
@@ -61,12 +65,14 @@ struct Shard {
   uint32_t addr = 0;
   int64_t row0 = 0, rows = 1, col0 = 0, cols = 0;
   int64_t row_stride = 0;  ///< elements; 0: cols
+  bool operator==(const Shard&) const = default;
 };
 
 /// Words given verbatim (constants a program reads, say).
 struct RawData {
   uint32_t addr = 0;
   std::vector<uint8_t> bytes;
+  bool operator==(const RawData&) const = default;
 };
 
 struct PlanTile {
@@ -76,6 +82,7 @@ struct PlanTile {
   std::vector<ColorRoute> routes;  ///< set up before the program's first instruction, in order
   std::vector<Shard> shards;
   std::vector<RawData> raw;
+  bool operator==(const PlanTile&) const = default;
 };
 
 /// Elements offset .. offset + count - 1 of a port crossing the region's boundary at tile
@@ -85,6 +92,7 @@ struct StreamSegment {
   noc::Dir side = noc::Dir::North;
   int color = 0;
   size_t offset = 0, count = 0;
+  bool operator==(const StreamSegment&) const = default;
 };
 
 /// Elements offset .. offset + count - 1 of a port left in tile (x, y)'s SRAM from `addr` on
@@ -93,6 +101,7 @@ struct SramSegment {
   int x = 0, y = 0;
   uint32_t addr = 0;
   size_t offset = 0, count = 0;
+  bool operator==(const SramSegment&) const = default;
 };
 
 struct Port {
@@ -104,6 +113,7 @@ struct Port {
   /// An input of binary16 elements sent two to a wavelet, low half first; a stream segment's
   /// odd last element has a zero high half. For programs that move the words as binary32.
   bool packed = false;
+  bool operator==(const Port&) const = default;
 };
 
 /// Words a run must leave in a tile's SRAM (a cache the kernel appended to), checked exactly.
@@ -112,6 +122,7 @@ struct SramExpectation {
   uint32_t addr = 0;
   std::vector<uint32_t> words;
   std::string name;
+  bool operator==(const SramExpectation&) const = default;
 };
 
 /// What the mapper states the plan costs: its estimate and its bounds, in cycles.
@@ -122,6 +133,7 @@ struct Cost {
   double io_bound_cycles = 0;
   double flops = 0;
   double macs_per_tile_cycle = 1;
+  bool operator==(const Cost&) const = default;
 };
 
 struct Plan {
@@ -143,6 +155,7 @@ struct Plan {
   uint32_t sram_bytes_per_tile = 0;  ///< the most any tile needs
   nlohmann::json parameters;
   std::string report_line;
+  bool operator==(const Plan&) const = default;
 };
 
 }  // namespace wafersim::plan

@@ -70,7 +70,9 @@ class Lowering {
       Fail(fmt::format("{} reference and {} tolerance values for {} output elements", plan_.reference.size(),
                        plan_.tolerance.size(), base));
     }
-    if (plan_.outputs.size() == 1) km.output_name = plan_.outputs[0].name;
+    // Several outputs are checked as one concatenation, named "s+z".
+    if (!plan_.outputs.empty()) km.output_name.clear();
+    for (const auto& port : plan_.outputs) km.output_name += (km.output_name.empty() ? "" : "+") + port.name;
     Assemble(km);
     km.reference = plan_.reference;
     km.tolerance = plan_.tolerance;

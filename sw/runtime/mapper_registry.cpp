@@ -19,20 +19,22 @@ namespace wafersim::runtime {
 const std::vector<MapperInfo>& Mappers() {
   static const std::vector<MapperInfo> mappers = {
       {"gemv", "y = W x: W sharded over a region, x multicast down columns, partial sums reduced along rows",
-       MapGemv},
-      {"gemm", "C = A B: SUMMA, C stationary, k panels multicast along rows (A) and down columns (B)", MapGemm},
+       MapGemv, BuildGemvPlan},
+      {"gemm", "C = A B: SUMMA, C stationary, k panels multicast along rows (A) and down columns (B)", MapGemm,
+       BuildGemmPlan},
       {"moe", "MoE layer: gate and top-k on a tile, tokens broadcast to SwiGLU experts, outputs combined along a snake",
-       MapMoe},
+       MapMoe, BuildMoePlan},
       {"attention", "decode: KV cache sharded, max and sum reduced across tiles; prefill: causal, online softmax",
-       MapAttention},
-      {"rmsnorm", "x / rms(x) * g per token: squares summed along region rows, the inverse multicast back", MapRmsNorm},
+       MapAttention, BuildAttentionPlan},
+      {"rmsnorm", "x / rms(x) * g per token: squares summed along region rows, the inverse multicast back", MapRmsNorm,
+       BuildRmsNormPlan},
       {"silu_mul", "silu(g) * u elementwise (SwiGLU): exp and a reciprocal per element, then two tensor products",
-       MapSiluMul},
-      {"residual", "x + r elementwise: one tensor add per tile, in place", MapResidual},
+       MapSiluMul, BuildSiluMulPlan},
+      {"residual", "x + r elementwise: one tensor add per tile, in place", MapResidual, BuildResidualPlan},
       {"rope", "rotary position embedding, interleaved pairs: cos and sin from the host, six stride-2 tensor passes",
-       MapRope},
+       MapRope, BuildRopePlan},
       {"chain", "y = W2 rmsnorm(W1 x) + r: GEMV, RMSNorm, GEMV and residual in four regions, chained over the fabric",
-       MapChain},
+       MapChain, BuildChainPlan},
   };
   return mappers;
 }
@@ -44,6 +46,14 @@ const MapperInfo& FindMapper(const std::string& name) {
     known += fmt::format("{}{}", known.empty() ? "" : ", ", m.name);
   }
   throw std::invalid_argument(fmt::format("--kernel: unknown kernel '{}' (known: {})", name, known));
+}
+
+std::string PlanBuilderNames() {
+  std::string names;
+  for (const auto& m : Mappers()) {
+    if (m.build_plan) names += fmt::format("{}{}", names.empty() ? "" : ", ", m.name);
+  }
+  return names;
 }
 
 }  // namespace wafersim::runtime

@@ -17,6 +17,7 @@
 #include "io/file_io.h"
 #include "plan/plan_file.h"
 #include "plan/plan_lowering.h"
+#include "plan/plan_map.h"
 #include "runtime/kernel_run.h"
 #include "runtime/mapper_registry.h"
 #include "runtime/run_progress.h"
@@ -72,34 +73,48 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
 
 std::string HeatmapPath(const std::string& prefix, const char* what) { return fmt::format("{}-{}.png", prefix, what); }
 
-// The plan file's kernel mapping (--plan), or the built-in kernel's; with --emit-plan, the
-// kernel's Plan written out (nothing to run: returns false).
+// The plan file's kernel mapping (--plan), or the built-in kernel's; with --emit-plan the
+// kernel's Plan written out, with --plan-png its picture (nothing to run: returns false).
 bool Map(const RunJob& job, const runtime::KernelRequest& req, const fabric::FabricConfig& config,
-         runtime::KernelMapping& mapping) {
+         runtime::KernelMapping& mapping, const std::string& plot_script, CommandFiles& files) {
+  plan::Plan p;
+  plan::LowerOptions options;
   if (!job.plan_file.empty()) {
-    const plan::Plan p = plan::ReadPlanFile(job.plan_file);
-    plan::LowerOptions options;
+    p = plan::ReadPlanFile(job.plan_file);
     options.program_dir = std::filesystem::path(job.plan_file).parent_path().string();
     if (options.program_dir.empty()) options.program_dir = ".";
-    mapping = plan::Lower(p, config, options);
-    return true;
+  } else {
+    const runtime::MapperInfo& mapper = runtime::FindMapper(req.kernel);
+    if (job.emit_plan.empty() && job.plan_png.empty()) {
+      mapping = mapper.map(req, config);
+      return true;
+    }
+    if (!mapper.build_plan) {
+      throw std::invalid_argument(fmt::format("{}: kernel '{}' is not built as a Plan yet (kernels that are: {})",
+                                              job.emit_plan.empty() ? "--plan-png" : "--emit-plan", req.kernel,
+                                              runtime::PlanBuilderNames()));
+    }
+    p = mapper.build_plan(req, config);
   }
-  const runtime::MapperInfo& mapper = runtime::FindMapper(req.kernel);
-  if (job.emit_plan.empty()) {
-    mapping = mapper.map(req, config);
-    return true;
+  mapping = plan::Lower(p, config, options);  // it loads on this fabric before it is written or drawn
+  if (job.emit_plan.empty() && job.plan_png.empty()) return true;
+  if (!job.emit_plan.empty()) {
+    plan::WritePlanDir(p, job.emit_plan);
+    fmt::print("{}: {}\n  plan       {}/plan.toml: {} tiles, {} tensors, {} inputs, {} outputs (run it with: "
+               "wafersim run --plan {}/plan.toml{})\n",
+               p.kernel, p.description, job.emit_plan, p.tiles.size(), p.tensors.size(), p.inputs.size(),
+               p.outputs.size(), job.emit_plan, job.mesh.empty() ? "" : " --mesh " + job.mesh);
   }
-  if (!mapper.build_plan) {
-    throw std::invalid_argument(fmt::format("--emit-plan: kernel '{}' is not built as a Plan yet (kernels that are: {})",
-                                            req.kernel, runtime::PlanBuilderNames()));
+  if (!job.plan_png.empty()) {
+    const std::string map_path = job.plan_png + ".json";
+    files.Writing(map_path);
+    WriteJson(map_path, plan::PlanMap(p, config), "--plan-png");
+    files.Writing(job.plan_png);
+    RunHelper("--plan-png", {"/usr/bin/python3", plot_script, map_path, job.plan_png},
+              "the picture needs /usr/bin/python3 with matplotlib");
+    fmt::print("{}: {}\n  picture    {} (its map: {})\n", p.kernel, p.description, io::Printable(job.plan_png),
+               io::Printable(map_path));
   }
-  const plan::Plan p = mapper.build_plan(req, config);
-  mapping = plan::Lower(p, config);  // it loads on this fabric before it is written
-  plan::WritePlanDir(p, job.emit_plan);
-  fmt::print("{}: {}\n  plan       {}/plan.toml: {} tiles, {} tensors, {} inputs, {} outputs (run it with: wafersim "
-             "run --plan {}/plan.toml{})\n",
-             p.kernel, p.description, job.emit_plan, p.tiles.size(), p.tensors.size(), p.inputs.size(),
-             p.outputs.size(), job.emit_plan, job.mesh.empty() ? "" : " --mesh " + job.mesh);
   return false;
 }
 
@@ -114,10 +129,16 @@ int RunKernelJob(const RunJob& job) {
   if (!job.emit_plan.empty() && !job.model.empty()) {
     throw std::invalid_argument("--emit-plan: one kernel's plan, not a --model block's");
   }
-  if (!job.emit_plan.empty()) {
+  if (!job.plan_png.empty() && !job.model.empty()) {
+    throw std::invalid_argument("--plan-png: one kernel's plan, not a --model block's");
+  }
+  if (!job.emit_plan.empty() || !job.plan_png.empty()) {
     for (const auto& [flag, value] : {std::pair<const char*, const std::string&>{"--json", job.json},
                                       {"--trace", job.trace}, {"--heatmaps", job.heatmaps}}) {
-      if (!value.empty()) throw std::invalid_argument(fmt::format("{}: not with --emit-plan (nothing runs)", flag));
+      if (!value.empty()) {
+        throw std::invalid_argument(fmt::format("{}: not with {} (nothing runs)", flag,
+                                                job.emit_plan.empty() ? "--plan-png" : "--emit-plan"));
+      }
     }
   }
   if (!job.model.empty()) return RunModelJob(job);
@@ -137,6 +158,11 @@ int RunKernelJob(const RunJob& job) {
     files.Output("--heatmaps", job.heatmaps, HeatmapPath(job.heatmaps, "activity"));
     files.Output("--heatmaps", job.heatmaps, HeatmapPath(job.heatmaps, "links"));
     plot_script = FindHelperScript("--heatmaps", "plot_fabric");
+  }
+  if (!job.plan_png.empty()) {
+    files.Output("--plan-png", job.plan_png);
+    files.Output("--plan-png", job.plan_png, job.plan_png + ".json");
+    plot_script = FindHelperScript("--plan-png", "plot_plan");
   }
   files.Check();
   if (job.tiles != "rtl" && job.tiles != "fast" && job.tiles != "mixed") {
@@ -185,7 +211,7 @@ int RunKernelJob(const RunJob& job) {
   }
   if (job.watchdog < 10) throw std::invalid_argument(fmt::format("--watchdog: {} is below 10 cycles", job.watchdog));
   runtime::KernelMapping mapping;
-  if (!Map(job, req, config, mapping)) return 0;
+  if (!Map(job, req, config, mapping, plot_script, files)) return 0;
 
   fabric::RunOptions options;
   options.max_cycles = job.max_cycles;
@@ -273,6 +299,10 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--emit-plan", job->emit_plan,
                   "write the kernel's mapping as a plan folder (plan.toml, .npy files, programs) and exit without "
                   "running it (kernels: " + runtime::PlanBuilderNames() + ")")
+      ->check(FileName());
+  cmd->add_option("--plan-png", job->plan_png,
+                  "draw the kernel's plan (or --plan's): its tiles by role, their routes by color and its ports, into "
+                  "this PNG (and its map as PNG.json), and exit without running it")
       ->check(FileName());
   cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");
   cmd->add_option("--layers", job->layers, "with --model: layers to run")->capture_default_str();

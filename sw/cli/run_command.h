@@ -36,6 +36,7 @@ struct RunJob {
   bool fabric_chosen = false; ///< --preset, --mesh, --config or --tiles given (else --model takes wse3, fast tiles)
   std::string plan_file;      ///< run a plan file (docs/plans.md) instead of a built-in kernel
   std::string emit_plan;      ///< write the kernel's Plan into this folder instead of running it
+  std::string plan_png;       ///< draw the kernel's Plan (placement and routes) into this PNG instead of running it
   std::vector<std::string> kernel_flags;  ///< the kernel and shape flags given (refused with --plan)
 };
 

@@ -75,6 +75,20 @@ struct RawData {
   bool operator==(const RawData&) const = default;
 };
 
+/// The step from a tile to its neighbour through `side` (North is y - 1); {0, 0} for the core.
+struct Step {
+  int dx = 0, dy = 0;
+};
+inline Step Toward(noc::Dir side) {
+  switch (side) {
+    case noc::Dir::North: return {0, -1};
+    case noc::Dir::South: return {0, 1};
+    case noc::Dir::East: return {1, 0};
+    case noc::Dir::West: return {-1, 0};
+    default: return {0, 0};
+  }
+}
+
 struct PlanTile {
   int x = 0, y = 0;  ///< in the region
   std::string role;  ///< what the tile does ("compute", "forward", ...), for maps and messages

@@ -13,18 +13,6 @@ namespace wafersim::plan {
 
 namespace {
 
-struct Step {
-  int dx, dy;
-};
-Step Toward(noc::Dir d) {
-  switch (d) {
-    case noc::Dir::North: return {0, -1};
-    case noc::Dir::South: return {0, 1};
-    case noc::Dir::East: return {1, 0};
-    case noc::Dir::West: return {-1, 0};
-    default: return {0, 0};
-  }
-}
 constexpr noc::Dir kSides[] = {noc::Dir::North, noc::Dir::East, noc::Dir::South, noc::Dir::West};
 
 const Port* FindPort(const std::vector<Port>& ports, const std::string& name) {

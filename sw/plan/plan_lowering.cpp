@@ -16,18 +16,6 @@ namespace wafersim::plan {
 
 namespace {
 
-struct Step {
-  int dx, dy;
-};
-Step Toward(noc::Dir d) {
-  switch (d) {
-    case noc::Dir::North: return {0, -1};
-    case noc::Dir::South: return {0, 1};
-    case noc::Dir::East: return {1, 0};
-    case noc::Dir::West: return {-1, 0};
-    default: return {0, 0};
-  }
-}
 
 // Everything the lowering sets on one mesh tile, before assembly.
 struct MeshTile {

@@ -1,10 +1,12 @@
 #include "runtime/attention_mapper.h"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
+#include "plan/plan_lowering.h"
 #include "runtime/attention_decode_mapper.h"
 #include "runtime/attention_prefill_mapper.h"
 
@@ -36,6 +38,16 @@ int CheckHeads(const KernelRequest& req) {
     throw std::invalid_argument(fmt::format("--head-dim: {} must be in 1..4096", req.head_dim));
   }
   return kv_heads;
+}
+
+KernelMapping LowerGrouped(const plan::Plan& plan, const fabric::FabricConfig& fabric) {
+  try {
+    return plan::Lower(plan, fabric);
+  } catch (const std::invalid_argument& e) {
+    int64_t groups = 0;
+    for (const auto& t : plan.tiles) groups = std::max(groups, t.program.params.at("GROUPS"));
+    throw std::invalid_argument(fmt::format("{} ({} groups per tile; use a taller --region or --mesh)", e.what(), groups));
+  }
 }
 
 std::vector<Band> MakeBands(int64_t groups, int rows) {

@@ -35,6 +35,10 @@ struct Band {
 /// One band of rows per group, or with more groups than rows one row per band holding several.
 std::vector<Band> MakeBands(int64_t groups, int rows);
 
+/// `plan` lowered; a program too long for instruction memory (its code grows with the groups
+/// a tile holds) is refused with the groups per tile and what to change.
+KernelMapping LowerGrouped(const plan::Plan& plan, const fabric::FabricConfig& fabric);
+
 /// Checks --batch, --heads, --kv-heads and --head-dim, which decode and prefill share
 /// (std::invalid_argument naming the flag); returns the kv heads (--kv-heads 0: --heads).
 int CheckHeads(const KernelRequest& request);

@@ -308,15 +308,7 @@ plan::Plan BuildAttentionPrefillPlan(const KernelRequest& req, const fabric::Fab
 
 KernelMapping MapAttentionPrefill(const KernelRequest& req, const fabric::FabricConfig& fabric) {
   const plan::Plan p = BuildAttentionPrefillPlan(req, fabric);
-  try {
-    return plan::Lower(p, fabric);
-  } catch (const std::invalid_argument& e) {
-    // A program too long for instruction memory: its code grows with the groups a tile holds.
-    int64_t groups = 0;
-    for (const auto& t : p.tiles) groups = std::max(groups, t.program.params.at("GROUPS"));
-    throw std::invalid_argument(
-        fmt::format("{} ({} groups per tile; use a taller --region or --mesh)", e.what(), groups));
-  }
+  return attention::LowerGrouped(p, fabric);
 }
 
 }  // namespace wafersim::runtime

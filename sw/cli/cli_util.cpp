@@ -8,6 +8,15 @@
 
 namespace wafersim::cli {
 
+CLI::Validator Unsigned() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        const bool digits = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+        return digits ? std::string() : fmt::format("'{}' is not a whole number of 0 or more", text);
+      },
+      "UINT");
+}
+
 namespace {
 
 std::vector<std::string> Split(const std::string& s, char sep) {

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
+
 namespace wafersim::cli {
 
 struct MeshSize {
@@ -17,6 +19,11 @@ struct Region {
 struct Window {
   uint64_t c0 = 0, c1 = 0;
 };
+
+/// For every unsigned option: a whole number written in decimal digits, 0 or more. A negative
+/// or fractional value would otherwise wrap around (--cycles -5 became 2^64 - 5 and ran for
+/// ever); refused naming the flag.
+CLI::Validator Unsigned();
 
 /// "8x8" -> {8, 8}; throws std::invalid_argument naming `flag`.
 MeshSize ParseMesh(const std::string& flag, const std::string& text);

@@ -6,6 +6,8 @@
 #include <string>
 
 #include <fmt/format.h>
+
+#include "cli/cli_util.h"
 #include <nlohmann/json.hpp>
 
 #include "cli/command_files.h"
@@ -149,7 +151,7 @@ void AddGpuCommand(CLI::App& app, std::function<int()>& run) {
                                                            "--routing)");
   cmd->add_option("--routing", p.routing.kind, "moe: balanced, uniform or zipf")->capture_default_str();
   cmd->add_option("--skew", p.routing.skew, "moe: zipf exponent")->capture_default_str();
-  cmd->add_option("--seed", p.routing.seed, "moe: routing seed")->capture_default_str();
+  cmd->add_option("--seed", p.routing.seed, "moe: routing seed")->capture_default_str()->check(Unsigned());
   cmd->add_flag("--ungated", flags->ungated, "moe: plain (not SwiGLU) experts: the up projection is d_ff wide");
   cmd->add_option("--bytes", flags->bytes, "copy: bytes copied; allreduce/alltoall: bytes per GPU (1GiB, 512MB, ...)");
   cmd->add_option("--elements", p.elements, "elementwise: elements");

@@ -43,13 +43,14 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--packet-flits", c.packet_flits, "wavelets per packet")->capture_default_str();
   cmd->add_option("--vcs", c.vcs, "dynamic colors (virtual channels) packets use")->capture_default_str();
   cmd->add_option("--buf", c.buffer_depth, "input buffer depth per color, wavelets")->capture_default_str();
-  cmd->add_option("--cycles", c.cycles, "cycles of injection, warmup included")->capture_default_str();
-  cmd->add_option("--warmup", c.warmup, "cycles before packets are measured")->capture_default_str();
+  cmd->add_option("--cycles", c.cycles, "cycles of injection, warmup included")
+      ->capture_default_str()->check(Unsigned());
+  cmd->add_option("--warmup", c.warmup, "cycles before packets are measured")->capture_default_str()->check(Unsigned());
   cmd->add_option("--drain", c.drain, "cycles allowed to deliver measured packets (0: cycles-warmup, at least 1000)")
-      ->capture_default_str();
+      ->capture_default_str()->check(Unsigned());
   cmd->add_option("--watchdog", c.watchdog, "cycles with nothing moving that count as a deadlock")
-      ->capture_default_str();
-  cmd->add_option("--seed", c.seed, "random seed")->capture_default_str();
+      ->capture_default_str()->check(Unsigned());
+  cmd->add_option("--seed", c.seed, "random seed")->capture_default_str()->check(Unsigned());
   cmd->add_option("--hotspot", flags->hotspot, "hotspot node X,Y (default: the centre)");
   cmd->add_option("--hotspot-fraction", c.hotspot_fraction, "share of packets sent to the hotspot")
       ->capture_default_str();

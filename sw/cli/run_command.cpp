@@ -324,10 +324,11 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
                   "systemc (a SystemC process per tile), plain (the same cycles as a loop without SystemC), or auto: "
                   "systemc for RTL tiles, plain for fast and mixed")
       ->capture_default_str();
-  cmd->add_option("--seed", r.seed, "seed of the random inputs")->capture_default_str();
-  cmd->add_option("--max-cycles", job->max_cycles, "stop and fail after this many cycles")->capture_default_str();
+  cmd->add_option("--seed", r.seed, "seed of the random inputs")->capture_default_str()->check(Unsigned());
+  cmd->add_option("--max-cycles", job->max_cycles, "stop and fail after this many cycles")
+      ->capture_default_str()->check(Unsigned());
   cmd->add_option("--watchdog", job->watchdog, "cycles without any movement that count as a deadlock")
-      ->capture_default_str();
+      ->capture_default_str()->check(Unsigned());
   cmd->add_option("--json", job->json, "write the results as JSON")->check(FileName());
   cmd->add_option("--heatmaps", job->heatmaps, "write PREFIX-activity.png and PREFIX-links.png")->check(FileName());
   cmd->add_option("--trace", job->trace, "write FST waves (and FILE.gtkw beside them)")->check(FileName());

@@ -74,7 +74,7 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
   auto flags = std::make_shared<TileFlags>();
   CLI::App* cmd = app.add_subcommand("tile", "Run a PE program on one Verilated RTL tile (core and router)");
   cmd->add_option("program", flags->program, "assembly (.s) or program file (.bin)")->required()->check(FileName());
-  cmd->add_option("--cycles", flags->cycles, "stop after this many cycles")->capture_default_str();
+  cmd->add_option("--cycles", flags->cycles, "stop after this many cycles")->capture_default_str()->check(Unsigned());
   cmd->add_option("--feed", flags->feeds,
                   "wavelets into the West link, COLOR:v1,v2,... (repeatable; the program routes them)");
   cmd->add_option("-I,--include", flags->include_dirs, "folders searched by .include");

@@ -171,4 +171,15 @@ FabricConfig LoadFabricConfig(const std::string& path, const FabricConfig& base)
   return c;
 }
 
+FabricConfig ResolveFabricConfig(const std::string& preset, const std::string& file, int width, int height) {
+  FabricConfig c = Preset(preset);
+  if (!file.empty()) c = LoadFabricConfig(file, c);
+  if (width > 0) {
+    c.width = width;
+    c.height = height;
+  }
+  ValidateFabricConfig(c);
+  return c;
+}
+
 }  // namespace wafersim::fabric

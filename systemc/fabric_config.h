@@ -49,4 +49,8 @@ FabricConfig LoadFabricConfig(const std::string& path, const FabricConfig& base)
 /// Checks a configuration's values; throws std::invalid_argument naming the key and the rule.
 void ValidateFabricConfig(const FabricConfig& c);
 
+/// The configuration every command assembles the same way: the preset, the TOML file's keys
+/// over it (when `file` is not empty), then the mesh size (when `width` is above 0); checked.
+FabricConfig ResolveFabricConfig(const std::string& preset, const std::string& file, int width = 0, int height = 0);
+
 }  // namespace wafersim::fabric

@@ -228,15 +228,12 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
       }
       cmp::CompareRequest req;
       req.workload = wl::ResolveWorkload(from_file, from_flags);
-      fabric::FabricConfig fc;
       try {
-        fc = fabric::Preset(flags->wafer);
+        fabric::Preset(flags->wafer);  // an unknown preset is named with its flag
       } catch (const std::invalid_argument& e) {
         throw std::invalid_argument(fmt::format("--wafer {}: {}", flags->wafer, e.what()));
       }
-      if (!flags->wafer_config.empty()) fc = fabric::LoadFabricConfig(flags->wafer_config, fc);
-      fabric::ValidateFabricConfig(fc);
-      req.wafer.config = fc;
+      req.wafer.config = fabric::ResolveFabricConfig(flags->wafer, flags->wafer_config);
       if (cmd->count("--wafer-link-bw") > 0) {
         req.wafer.params.wafer_link_bytes_per_s = PositiveGbps("--wafer-link-bw", flags->wafer_link_gbps);
       }

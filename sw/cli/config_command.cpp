@@ -42,9 +42,7 @@ void AddConfigCommand(CLI::App& app, std::function<int()>& run) {
       files.Input("--config", flags->file);
       files.Output("--json", flags->json);
       files.Check();
-      fabric::FabricConfig c = fabric::Preset(flags->preset);
-      if (!flags->file.empty()) c = fabric::LoadFabricConfig(flags->file, c);
-      fabric::ValidateFabricConfig(c);
+      const fabric::FabricConfig c = fabric::ResolveFabricConfig(flags->preset, flags->file);
       fmt::print("fabric '{}': {} x {} tiles ({} tiles), {} colors x {}-deep router buffers\n", c.name, c.width,
                  c.height, c.Tiles(), c.colors, c.buffer_depth);
       fmt::print("  per tile: {} bytes of SRAM in {} banks of {} bytes ({} port(s) each; read latency {}, a write "

@@ -174,14 +174,9 @@ int RunKernelJob(const RunJob& job) {
   if (!job.rtl_region.empty() && job.tiles != "mixed") {
     throw std::invalid_argument("--rtl-region: only with --tiles mixed");
   }
-  fabric::FabricConfig config = fabric::Preset(job.preset);
-  if (!job.config_file.empty()) config = fabric::LoadFabricConfig(job.config_file, config);
-  if (!job.mesh.empty()) {
-    const MeshSize mesh = ParseMesh("--mesh", job.mesh);
-    config.width = mesh.width;
-    config.height = mesh.height;
-  }
-  fabric::ValidateFabricConfig(config);
+  const MeshSize mesh = job.mesh.empty() ? MeshSize{} : ParseMesh("--mesh", job.mesh);
+  const fabric::FabricConfig config =
+      fabric::ResolveFabricConfig(job.preset, job.config_file, mesh.width, mesh.height);
   fabric::TileModels models = fabric::TileModels::All(job.tiles == "rtl" ? fabric::TileModel::Rtl
                                                                           : fabric::TileModel::Fast);
   if (job.tiles == "mixed") {

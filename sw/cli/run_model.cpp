@@ -54,14 +54,9 @@ int RunModelJob(const RunJob& job) {
   o.workload = ModelWorkload(job);
   // Without a fabric named, a model block runs at wafer scale: the wse3 preset, whose 24
   // colors only the fast tile model has.
-  o.fabric = fabric::Preset(job.fabric_chosen ? job.preset : "wse3");
-  if (!job.config_file.empty()) o.fabric = fabric::LoadFabricConfig(job.config_file, o.fabric);
-  if (!job.mesh.empty()) {
-    const MeshSize mesh = ParseMesh("--mesh", job.mesh);
-    o.fabric.width = mesh.width;
-    o.fabric.height = mesh.height;
-  }
-  fabric::ValidateFabricConfig(o.fabric);
+  const MeshSize mesh = job.mesh.empty() ? MeshSize{} : ParseMesh("--mesh", job.mesh);
+  o.fabric = fabric::ResolveFabricConfig(job.fabric_chosen ? job.preset : "wse3", job.config_file, mesh.width,
+                                         mesh.height);
   const bool fast = !job.fabric_chosen || job.tiles == "fast";
   o.tiles = fast ? fabric::TileModel::Fast : fabric::TileModel::Rtl;
   if (!fast) fabric::CheckRtlCompatible(o.fabric, int64_t{o.fabric.width} * o.fabric.height);

@@ -89,6 +89,28 @@ inline Step Toward(noc::Dir side) {
   }
 }
 
+/// One tile a stream crosses between a region and the mesh edge, and the route that passes
+/// it on.
+struct EdgeHop {
+  int x = 0, y = 0;
+  ColorRoute route;
+};
+/// The tiles beyond mesh tile (x, y) through `side` up to the mesh edge, in order, each routing
+/// `color` straight on: inward for an input, outward for an output. Lowering and chaining lay
+/// streams to the edge with it.
+inline std::vector<EdgeHop> WayToEdge(int x, int y, noc::Dir side, int color, bool input, int width, int height) {
+  const Step d = Toward(side);
+  const uint32_t outer = noc::PortBit(side), inner = noc::PortBit(noc::Opposite(side));
+  std::vector<EdgeHop> way;
+  if (d.dx == 0 && d.dy == 0) return way;
+  while (x + d.dx >= 0 && x + d.dx < width && y + d.dy >= 0 && y + d.dy < height) {
+    x += d.dx;
+    y += d.dy;
+    way.push_back({x, y, input ? ColorRoute{color, outer, inner} : ColorRoute{color, inner, outer}});
+  }
+  return way;
+}
+
 struct PlanTile {
   int x = 0, y = 0;  ///< in the region
   std::string role;  ///< what the tile does ("compute", "forward", ...), for maps and messages

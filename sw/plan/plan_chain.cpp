@@ -286,13 +286,15 @@ class Chainer {
         open.name = pp.label + "." + port.name;
         for (auto& s : open.streams) {
           int x = r.x0 + s.x, y = r.y0 + s.y;
-          const Step d = Toward(s.side);
-          const uint32_t outer = noc::PortBit(s.side), inner = noc::PortBit(noc::Opposite(s.side));
-          while (OnMesh(x + d.dx, y + d.dy)) {
-            x += d.dx;
-            y += d.dy;
-            AddRoute(x, y, input ? ColorRoute{s.color, outer, inner} : ColorRoute{s.color, inner, outer},
-                     fmt::format("port '{}' to the mesh edge", open.name));
+          for (const EdgeHop& hop : WayToEdge(x, y, s.side, s.color, input, fabric_.width, fabric_.height)) {
+            // A stream in several segments takes one way: laid once.
+            const int t = tile_of_[Index(hop.x, hop.y)];
+            if (t < 0 || std::ranges::find(chain_.tiles[static_cast<size_t>(t)].routes, hop.route) ==
+                             chain_.tiles[static_cast<size_t>(t)].routes.end()) {
+              AddRoute(hop.x, hop.y, hop.route, fmt::format("port '{}' to the mesh edge", open.name));
+            }
+            x = hop.x;
+            y = hop.y;
           }
           s.x = x;
           s.y = y;

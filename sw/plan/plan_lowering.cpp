@@ -164,23 +164,23 @@ class Lowering {
       Fail(fmt::format("port '{}': tile ({},{})'s {} side is inside the region, not on its boundary", port, s.x, s.y,
                        noc::DirName(s.side)));
     }
-    int x = plan_.region.x0 + s.x, y = plan_.region.y0 + s.y, hops = 0;
-    const uint32_t outer = noc::PortBit(s.side), inner = noc::PortBit(noc::Opposite(s.side));
-    while (x + d.dx >= 0 && x + d.dx < fabric_.width && y + d.dy >= 0 && y + d.dy < fabric_.height) {
-      x += d.dx;
-      y += d.dy;
-      ++hops;
-      MeshTile& t = At(x, y);
+    int x = plan_.region.x0 + s.x, y = plan_.region.y0 + s.y;
+    const auto way = WayToEdge(x, y, s.side, s.color, input, fabric_.width, fabric_.height);
+    for (const EdgeHop& hop : way) {
+      MeshTile& t = At(hop.x, hop.y);
       t.used = true;
       if (t.role.empty()) {
         t.role = "forward";
         t.program = ProgramRef{"kernels/halt.s", {}};
       }
       // A stream in several segments (a row after another) takes one way: laid once.
-      const ColorRoute route = input ? ColorRoute{s.color, outer, inner} : ColorRoute{s.color, inner, outer};
-      if (std::find(t.routes.begin(), t.routes.end(), route) != t.routes.end()) continue;
-      AddRoute(x, y, route, fmt::format("port '{}' to the mesh edge", port));
+      if (std::find(t.routes.begin(), t.routes.end(), hop.route) == t.routes.end()) {
+        AddRoute(hop.x, hop.y, hop.route, fmt::format("port '{}' to the mesh edge", port));
+      }
+      x = hop.x;
+      y = hop.y;
     }
+    const int hops = static_cast<int>(way.size());
     return {{x, y}, hops};
   }
 

@@ -143,6 +143,14 @@ TEST_CASE("a GEMM plan moved, transposed and recolored gives the same answer", "
   CHECK(r.correct);
   CHECK(r.output == base.output);
   CHECK(r.cycles == base.cycles);
+  // In a chain its open ports are laid to the edge by the chainer, the same way: once.
+  plan::Plan alone = plan::Chain({{"gemm", plan::Moved(p, 2, 1)}}, {}, config);
+  alone.reference = p.reference;
+  alone.tolerance = p.tolerance;
+  const runtime::KernelResult chained = Run(plan::Lower(alone, config), config);
+  CHECK(chained.correct);
+  CHECK(chained.output == base.output);
+  CHECK(chained.cycles == moved.cycles);
 }
 
 TEST_CASE("GEMV -> RMSNorm -> GEMV -> residual chained over the fabric on 16x16", "[plan]") {

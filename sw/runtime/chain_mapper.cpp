@@ -47,9 +47,8 @@ void SetReference(plan::Plan& chain, const plan::Plan& g1, const plan::Plan& nor
   double dinv = 0;  // relative change of the inverse from y1's errors
   for (int64_t k = 0; k < d; ++k) dinv += std::fabs(y1[k]) * e1[k];
   dinv /= std::max(ss, 1e-300);
-  const double rel = norm.tolerance.empty() || norm.reference.empty()
-                         ? 0
-                         : 1.01 * (0.5 * (double(d + norm.region.width) + 3) * kU + kRsqrtF32RelativeError + 2 * kU);
+  // The norm's region is transposed: its columns are the chain's rows.
+  const double rel = RmsNormRelativeBound(d, norm.region.height);
   for (int64_t j = 0; j < d; ++j) {
     z[j] = y1[j] * inv * g[j];
     ez[j] = rel * std::fabs(z[j]) + std::fabs(g[j]) * inv * e1[j] + std::fabs(z[j]) * dinv;

@@ -109,7 +109,7 @@ plan::Plan BuildRmsNormPlan(const KernelRequest& req, const fabric::FabricConfig
   // the row) is a chain of at most d + P roundings of positive terms, (d + P) u; times the
   // rounded 1/d and the product (2u), plus eps (u); the inverse square root halves that and
   // adds its own 3u; then two products (2u).
-  const double rel = 1.01 * (0.5 * (double(d + pw) + 3) * kU + kRsqrtF32RelativeError + 2 * kU);
+  const double rel = RmsNormRelativeBound(d, pw);
   p.reference.resize(static_cast<size_t>(T * d));
   p.tolerance.resize(static_cast<size_t>(T * d));
   for (int64_t t = 0; t < T; ++t) {

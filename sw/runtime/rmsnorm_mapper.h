@@ -8,6 +8,8 @@
 // leaves south, on one region row.
 #pragma once
 
+#include <cstdint>
+
 #include "fabric_config.h"
 #include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
@@ -17,6 +19,12 @@ namespace wafersim::runtime {
 
 /// The largest relative error of firmware/kernels/rsqrt_f32.s (derived in the file).
 inline constexpr double kRsqrtF32RelativeError = 3 * 0x1p-24;
+/// The relative error bound of each y on a region row of `columns` tiles (derived in
+/// rmsnorm_mapper.cpp): the chain of d + columns roundings of the squares' sum, halved by the
+/// inverse square root, plus its own error and the two products.
+inline double RmsNormRelativeBound(int64_t d, int columns) {
+  return 1.01 * (0.5 * (double(d + columns) + 3) * 0x1p-24 + kRsqrtF32RelativeError + 2 * 0x1p-24);
+}
 /// Llama's rms_norm_eps.
 inline constexpr float kRmsNormEps = 1e-5f;
 

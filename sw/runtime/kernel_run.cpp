@@ -172,6 +172,7 @@ nlohmann::json ResultJson(const KernelMapping& m, const KernelResult& r, const f
           {"sram_peak_bytes", t.max_sram_peak_bytes},
           {"sram_bytes_per_tile_planned", m.sram_bytes_per_tile},
           {"flops", m.flops},
+          {"estimated_cycles", m.estimated_cycles},
           {"lower_bound_cycles", bound},
           {"compute_bound_cycles", m.compute_bound_cycles},
           {"io_bound_cycles", m.io_bound_cycles},

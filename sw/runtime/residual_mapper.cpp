@@ -10,6 +10,7 @@
 #include "isa/fp.h"
 #include "plan/plan_lowering.h"
 #include "runtime/mapping_util.h"
+#include "runtime/vector_cost.h"
 #include "runtime/vector_split.h"
 
 namespace wafersim::runtime {
@@ -126,6 +127,7 @@ plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfi
   // unless x and r are streamed.
   p.cost.flops = double(T) * double(d);
   p.cost.compute_bound_cycles = double(max_elems);
+  if (!stream) p.cost.estimated_cycles = ResidualCycles(max_elems);
   p.cost.macs_per_tile_cycle = 1;
   p.cost.io_bound_cycles = stream ? double(max_elems) / fabric.edge_wavelets_per_cycle : 0;
   p.parameters = {{"d_model", d}, {"tokens", T}, {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};

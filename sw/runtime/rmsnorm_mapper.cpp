@@ -10,6 +10,7 @@
 #include "isa/fp.h"
 #include "plan/plan_lowering.h"
 #include "runtime/mapping_util.h"
+#include "runtime/vector_cost.h"
 #include "runtime/vector_split.h"
 
 namespace wafersim::runtime {
@@ -42,11 +43,6 @@ Layout MakeLayout(int64_t rows, int64_t cols) {
   return l;
 }
 
-// Columns that balance the work per tile (three passes over d / P elements) against the
-// walk along the row: about 13 cycles a hop for the sums going east and 4 for the inverse
-// coming back (measured, docs/mapping.md), so P near sqrt(3 d / 17).
-int BalancedColumns(int64_t d) { return static_cast<int>(std::max<double>(1, std::round(std::sqrt(3.0 * d / 17)))); }
-
 }  // namespace
 
 plan::Plan BuildRmsNormPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
@@ -60,7 +56,7 @@ plan::Plan BuildRmsNormPlan(const KernelRequest& req, const fabric::FabricConfig
     throw std::invalid_argument(fmt::format("router.colors: rmsnorm needs 4 colors, the fabric has {}", fabric.colors));
   }
   const int64_t d = req.d_model, T = req.tokens;
-  int pw = req.region_width > 0 ? req.region_width : std::min(fabric.width, BalancedColumns(d));
+  int pw = req.region_width > 0 ? req.region_width : std::min(fabric.width, RmsNormColumns(d));
   int ph = req.region_height > 0 ? req.region_height : fabric.height;
   if (pw > fabric.width || ph > fabric.height) {
     throw std::invalid_argument(
@@ -178,6 +174,7 @@ plan::Plan BuildRmsNormPlan(const KernelRequest& req, const fabric::FabricConfig
   // element per cycle; nothing crosses the mesh edge unless x and y are streamed.
   p.cost.flops = 4.0 * double(T) * double(d);
   p.cost.compute_bound_cycles = 3.0 * double(Share(T, ph, 0)) * double(Share(d, pw, 0));
+  if (!stream) p.cost.estimated_cycles = RmsNormCycles(Share(T, ph, 0), Share(d, pw, 0), pw);
   p.cost.macs_per_tile_cycle = 1;
   p.cost.io_bound_cycles =
       stream ? double(Share(T, ph, 0)) * double(Share(d, pw, 0)) / fabric.edge_wavelets_per_cycle : 0;

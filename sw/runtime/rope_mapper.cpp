@@ -10,6 +10,7 @@
 
 #include "plan/plan_lowering.h"
 #include "runtime/mapping_util.h"
+#include "runtime/vector_cost.h"
 #include "runtime/vector_split.h"
 
 namespace wafersim::runtime {
@@ -186,6 +187,7 @@ plan::Plan BuildRopePlan(const KernelRequest& req, const fabric::FabricConfig& f
   // (the PE has no vector-times-vector multiply-add); nothing crosses the edge.
   p.cost.flops = 6.0 * double(total);
   p.cost.compute_bound_cycles = 6.0 * double(max_pairs);
+  p.cost.estimated_cycles = RopeCycles(max_pairs);
   p.cost.macs_per_tile_cycle = 1;
   p.cost.io_bound_cycles = 0;
   p.parameters = {{"tokens", T},

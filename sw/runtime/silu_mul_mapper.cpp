@@ -9,6 +9,7 @@
 #include "plan/plan_lowering.h"
 #include "runtime/mapping_util.h"
 #include "runtime/rmsnorm_mapper.h"
+#include "runtime/vector_cost.h"
 #include "runtime/vector_split.h"
 
 namespace wafersim::runtime {
@@ -109,6 +110,7 @@ plan::Plan BuildSiluMulPlan(const KernelRequest& req, const fabric::FabricConfig
   // sigmoid (about 60 instructions an element) is what this mapping adds on top.
   p.cost.flops = 2.0 * double(T) * double(d);
   p.cost.compute_bound_cycles = 2.0 * double(max_elems);
+  p.cost.estimated_cycles = SiluMulCycles(max_elems);
   p.cost.macs_per_tile_cycle = 1;
   p.cost.io_bound_cycles = 0;
   p.parameters = {{"d_model", d}, {"tokens", T}, {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};

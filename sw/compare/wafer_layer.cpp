@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
 #include "gpu/moe_routing.h"
+#include "runtime/vector_cost.h"
 #include "workload/memory_footprint.h"
 #include "workload/param_count.h"
 
@@ -30,7 +33,7 @@ bool IsMatrix(const wl::Kernel& k) { return k.kind == wl::KernelKind::kGemm || k
 
 /// Applies a simulated figure if there is one, and fills what follows from the cost.
 void Finish(WaferStage& s, double tokens, const CycleOverrides& overrides) {
-  s.source = "modelled from the simulated GEMV mapping";
+  if (s.source.empty()) s.source = "the GEMV plan's cost";
   if (const auto sim = overrides.Find(s.name)) {
     s.cost = *sim;
     s.source = "simulated (--layer-cycles)";
@@ -140,6 +143,25 @@ VectorCost VectorCostOf(const wl::Kernel& k) {
   }
 }
 
+/// The cycles of the vector kernels that have a plan, as their plans state them
+/// (runtime/vector_cost.h); false for the others.
+bool PlannedVectorCost(const wl::Kernel& k, double per_token, int64_t used, StageCost& cost) {
+  const int64_t width = static_cast<int64_t>(per_token);
+  switch (k.kind) {
+    case wl::KernelKind::kResidualAdd: cost = runtime::ElementwiseStageCost(runtime::ResidualCycles, width, used); return true;
+    case wl::KernelKind::kSiluMul: cost = runtime::ElementwiseStageCost(runtime::SiluMulCycles, width, used); return true;
+    case wl::KernelKind::kRope:  // a pair per two elements
+      cost = runtime::ElementwiseStageCost(runtime::RopeCycles, (width + 1) / 2, used);
+      return true;
+    case wl::KernelKind::kRmsNorm: {
+      const int64_t columns = std::clamp<int64_t>(runtime::RmsNormColumns(width), 1, used);
+      cost = runtime::RmsNormStageCost(width, columns, used / columns);
+      return true;
+    }
+    default: return false;
+  }
+}
+
 WaferStage VectorStage(const WaferMachine& m, const wl::Workload& w, const wl::Kernel& k, int64_t near_tiles,
                        int64_t layer_tiles) {
   const int b = wl::DTypeBytes(w.dtype);
@@ -155,9 +177,15 @@ WaferStage VectorStage(const WaferMachine& m, const wl::Workload& w, const wl::K
   s.kind = wl::KernelKindName(k.kind);
   s.group = GroupOf(k);
   s.tiles = static_cast<int64_t>(used);
-  s.cost.token_cycles = std::ceil(per_token / used) * (c.ops / lanes + c.exps * m.params.exp_cycles);
-  s.cost.fixed_cycles =
-      GemvFit::kBase + (c.reduces ? (GemvFit::kPerRegionColumn + GemvFit::kPerRegionRow) * side : 0);
+  if (PlannedVectorCost(k, per_token, s.tiles, s.cost)) {
+    s.source = fmt::format("the {} plan's cost", s.kind);
+  } else {
+    // No plan for it yet: its operations on the vector path, and a reduction's walk as a GEMV's.
+    s.source = "operation counts (no plan yet)";
+    s.cost.token_cycles = std::ceil(per_token / used) * (c.ops / lanes + c.exps * m.params.exp_cycles);
+    s.cost.fixed_cycles =
+        GemvFit::kBase + (c.reduces ? (GemvFit::kPerRegionColumn + GemvFit::kPerRegionRow) * side : 0);
+  }
   if (c.moves) {
     // The token's vector crosses the layer's region to (or from) its experts, a piece per column:
     // the crossing's latency once (tokens follow each other), the pieces per token.

@@ -149,8 +149,9 @@ void Finish(MachineResult& r, const wl::Workload& w, const EnergyTable& energy) 
   r.useful_flops = r.counts.matrix_flops;
   r.energy = Energy(r.counts, energy, w.dtype);
   Summarize(r);
-  r.notes.push_back("per-kernel cycles are modelled from the GEMV mapping's simulated runs on up to 16x16 RTL tiles "
-                    "(docs/mapping.md), composed into layers and the model: not a full-layer simulation");
+  r.notes.push_back("per-kernel cycles are the costs the kernels' plans state (each within a few percent of its "
+                    "simulated runs up to 128x128 tiles: docs/validation.md), composed into layers and the model: not "
+                    "a full-layer simulation");
   for (const auto& k : r.kernels) {
     if (k.source.rfind("simulated", 0) == 0) {
       r.notes.push_back("the kernels named in --layer-cycles take its simulated cycles instead");

@@ -10,6 +10,7 @@
 
 #include "isa/fp.h"
 #include "plan/plan_lowering.h"
+#include "runtime/attention_cost.h"
 #include "runtime/attention_mapper.h"
 
 namespace wafersim::runtime {
@@ -56,9 +57,6 @@ Layout MakeLayout(int64_t records, int chunk, int d, uint32_t es) {
 // is already binary16, so the conversion is exact).
 uint32_t Element(float v, uint32_t es) { return es == 4 ? isa::AsBits(v) : isa::F32ToF16(isa::AsBits(v)); }
 
-// The snake: token p of a group goes to tile p mod n of its band in even rounds and to
-// n - 1 - (p mod n) in odd ones, so early (cheap) and late (costly) tokens mix on every tile.
-int64_t TileOf(int64_t p, int64_t n) { return (p / n) % 2 == 0 ? p % n : n - 1 - p % n; }
 
 /// The bands, the largest share of a region (the tile that needs the most SRAM) and the chunk.
 struct Sizing {
@@ -237,7 +235,7 @@ plan::Plan BuildAttentionPrefillPlan(const KernelRequest& req, const fabric::Fab
   for (const Band& band : sizing.bands) {
     const int64_t nt = int64_t{band.rows} * pw;
     std::vector<std::vector<int64_t>> own(static_cast<size_t>(nt));
-    for (int64_t pos = 0; pos < prompt; ++pos) own[TileOf(pos, nt)].push_back(pos);
+    for (int64_t pos = 0; pos < prompt; ++pos) own[PrefillTileOf(pos, nt)].push_back(pos);
     for (int r = band.row0; r < band.row0 + band.rows; ++r) {
       for (int c = 0; c < pw; ++c) {
         const auto& tokens = own[static_cast<size_t>(int64_t{r - band.row0} * pw + c)];
@@ -299,6 +297,15 @@ plan::Plan BuildAttentionPrefillPlan(const KernelRequest& req, const fabric::Fab
   plan.cost.compute_bound_cycles = plan.cost.flops / 4 / (double(pw) * ph) * (1 / qk_lanes + 1);
   plan.cost.macs_per_tile_cycle = plan.cost.flops / 2 / (double(pw) * ph) / plan.cost.compute_bound_cycles;
   plan.cost.io_bound_cycles = io_words / fabric.edge_wavelets_per_cycle;
+  // The row that ends last: the busiest keys per chunk, with its band's stream.
+  for (const Band& band : sizing.bands) {
+    for (int r = 0; r < band.rows; ++r) {
+      plan.cost.estimated_cycles = std::max(
+          plan.cost.estimated_cycles,
+          AttentionPrefillRowCycles(PrefillRowKeys(prompt, sizing.chunk, pw, band.rows, r), int64_t{band.groups} * hpg,
+                                    band.groups, prompt, d, es == 4 ? 1 : fabric.simd_width));
+    }
+  }
   plan.parameters = {{"phase", "prefill"},  {"batch", req.batch},  {"heads", req.heads},
                   {"kv_heads", kv_heads}, {"head_dim", d},      {"prompt", prompt},
                   {"chunk", sizing.chunk},  {"dtype", req.dtype}, {"region", fmt::format("{}x{}", pw, ph)},

@@ -1,3 +1,4 @@
+#include "runtime/gemm_cost.h"
 #include "runtime/gemm_mapper.h"
 
 #include <cmath>
@@ -221,6 +222,7 @@ plan::Plan BuildGemmPlan(const KernelRequest& req, const fabric::FabricConfig& f
       double(panels - 1) * double(PanelWords(*kb, es)) + double(PanelWords(s.k - (panels - 1) * *kb, es));
   const double a_words = double(max_rows) * row_words, b_words = double(max_cols) * row_words;
   p.cost.io_bound_cycles = std::max({a_words, b_words, double(max_rows) * double(s.n)}) / fabric.edge_wavelets_per_cycle;
+  p.cost.estimated_cycles = GemmCycles(max_rows, max_cols, s.n, s.k, *kb, pw, ph, es == 4 ? 1 : fabric.simd_width);
   p.parameters = {{"m", s.m},           {"n", s.n},         {"k", s.k},
                   {"dtype", req.dtype}, {"panel_k", *kb},   {"panels", panels},
                   {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};

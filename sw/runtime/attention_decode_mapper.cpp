@@ -370,13 +370,8 @@ plan::Plan BuildAttentionDecodePlan(const KernelRequest& req, const fabric::Fabr
   plan.cost.compute_bound_cycles = plan.cost.flops / 4 / (double(pw) * ph) * (1 / qk_lanes + 1);
   plan.cost.macs_per_tile_cycle = plan.cost.flops / 2 / (double(pw) * ph) / plan.cost.compute_bound_cycles;
   plan.cost.io_bound_cycles = io_words / fabric.edge_wavelets_per_cycle;
-  // The band that ends last: the most scores on a tile.
-  for (const Band& band : sizing.bands) {
-    plan.cost.estimated_cycles = std::max(
-        plan.cost.estimated_cycles,
-        AttentionDecodeBandCycles(int64_t{band.groups} * hpg, Share(tokens, int64_t{band.rows} * pw, 0), d,
-                                  es == 4 ? 1 : fabric.simd_width, pw, band.rows));
-  }
+  plan.cost.estimated_cycles =
+      AttentionDecodeCycles({groups, hpg, d, d, es == 4 ? 1 : fabric.simd_width, pw, ph}, tokens);
   plan.parameters = {{"phase", "decode"},  {"batch", req.batch},         {"heads", req.heads},
                   {"kv_heads", kv_heads}, {"head_dim", d},             {"context", req.context},
                   {"dtype", req.dtype},     {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};

@@ -50,20 +50,6 @@ KernelMapping LowerGrouped(const plan::Plan& plan, const fabric::FabricConfig& f
   }
 }
 
-std::vector<Band> MakeBands(int64_t groups, int rows) {
-  std::vector<Band> bands;
-  if (groups <= rows) {
-    for (int i = 0; i < groups; ++i) {
-      bands.push_back({static_cast<int>(Start(rows, groups, i)), static_cast<int>(Share(rows, groups, i)), i, 1});
-    }
-  } else {
-    for (int r = 0; r < rows; ++r) {
-      bands.push_back({r, 1, static_cast<int>(Start(groups, rows, r)), static_cast<int>(Share(groups, rows, r))});
-    }
-  }
-  return bands;
-}
-
 // With w_t the exact weights and the fabric's weights w_t (1 + eta_t) before normalizing, the
 // numerator sum w (1 + eta) v plus its rounding errors, over the denominator sum w (1 + eta)
 // plus its own, differs from o by at most

@@ -14,6 +14,7 @@
 
 #include "fabric_config.h"
 #include "plan/plan.h"
+#include "runtime/attention_cost.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
 #include "runtime/mapping_util.h"
@@ -26,14 +27,6 @@ plan::Plan BuildAttentionPlan(const KernelRequest& request, const fabric::Fabric
 KernelMapping MapAttention(const KernelRequest& request, const fabric::FabricConfig& fabric);
 
 namespace attention {
-
-/// Region rows [row0, row0 + rows) serve groups [group0, group0 + groups) (a group is one
-/// sequence's kv head).
-struct Band {
-  int row0, rows, group0, groups;
-};
-/// One band of rows per group, or with more groups than rows one row per band holding several.
-std::vector<Band> MakeBands(int64_t groups, int rows);
 
 /// `plan` lowered; a program too long for instruction memory (its code grows with the groups
 /// a tile holds) is refused with the groups per tile and what to change.

@@ -297,15 +297,8 @@ plan::Plan BuildAttentionPrefillPlan(const KernelRequest& req, const fabric::Fab
   plan.cost.compute_bound_cycles = plan.cost.flops / 4 / (double(pw) * ph) * (1 / qk_lanes + 1);
   plan.cost.macs_per_tile_cycle = plan.cost.flops / 2 / (double(pw) * ph) / plan.cost.compute_bound_cycles;
   plan.cost.io_bound_cycles = io_words / fabric.edge_wavelets_per_cycle;
-  // The row that ends last: the busiest keys per chunk, with its band's stream.
-  for (const Band& band : sizing.bands) {
-    for (int r = 0; r < band.rows; ++r) {
-      plan.cost.estimated_cycles = std::max(
-          plan.cost.estimated_cycles,
-          AttentionPrefillRowCycles(PrefillRowKeys(prompt, sizing.chunk, pw, band.rows, r), int64_t{band.groups} * hpg,
-                                    band.groups, prompt, d, es == 4 ? 1 : fabric.simd_width));
-    }
-  }
+  plan.cost.estimated_cycles = AttentionPrefillCycles(
+      {int64_t{req.batch} * kv_heads, hpg, d, d, es == 4 ? 1 : fabric.simd_width, pw, ph}, prompt, sizing.chunk);
   plan.parameters = {{"phase", "prefill"},  {"batch", req.batch},  {"heads", req.heads},
                   {"kv_heads", kv_heads}, {"head_dim", d},      {"prompt", prompt},
                   {"chunk", sizing.chunk},  {"dtype", req.dtype}, {"region", fmt::format("{}x{}", pw, ph)},

@@ -14,6 +14,7 @@
 
 #include "fabric_config.h"
 #include "isa/fp.h"
+#include "runtime/even_split.h"
 #include "runtime/kernel_request.h"
 
 namespace wafersim::runtime {
@@ -87,10 +88,6 @@ inline constexpr uint32_t kPortNorth = 1, kPortEast = 2, kPortSouth = 4, kPortWe
 /// A static route word: the ports a color is taken from and the ports it goes to.
 inline uint32_t Route(uint32_t rx, uint32_t tx) { return rx | (tx << 5); }
 inline uint32_t Align(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
-
-/// n items over p parts as evenly as possible: part i has Share(n, p, i) from Start(n, p, i).
-inline int64_t Share(int64_t n, int64_t p, int64_t i) { return n / p + (i < n % p ? 1 : 0); }
-inline int64_t Start(int64_t n, int64_t p, int64_t i) { return i * (n / p) + std::min<int64_t>(i, n % p); }
 
 /// Assembly that makes `color` static with one switch position (clobbers r1, r2).
 inline std::string RouteConfig(int color, uint32_t route) {

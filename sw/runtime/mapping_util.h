@@ -87,6 +87,8 @@ inline constexpr uint32_t kPortNorth = 1, kPortEast = 2, kPortSouth = 4, kPortWe
 /// A static route word: the ports a color is taken from and the ports it goes to.
 inline uint32_t Route(uint32_t rx, uint32_t tx) { return rx | (tx << 5); }
 inline uint32_t Align(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+/// Align in 64 bits: the end of a layout too large for any tile, which its message states.
+inline uint64_t Align64(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 
 /// n items over p parts as evenly as possible: part i has Share(n, p, i) from Start(n, p, i).
 inline int64_t Share(int64_t n, int64_t p, int64_t i) { return n / p + (i < n % p ? 1 : 0); }

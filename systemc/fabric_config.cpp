@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <functional>
 #include <stdexcept>
+#include <utility>
 
 #include <fmt/format.h>
 #include <toml++/toml.h>
@@ -31,8 +32,8 @@ Int(int FabricConfig::*field, int64_t lo, int64_t hi) {
 
 const std::vector<KeyBinding>& Bindings() {
   static const std::vector<KeyBinding> bindings = {
-      {{"mesh.width", "8", "tiles", "tiles along x (East)"}, Int(&FabricConfig::width, 1, 2048)},
-      {{"mesh.height", "8", "tiles", "tiles along y (South)"}, Int(&FabricConfig::height, 1, 2048)},
+      {{"mesh.width", "8", "tiles", "tiles along x (East)"}, Int(&FabricConfig::width, 1, kMaxMeshSide)},
+      {{"mesh.height", "8", "tiles", "tiles along y (South)"}, Int(&FabricConfig::height, 1, kMaxMeshSide)},
       {{"router.colors", "8", "colors", "colors (virtual channels) per router port"},
        Int(&FabricConfig::colors, 1, 32)},
       {{"router.buffer_depth", "4", "wavelets", "input buffer per color per router port"},
@@ -115,6 +116,9 @@ void ValidateFabricConfig(const FabricConfig& c) {
   auto fail = [](const std::string& key, const std::string& rule) {
     throw std::invalid_argument(fmt::format("{}: {}", key, rule));
   };
+  for (const auto& [key, side] : {std::pair<const char*, int>{"mesh.width", c.width}, {"mesh.height", c.height}}) {
+    if (side < 1 || side > kMaxMeshSide) fail(key, fmt::format("{} is outside 1..{}", side, kMaxMeshSide));
+  }
   if (!PowerOfTwo(c.sram_banks)) fail("tile.sram_banks", fmt::format("{} is not a power of two", c.sram_banks));
   if (!PowerOfTwo(c.imem_words)) fail("tile.imem_words", fmt::format("{} is not a power of two", c.imem_words));
   if (c.sram_bytes % (c.sram_banks * c.bank_width_bytes) != 0) {
@@ -175,6 +179,10 @@ FabricConfig ResolveFabricConfig(const std::string& preset, const std::string& f
   FabricConfig c = Preset(preset);
   if (!file.empty()) c = LoadFabricConfig(file, c);
   if (width > 0) {
+    if (width > kMaxMeshSide || height < 1 || height > kMaxMeshSide) {
+      throw std::invalid_argument(fmt::format("--mesh {}x{}: each side must be 1..{} (as mesh.width and mesh.height "
+                                              "in a fabric file)", width, height, kMaxMeshSide));
+    }
     c.width = width;
     c.height = height;
   }

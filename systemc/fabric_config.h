@@ -10,6 +10,10 @@
 
 namespace wafersim::fabric {
 
+/// The most tiles along a side of the mesh (mesh.width, mesh.height, --mesh): a wafer's 762 x
+/// 1172 with room; past it the host memory of the tiles alone runs to tens of gigabytes.
+inline constexpr int kMaxMeshSide = 2048;
+
 struct FabricConfig {
   std::string name = "small";
   int width = 8;                ///< tiles along x
@@ -50,7 +54,8 @@ FabricConfig LoadFabricConfig(const std::string& path, const FabricConfig& base)
 void ValidateFabricConfig(const FabricConfig& c);
 
 /// The configuration every command assembles the same way: the preset, the TOML file's keys
-/// over it (when `file` is not empty), then the mesh size (when `width` is above 0); checked.
+/// over it (when `file` is not empty), then the mesh size (when `width` is above 0: --mesh,
+/// each side at most kMaxMeshSide); checked.
 FabricConfig ResolveFabricConfig(const std::string& preset, const std::string& file, int width = 0, int height = 0);
 
 }  // namespace wafersim::fabric

@@ -36,11 +36,12 @@ const char* RunStatusName(RunStatus s) {
 void CheckRtlCompatible(const FabricConfig& c, int64_t rtl_tiles) {
   if (rtl_tiles == 0) return;
   const CompiledTile t = CompiledTileParameters();
-  auto need = [](bool ok, const char* key, int value, const char* rule, int built) {
+  auto need = [&c](bool ok, const char* key, int value, const char* rule, int built) {
     if (!ok) {
-      throw std::invalid_argument(fmt::format("{}: {} {} the RTL tile's {} (rtl/CMakeLists.txt); use a matching "
-                                              "configuration",
-                                              key, value, rule, built));
+      throw std::invalid_argument(fmt::format("{}: {} {} the RTL tile's {} (rtl/CMakeLists.txt); run the '{}' "
+                                              "fabric on fast tiles (--tiles fast), or use a configuration that "
+                                              "matches the RTL tile",
+                                              key, value, rule, built, c.name));
     }
   };
   need(c.colors <= t.colors, "router.colors", c.colors, "exceeds", t.colors);

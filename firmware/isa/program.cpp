@@ -39,7 +39,7 @@ class Reader {
   }
   void Need(size_t n) const {
     if (pos_ + n > b_.size()) {
-      throw std::runtime_error(fmt::format("{}: truncated program file (at byte {})", path_, pos_));
+      throw std::invalid_argument(fmt::format("{}: truncated program file (at byte {})", path_, pos_));
     }
   }
 
@@ -95,10 +95,10 @@ Program LoadProgram(const std::string& path) {
   Reader r(b, path);
   const auto magic = r.Bytes(4);
   if (!std::equal(magic.begin(), magic.end(), kMagic)) {
-    throw std::runtime_error(fmt::format("{}: not a wafersim PE program (bad magic)", path));
+    throw std::invalid_argument(fmt::format("{}: not a wafersim PE program (bad magic)", path));
   }
   if (const uint32_t v = r.U32(); v != kVersion) {
-    throw std::runtime_error(fmt::format("{}: program file version {} (expected {})", path, v, kVersion));
+    throw std::invalid_argument(fmt::format("{}: program file version {} (expected {})", path, v, kVersion));
   }
   Program p;
   const uint32_t ncode = r.U32(), ndata = r.U32(), nsym = r.U32();

@@ -34,7 +34,7 @@ struct Program {
 
 /// Writes atomically (a temporary file renamed into place); throws on failure.
 void SaveProgram(const Program& p, const std::string& path);
-/// Throws std::runtime_error naming the file and what is wrong with it.
+/// Throws std::invalid_argument (bad input) naming the file and what is wrong with it.
 Program LoadProgram(const std::string& path);
 
 }  // namespace wafersim::isa

@@ -60,7 +60,7 @@ std::string CommandFiles::Describe(const File& f) {
 
 void CommandFiles::Check() const {
   const auto fail = [](const File& o, const std::string& why) {
-    throw std::runtime_error(fmt::format("{}: {}", Describe(o), why));
+    throw std::invalid_argument(fmt::format("{}: {}", Describe(o), why));
   };
   for (size_t i = 0; i < outputs_.size(); ++i) {
     const File& o = outputs_[i];

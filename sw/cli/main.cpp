@@ -1,6 +1,8 @@
 // wafersim: one binary, one subcommand per job. Errors are one line (control bytes in them
-// escaped) and a non-zero exit.
+// escaped) and a non-zero exit: 1 for a wrong or failed run, 2 for bad input (README).
 #include <exception>
+#include <new>
+#include <stdexcept>
 #include <functional>
 
 #include <CLI/CLI.hpp>
@@ -45,13 +47,28 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "wafersim: error: {}\n", Printable(e.what()));
     return 2;
   }
+  // Exit codes (README, "Exit codes"): 0 done and correct; 1 a wrong answer or a failed check
+  // (the commands return it, with their one line); 2 bad input: flags, files, configuration,
+  // or a job too large for this machine; 130 interrupted.
   try {
     return run ? run() : 0;
   } catch (const wafersim::assembler::AsmError& e) {
     fmt::print(stderr, "{}\n", Printable(e.what()));  // already file:line:column: error: ...
-    return 1;
+    return 2;
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "wafersim: error: {}\n", Printable(e.what()));
+    return 2;
+  } catch (const wafersim::io::FileError& e) {
+    fmt::print(stderr, "wafersim: error: {}\n", Printable(e.what()));
+    return 2;
+  } catch (const std::bad_alloc&) {
+    // The commands estimate their memory before they allocate; this is the last resort.
+    fmt::print(stderr, "wafersim: error: out of host memory: the job is too large for this machine; use a smaller "
+                       "--mesh or shape\n");
+    return 2;
+  } catch (const std::length_error& e) {
+    fmt::print(stderr, "wafersim: error: out of host memory ({}): the job is too large; use a smaller --mesh or "
+                       "shape\n", Printable(e.what()));
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "wafersim: error: {}\n", Printable(e.what()));

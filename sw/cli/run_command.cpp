@@ -21,6 +21,7 @@
 #include "runtime/kernel_run.h"
 #include "runtime/mapper_registry.h"
 #include "runtime/run_progress.h"
+#include "runtime/run_setup.h"
 #include "run_interrupt.h"
 #include "tile_grid.h"
 
@@ -39,8 +40,15 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
                                                    : fmt::format("{} RTL tiles, the rest fast", grid.RtlTiles());
   fmt::print("{}: {} ({}, {})\n", m.kernel, m.description, tiles, systemc ? "SystemC fabric" : "plain loop");
   fmt::print("  status     {}: {}\n", fabric::RunStatusName(r.status), r.stop_reason);
-  fmt::print("  result     {}: {} (max abs err {:.3g}, max rel err {:.3g})\n", r.correct ? "correct" : "WRONG", r.check,
-             r.max_abs_err, r.max_rel_err);
+  if (r.status == fabric::RunStatus::Done) {
+    fmt::print("  result     {}: {} (max abs err {:.3g}, max rel err {:.3g})\n", r.correct ? "correct" : "WRONG", r.check,
+               r.max_abs_err, r.max_rel_err);
+  } else {
+    fmt::print("  result     not checked: the run {}\n", r.status == fabric::RunStatus::CycleLimit
+                                                            ? "stopped at the cycle limit"
+                                                            : fmt::format("stopped early ({})",
+                                                                          fabric::RunStatusName(r.status)));
+  }
   const double tile_cycles = double(r.cycles) * grid.Tiles();
   fmt::print("  cycles     {} ({:.3f} us at {:.0f} MHz); simulated in {:.2f} s ({:.0f} cycles/s, {:.0f} tile-cycles/s)\n",
              r.cycles, r.time_s * 1e6, grid.Config().clock_hz / 1e6, r.wall_s, r.cycles / std::max(r.wall_s, 1e-9),
@@ -120,6 +128,22 @@ bool Map(const RunJob& job, const runtime::KernelRequest& req, const fabric::Fab
 
 }  // namespace
 
+runtime::SimulationChoice SimulationChoiceOf(const RunJob& job) {
+  runtime::SimulationChoice c;
+  c.tiles = runtime::ParseTileChoice(job.tiles);
+  c.scheduler = runtime::ParseSchedulerChoice(job.scheduler);
+  if (!job.rtl_region.empty()) {
+    const Region r = ParseRegion("--rtl-region", job.rtl_region);
+    c.rtl_region = true;
+    c.rtl_x0 = r.x0, c.rtl_y0 = r.y0, c.rtl_x1 = r.x1, c.rtl_y1 = r.y1;
+  }
+  c.threads = job.threads;
+  c.run_ahead = !job.step_tensor_ops;
+  c.max_cycles = job.max_cycles;
+  c.watchdog = job.watchdog;
+  return c;
+}
+
 int RunKernelJob(const RunJob& job) {
   if (!job.plan_file.empty()) {
     for (const auto& flag : job.kernel_flags) {
@@ -165,60 +189,44 @@ int RunKernelJob(const RunJob& job) {
     plot_script = FindHelperScript("--plan-png", "plot_plan");
   }
   files.Check();
-  if (job.tiles != "rtl" && job.tiles != "fast" && job.tiles != "mixed") {
-    throw std::invalid_argument(fmt::format("--tiles: '{}' is not rtl, fast or mixed", job.tiles));
-  }
-  if (job.scheduler != "systemc" && job.scheduler != "plain" && job.scheduler != "auto") {
-    throw std::invalid_argument(fmt::format("--scheduler: '{}' is not systemc, plain or auto", job.scheduler));
-  }
-  if (!job.rtl_region.empty() && job.tiles != "mixed") {
-    throw std::invalid_argument("--rtl-region: only with --tiles mixed");
-  }
+  const runtime::SimulationChoice choice = SimulationChoiceOf(job);
   const MeshSize mesh = job.mesh.empty() ? MeshSize{} : ParseMesh("--mesh", job.mesh);
   const fabric::FabricConfig config =
       fabric::ResolveFabricConfig(job.preset, job.config_file, mesh.width, mesh.height);
-  fabric::TileModels models = fabric::TileModels::All(job.tiles == "rtl" ? fabric::TileModel::Rtl
-                                                                          : fabric::TileModel::Fast);
-  if (job.tiles == "mixed") {
-    Region r{0, 0, std::min(config.width, 2) - 1, std::min(config.height, 2) - 1};
-    if (!job.rtl_region.empty()) r = ParseRegion("--rtl-region", job.rtl_region);
-    if (r.x1 >= config.width || r.y1 >= config.height) {
-      throw std::invalid_argument(fmt::format("--rtl-region {}: not a region of the {}x{} mesh", job.rtl_region,
-                                              config.width, config.height));
-    }
-    models = {fabric::TileModel::Fast, r.x0, r.y0, r.x1, r.y1};
-  }
-  int64_t rtl_tiles = 0;
-  for (int y = 0; y < config.height; ++y) {
-    for (int x = 0; x < config.width; ++x) rtl_tiles += models.At(x, y) == fabric::TileModel::Rtl;
-  }
-  fabric::CheckRtlCompatible(config, rtl_tiles);
+  const runtime::RunSetup setup = runtime::PrepareRun(choice, config);
   if (!job.heatmaps.empty() && config.Tiles() > fabric::kMaxListedTiles) {
     throw std::invalid_argument(fmt::format("--heatmaps: {} tiles; per-tile figures are kept for at most {}",
                                             config.Tiles(), fabric::kMaxListedTiles));
   }
-  const bool systemc = job.scheduler == "systemc" || (job.scheduler == "auto" && job.tiles == "rtl");
   runtime::KernelRequest req = job.request;
   if (!job.region.empty()) {
     const MeshSize region = ParseMesh("--region", job.region);
     req.region_width = region.width;
     req.region_height = region.height;
   }
-  if (job.watchdog < 10) throw std::invalid_argument(fmt::format("--watchdog: {} is below 10 cycles", job.watchdog));
+  double data_elements = 0;
+  std::string what = fmt::format("a {}x{} mesh", config.width, config.height);
+  if (job.plan_file.empty()) {
+    const runtime::MapperInfo& mapper = runtime::FindMapper(req.kernel);
+    runtime::CheckKernelFlags(mapper, req, job.kernel_flags);
+    if (mapper.data_elements) data_elements = mapper.data_elements(req);
+    what = fmt::format("{} on {}", req.kernel, what);
+  }
+  // Before mapping, which draws the data: the grid and the data the fabric can hold (a kernel
+  // larger than the mesh's SRAM is refused by its mapper, before it draws anything).
+  const double storable = double(config.TotalSramBytes()) / 2;  // binary16, the smallest element
+  runtime::CheckHostMemory(setup, data_elements <= storable ? data_elements : 0, what);
   runtime::KernelMapping mapping;
   if (!Map(job, req, config, mapping, plot_script, files)) return 0;
+  runtime::CheckCycleEstimate(mapping, setup.options.max_cycles);
 
-  fabric::RunOptions options;
-  options.max_cycles = job.max_cycles;
-  options.watchdog_cycles = job.watchdog;
-  options.threads = job.threads;
-  options.run_ahead = !job.step_tensor_ops;
   auto progress = std::make_shared<runtime::RunProgress>(std::max(mapping.compute_bound_cycles, mapping.io_bound_cycles),
                                                         mapping.estimated_cycles);
-  options.progress = [progress](const fabric::TileGrid& g) { (*progress)(g); };
   fabric::InstallInterruptHandler();
   fabric::ClearInterrupt();
-  fabric::TileGrid grid(config, options, models);
+  const std::unique_ptr<fabric::TileGrid> grid_ptr =
+      runtime::BuildGrid(setup, [progress](const fabric::TileGrid& g) { (*progress)(g); });
+  fabric::TileGrid& grid = *grid_ptr;
   if (!job.trace.empty()) {
     Region reg{0, 0, std::min(config.width, 2) - 1, std::min(config.height, 2) - 1};
     if (!job.trace_region.empty()) reg = ParseRegion("--trace-region", job.trace_region);
@@ -228,10 +236,9 @@ int RunKernelJob(const RunJob& job) {
     fabric::WriteFabricGtkw(job.trace, reg.x0, reg.y0, reg.x1, reg.y1);
     files.Writing(waves::SaveFilePathFor(job.trace));
   }
-  const runtime::KernelResult result = runtime::RunKernel(
-      mapping, grid, systemc ? runtime::Scheduler::SystemC : runtime::Scheduler::PlainLoop);
+  const runtime::KernelResult result = runtime::RunKernel(mapping, grid, setup.scheduler);
   progress->Finish();
-  PrintReport(mapping, result, grid, systemc);
+  PrintReport(mapping, result, grid, setup.scheduler == runtime::Scheduler::SystemC);
   if (!json_path.empty()) {
     WriteJson(json_path, runtime::ResultJson(mapping, result, grid), job.json.empty() ? "--heatmaps" : "--json");
     files.Writing(json_path);
@@ -247,15 +254,10 @@ int RunKernelJob(const RunJob& job) {
   // Told only once every output is written.
   if (!job.trace.empty()) fmt::print("  trace      {} (open with: gtkwave {} {})\n", io::Printable(job.trace),
                                      io::Printable(job.trace), io::Printable(waves::SaveFilePathFor(job.trace)));
-  if (result.status != fabric::RunStatus::Done) {
-    fmt::print(stderr, "wafersim: error: {}: {}\n", fabric::RunStatusName(result.status), result.stop_reason);
-    return result.status == fabric::RunStatus::Interrupted ? 130 : 1;
+  if (const std::string failure = runtime::RunFailure(result); !failure.empty()) {
+    fmt::print(stderr, "wafersim: error: {}\n", failure);
   }
-  if (!result.correct) {
-    fmt::print(stderr, "wafersim: error: wrong answer: {}\n", result.check);
-    return 1;
-  }
-  return 0;
+  return runtime::RunExitCode(result);
 }
 
 void AddRunCommand(CLI::App& app, std::function<int()>& run) {
@@ -301,9 +303,14 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
       ->check(FileName());
   cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");
   cmd->add_option("--layers", job->layers, "with --model: layers to run")->capture_default_str();
-  cmd->add_flag("--fit", r.fit, "take a larger region when the kernel does not fit the one asked for");
+  cmd->add_flag("--fit", r.fit,
+                "take a larger region when the kernel does not fit the one asked for (gemm, moe, attention, rmsnorm, "
+                "silu_mul, residual, rope)");
   cmd->add_option("--mesh", job->mesh, "mesh WxH (overrides the preset's size)");
-  cmd->add_option("--region", job->region, "tiles the mapping uses, WxH at the north-west corner (default: all)");
+  cmd->add_option("--region", job->region,
+                  "tiles the mapping may use, WxH from the mesh's north-west corner (default: the kernel chooses "
+                  "within the whole mesh; gemv may take a faster slice at its east edge, rmsnorm as many columns as "
+                  "balance its rows; chain places its regions itself)");
   cmd->add_option("--preset", job->preset, "fabric preset (see wafersim config)")->capture_default_str();
   cmd->add_option("--config", job->config_file, "fabric TOML file over the preset")->check(FileName());
   cmd->add_option("--tiles", job->tiles,
@@ -311,7 +318,8 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
                   "around an --rtl-region)")
       ->capture_default_str();
   cmd->add_option("--rtl-region", job->rtl_region, "with --tiles mixed: the RTL tiles, x0,y0:x1,y1 (default 0,0:1,1)");
-  cmd->add_option("--threads", job->threads, "threads stepping fast tiles (the plain loop)")->capture_default_str();
+  cmd->add_option("--threads", job->threads, "threads stepping fast tiles on the plain loop (not with --tiles rtl)")
+      ->capture_default_str();
   cmd->add_flag("--step-tensor-ops", job->step_tensor_ops,
                 "fast tiles step every tensor operation cycle by cycle rather than run the ones on SRAM "
                 "operands ahead and sleep through them: the same results, slower (a cross-check)");

@@ -10,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "runtime/kernel_request.h"
+#include "runtime/run_setup.h"
 
 namespace wafersim::cli {
 
@@ -40,8 +41,13 @@ struct RunJob {
   std::vector<std::string> kernel_flags;  ///< the kernel and shape flags given (refused with --plan)
 };
 
-/// Runs the job and prints its report; returns the exit code (1: the run failed or the
-/// answer is wrong, with a one-line reason on stderr).
+/// The simulation flags (--tiles, --scheduler, --rtl-region, --threads, limits) as the choice
+/// the runtime checks (runtime/run_setup.h); throws std::invalid_argument naming a bad flag.
+runtime::SimulationChoice SimulationChoiceOf(const RunJob& job);
+
+/// Runs the job and prints its report; returns the exit code (README, "Exit codes": 0 done
+/// and correct; 1 stopped or wrong, with a one-line reason on stderr; 130 interrupted). Bad
+/// input throws std::invalid_argument.
 int RunKernelJob(const RunJob& job);
 
 void AddRunCommand(CLI::App& app, std::function<int()>& run);

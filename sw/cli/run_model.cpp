@@ -2,15 +2,19 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
 
 #include "cli/cli_util.h"
+#include "cli/run_command.h"
 #include "fabric_config.h"
 #include "run_interrupt.h"
 #include "runtime/block_run.h"
+#include "runtime/mapper_registry.h"
+#include "runtime/run_setup.h"
 #include "runtime/run_progress.h"
 #include "tile_grid.h"
 #include "workload/phase.h"
@@ -41,15 +45,33 @@ std::string Seconds(double s) {
 
 int RunModelJob(const RunJob& job) {
   if (job.layers < 1) throw std::invalid_argument(fmt::format("--layers: {} must be at least 1", job.layers));
-  if (job.tiles != "rtl" && job.tiles != "fast") {
+  if (job.tiles == "mixed") {
     throw std::invalid_argument(fmt::format("--tiles: '{}': a --model block runs on rtl or fast tiles", job.tiles));
   }
+  if (job.scheduler != "auto" && job.scheduler != "plain") {
+    throw std::invalid_argument(fmt::format("--scheduler {}: a --model block runs on the plain loop", job.scheduler));
+  }
   if (!job.region.empty()) throw std::invalid_argument("--region: each kernel of a --model block picks its own region");
+  // The block's kernels and shapes come from the model: the flags of one kernel do not apply.
+  static const std::vector<std::string> kModelFlags = {"--phase", "--batch", "--context", "--prompt", "--dtype",
+                                                       "--fit", "--rope-base", "--dispatch"};
+  for (const auto& flag : job.kernel_flags) {
+    const auto& all = runtime::AllKernelFlags();
+    const bool kernel_flag = flag == "--kernel" || std::find(all.begin(), all.end(), flag) != all.end();
+    if (kernel_flag && std::find(kModelFlags.begin(), kModelFlags.end(), flag) == kModelFlags.end()) {
+      throw std::invalid_argument(fmt::format(
+          "{}: a --model block takes its kernels and shapes from the model (its flags: --layers{})", flag,
+          [] {
+            std::string s;
+            for (const auto& f : kModelFlags) s += " " + f;
+            return s;
+          }()));
+    }
+  }
   if (!job.json.empty() || !job.heatmaps.empty() || !job.trace.empty()) {
     throw std::invalid_argument(
         "--json, --heatmaps, --trace: not for a --model block yet (run its kernels one by one)");
   }
-  if (job.watchdog < 10) throw std::invalid_argument(fmt::format("--watchdog: {} is below 10 cycles", job.watchdog));
   runtime::BlockOptions o;
   o.workload = ModelWorkload(job);
   // Without a fabric named, a model block runs at wafer scale: the wse3 preset, whose 24
@@ -57,13 +79,16 @@ int RunModelJob(const RunJob& job) {
   const MeshSize mesh = job.mesh.empty() ? MeshSize{} : ParseMesh("--mesh", job.mesh);
   o.fabric = fabric::ResolveFabricConfig(job.fabric_chosen ? job.preset : "wse3", job.config_file, mesh.width,
                                          mesh.height);
-  const bool fast = !job.fabric_chosen || job.tiles == "fast";
-  o.tiles = fast ? fabric::TileModel::Fast : fabric::TileModel::Rtl;
-  if (!fast) fabric::CheckRtlCompatible(o.fabric, int64_t{o.fabric.width} * o.fabric.height);
-  o.threads = job.threads;
-  o.run_ahead = !job.step_tensor_ops;
-  o.max_cycles = job.max_cycles;
-  o.watchdog = job.watchdog;
+  runtime::SimulationChoice choice = SimulationChoiceOf(job);
+  choice.scheduler = runtime::SchedulerChoice::Plain;
+  if (!job.fabric_chosen) choice.tiles = runtime::TileChoice::Fast;
+  const runtime::RunSetup setup = runtime::PrepareRun(choice, o.fabric);
+  const bool fast = choice.tiles == runtime::TileChoice::Fast;
+  o.tiles = setup.models.model;
+  o.threads = setup.options.threads;
+  o.run_ahead = setup.options.run_ahead;
+  o.max_cycles = setup.options.max_cycles;
+  o.watchdog = setup.options.watchdog_cycles;
   o.seed = job.request.seed;
   o.dtype = job.request.dtype;
   o.fit = job.request.fit;
@@ -127,7 +152,9 @@ int RunModelJob(const RunJob& job) {
     fmt::print("  {:<4} {:<22} {:<10} {:>11} {:>10} {:>10.0f} {:>9.1f}%  {}\n", r.kernel.layer, r.kernel.name,
                r.kernel.mapper, fmt::format("{}x{}", r.region_width, r.region_height), r.result.cycles, r.bound_cycles,
                r.result.cycles ? 100.0 * r.bound_cycles / r.result.cycles : 0.0,
-               r.result.correct ? "correct" : "WRONG");
+               r.result.status != fabric::RunStatus::Done ? fabric::RunStatusName(r.result.status)
+               : r.result.correct                          ? "correct"
+                                                           : "WRONG");
   }
   const double per_token = b.time_s / double(w.Tokens());
   fmt::print(
@@ -146,10 +173,9 @@ int RunModelJob(const RunJob& job) {
   }
   if (!b.correct) {
     const auto& last = b.kernels.back();
-    fmt::print(stderr, "wafersim: error: layer {} {}: {}: {}\n", last.kernel.layer, last.kernel.name,
-               fabric::RunStatusName(last.result.status),
-               last.result.correct ? last.result.stop_reason : last.result.check);
-    return last.result.status == fabric::RunStatus::Interrupted ? 130 : 1;
+    fmt::print(stderr, "wafersim: error: layer {} {}: {}\n", last.kernel.layer, last.kernel.name,
+               runtime::RunFailure(last.result));
+    return runtime::RunExitCode(last.result);
   }
   return 0;
 }

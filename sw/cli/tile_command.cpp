@@ -86,6 +86,7 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
     run = [flags]() -> int {
       // Every output is checked before the run (after reading the program and what it
       // includes), and removed again if a later step fails.
+      if (flags->cycles < 1) throw std::invalid_argument("--cycles: 0 must be at least 1");
       CommandFiles files;
       isa::Program prog;
       const std::string& path = flags->program;
@@ -141,14 +142,19 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
         quiet = (bench.Last().retired || bench.Last().dispatched) ? 0 : quiet + 1;
         if (next == feed.size() && (bench.Idle() || quiet >= kQuietLimit)) break;
       }
+      // How the program ended; every end but halted and idle is a failure (exit 1).
+      const bool illegal = bench.Halted() && bench.Error() != 0;
+      const bool stuck = !bench.Halted() && !bench.Idle() && quiet >= kQuietLimit;
+      const bool limit = !bench.Halted() && !bench.Idle() && !stuck;
       const std::string state = bench.Halted()
-          ? (bench.Error() ? fmt::format("halted with error {} ({}) at pc {}", bench.Error(),
-                                         isa::ErrorName(bench.Error()), bench.Pc())
-                           : "halted")
+          ? (illegal ? fmt::format("halted with error {} ({}) at pc {}", bench.Error(),
+                                   isa::ErrorName(bench.Error()), bench.Pc())
+                     : "halted")
           : bench.Idle() ? "idle, waiting for a task"
-          : quiet >= kQuietLimit ? fmt::format("stuck at pc {}: nothing retired for {} cycles and "
-                                               "no wavelets left to feed", bench.Pc(), kQuietLimit)
-                                 : std::string("still running (cycle limit)");
+          : stuck ? fmt::format("stuck at pc {}: nothing retired for {} cycles and "
+                                "no wavelets left to feed", bench.Pc(), kQuietLimit)
+                  : fmt::format("stopped at the cycle limit (--cycles {}) at pc {}, still running", flags->cycles,
+                                bench.Pc());
       fmt::print("wafersim tile: {} on one RTL tile: {} after {} cycles\n", io::Printable(path), state, bench.Cycle());
       fmt::print("  instructions {}  task dispatches {}  bank-stall cycles {}  wavelets fed {}/{}\n",
                  retired, dispatches, stalls, next, feed.size());
@@ -182,8 +188,11 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
         fmt::print("  waves: {} (open with gtkwave {} {})\n", io::Printable(flags->trace), io::Printable(flags->trace),
                    io::Printable(save_file));
       }
-      const bool stuck = !bench.Halted() && !bench.Idle() && quiet >= kQuietLimit;
-      return (bench.Halted() && bench.Error() != 0) || stuck ? 1 : 0;
+      if (illegal || stuck || limit) {
+        fmt::print(stderr, "wafersim: error: {}: {}\n", io::Printable(path), state);
+        return 1;
+      }
+      return 0;
     };
   });
 }

@@ -26,8 +26,9 @@ int OutColor(int column) { return column % 2 == 0 ? kColorOutA : kColorOutB; }
 
 // A tile's SRAM for a block of `rows` x `cols` of C and panels `kb` elements wide.
 struct TileLayout {
-  uint32_t c_addr, a_addr, b_addr, row_bytes, end;
-  uint32_t c_bytes, a_bytes, b_bytes;
+  uint32_t c_addr, a_addr, b_addr, row_bytes;
+  // 64 bits: a block too large for any tile still says how large.
+  uint64_t end, c_bytes, a_bytes, b_bytes;
 };
 
 // `es`: bytes per element of A and B (4 binary32, 2 binary16). A's panel rows and B's panel
@@ -37,14 +38,16 @@ struct TileLayout {
 TileLayout Layout(int64_t rows, int64_t cols, int64_t kb, uint32_t es) {
   TileLayout l;
   l.c_addr = 32;
-  l.c_bytes = 4 * static_cast<uint32_t>(rows * cols);
+  l.c_bytes = 4 * static_cast<uint64_t>(rows) * static_cast<uint64_t>(cols);
   l.row_bytes = Align(es * static_cast<uint32_t>(kb), 32);
-  l.a_addr = Align(l.c_addr + l.c_bytes, 32);
-  l.a_bytes = l.row_bytes * static_cast<uint32_t>(rows);
-  l.b_addr = l.a_addr + l.a_bytes + (es == 4 ? 4 : 8);
+  const uint64_t a_addr = Align64(l.c_addr + l.c_bytes, 32);
+  l.a_bytes = uint64_t{l.row_bytes} * static_cast<uint64_t>(rows);
+  const uint64_t b_addr = a_addr + l.a_bytes + (es == 4 ? 4 : 8);
   // The panel arrives in whole words (two binary16 elements a word).
-  l.b_bytes = l.row_bytes * static_cast<uint32_t>(cols - 1) + Align(es * static_cast<uint32_t>(kb), 4);
-  l.end = l.b_addr + l.b_bytes;
+  l.b_bytes = uint64_t{l.row_bytes} * static_cast<uint64_t>(cols - 1) + Align(es * static_cast<uint32_t>(kb), 4);
+  l.end = b_addr + l.b_bytes;
+  l.a_addr = static_cast<uint32_t>(a_addr);  // used once the layout fits a tile
+  l.b_addr = static_cast<uint32_t>(b_addr);
   return l;
 }
 
@@ -123,7 +126,7 @@ plan::Plan BuildGemmPlan(const KernelRequest& req, const fabric::FabricConfig& f
                               "mesh",
                               s.m, s.k, s.k, s.n, type_name, es == 2 ? " (binary32 sums)" : "", panels,
                               panels > 1 ? "s" : "", *kb, pw, ph, fabric.width, fabric.height);
-  p.sram_bytes_per_tile = Layout(max_rows, max_cols, *kb, es).end;
+  p.sram_bytes_per_tile = static_cast<uint32_t>(Layout(max_rows, max_cols, *kb, es).end);
 
   // The inputs: A uniform in [-1, 1) (unless the request gives "a": a block's activations,
   // a row per token) and B, the weights, in [-weight_scale, weight_scale), from the seed;

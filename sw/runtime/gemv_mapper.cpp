@@ -25,7 +25,8 @@ constexpr uint32_t kStampsAddr = 0;  // three cycle stamps: x received, dot prod
 int SumColor(int column) { return column % 2 == 0 ? kColorSumA : kColorSumB; }  // what column c sends
 
 struct TileLayout {
-  uint32_t x_addr, partial_addr, w_addr, w_row_bytes, end;
+  uint32_t x_addr, partial_addr, w_addr, w_row_bytes;
+  uint64_t end;  ///< 64 bits: a block too large for any tile still says how large
 };
 
 // `es`: bytes per element of W and x (4 for binary32, 2 for binary16).
@@ -38,7 +39,7 @@ TileLayout Layout(int64_t rows, int64_t cols, uint32_t es) {
   // of bank rows, so W and x never want the same bank in a step.
   l.w_addr = Align(l.partial_addr + 4 * static_cast<uint32_t>(rows), 32) + (es == 4 ? 4 : 8);
   l.w_row_bytes = Align(es * static_cast<uint32_t>(cols), 32);
-  l.end = l.w_addr + l.w_row_bytes * static_cast<uint32_t>(rows - 1) + es * static_cast<uint32_t>(cols);
+  l.end = l.w_addr + uint64_t{l.w_row_bytes} * static_cast<uint64_t>(rows - 1) + uint64_t{es} * static_cast<uint64_t>(cols);
   return l;
 }
 
@@ -120,7 +121,6 @@ plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& f
   // The SRAM check comes first: the largest block decides.
   const int64_t max_rows = Share(req.m, ph, 0), max_cols = Share(req.n, pw, 0);
   const TileLayout worst = Layout(max_rows, max_cols, es);
-  p.sram_bytes_per_tile = worst.end;
   if (worst.end > static_cast<uint64_t>(fabric.sram_bytes)) {
     throw std::invalid_argument(fmt::format(
         "gemv {}x{} does not fit a {}x{} region: tile (0,0) needs {} bytes of SRAM (W block {}x{} {} with "
@@ -129,6 +129,7 @@ plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& f
         req.m, req.n, pw, ph, worst.end, max_rows, max_cols, type_name, worst.w_row_bytes,
         worst.w_row_bytes * (max_rows - 1) + es * max_cols, es * max_cols, 4 * max_rows, fabric.sram_bytes));
   }
+  p.sram_bytes_per_tile = static_cast<uint32_t>(worst.end);
 
   // The inputs: W uniform in [-weight_scale, weight_scale) and x in [-1, 1), from the seed,
   // unless the request gives x.

@@ -25,13 +25,15 @@ constexpr int kColorX = 0, kColorR = 1;
 // x from byte 32, r one bank on from the next bank row (so a step's two reads never want the
 // same bank); the sum overwrites x.
 struct Layout {
-  uint32_t x_addr, r_addr, end;
+  uint32_t x_addr, r_addr;
+  uint64_t end;  // 64 bits: a piece too large for any tile still says how large
 };
 Layout MakeLayout(int64_t elements) {
   Layout l;
   l.x_addr = 32;
   l.r_addr = Align(l.x_addr + 4 * static_cast<uint32_t>(elements), 32) + 4;
-  l.end = l.r_addr + 4 * static_cast<uint32_t>(elements);
+  const uint64_t bytes = 4 * static_cast<uint64_t>(elements);
+  l.end = Align64(l.x_addr + bytes, 32) + 4 + bytes;
   return l;
 }
 
@@ -68,7 +70,7 @@ plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfi
   p.stamps_addr = kStampsAddr;
   p.description = fmt::format("y = x + r, {} tokens x {} binary32, on a {}x{} region of the {}x{} mesh{}", T, d, pw, ph,
                               fabric.width, fabric.height, stream ? " (x from the north, r from the south)" : "");
-  p.sram_bytes_per_tile = worst().end;
+  p.sram_bytes_per_tile = static_cast<uint32_t>(worst().end);
 
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);

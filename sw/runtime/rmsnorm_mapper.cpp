@@ -29,7 +29,8 @@ int SumColor(int column) { return column % 2 == 0 ? kColorSumA : kColorSumB; }
 // A tile's SRAM: its rows of x (each starting a bank row, so that g, one bank on, never wants
 // the bank x does in a step), g's piece, the partial sums and the inverses.
 struct Layout {
-  uint32_t x_addr, row_bytes, g_addr, s_addr, inv_addr, end;
+  uint32_t x_addr, row_bytes, g_addr, s_addr, inv_addr;
+  uint64_t end;  // 64 bits: a block too large for any tile still says how large
 };
 
 Layout MakeLayout(int64_t rows, int64_t cols) {
@@ -39,7 +40,9 @@ Layout MakeLayout(int64_t rows, int64_t cols) {
   l.g_addr = l.x_addr + l.row_bytes * static_cast<uint32_t>(rows) + 4;
   l.s_addr = Align(l.g_addr + 4 * static_cast<uint32_t>(cols), 32);
   l.inv_addr = l.s_addr + 4 * static_cast<uint32_t>(rows);
-  l.end = l.inv_addr + 4 * static_cast<uint32_t>(rows);
+  const uint64_t r = static_cast<uint64_t>(rows), c = static_cast<uint64_t>(cols);
+  const uint64_t row_bytes = Align64(4 * c, 32);
+  l.end = Align64(l.x_addr + row_bytes * r + 4 + 4 * c, 32) + 8 * r;
   return l;
 }
 
@@ -91,7 +94,7 @@ plan::Plan BuildRmsNormPlan(const KernelRequest& req, const fabric::FabricConfig
   p.description =
       fmt::format("y = x / rms(x) * g, {} tokens x {} binary32, eps {:g}, on a {}x{} region of the {}x{} mesh{}", T, d,
                   kRmsNormEps, pw, ph, fabric.width, fabric.height, stream ? " (x and y streamed)" : "");
-  p.sram_bytes_per_tile = worst().end;
+  p.sram_bytes_per_tile = static_cast<uint32_t>(worst().end);
 
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f), gain(0.5f, 1.5f);

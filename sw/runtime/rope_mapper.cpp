@@ -26,7 +26,8 @@ constexpr int64_t kMaxDescriptorLength = 65535;  // a descriptor's length is 16 
 // (x_o 1), cos 2 and sin 3 interleaved, the scratch in bank 2 (one word in two) keep all six
 // passes clear (docs/mapping.md, rope).
 struct Layout {
-  uint32_t x_addr, cs_addr, t_addr, end;
+  uint32_t x_addr, cs_addr, t_addr;
+  uint64_t end;  // 64 bits: a piece too large for any tile still says how large
 };
 Layout MakeLayout(int64_t pairs) {
   const uint32_t bytes = 8 * static_cast<uint32_t>(pairs);
@@ -34,7 +35,8 @@ Layout MakeLayout(int64_t pairs) {
   l.x_addr = 32;
   l.cs_addr = Align(l.x_addr + bytes, 32) + 8;
   l.t_addr = Align(l.cs_addr + bytes, 32) + 8;
-  l.end = l.t_addr + bytes - 4;
+  const uint64_t b = 8 * static_cast<uint64_t>(pairs);
+  l.end = Align64(Align64(l.x_addr + b, 32) + 8 + b, 32) + 8 + b - 4;
   return l;
 }
 
@@ -120,7 +122,7 @@ plan::Plan BuildRopePlan(const KernelRequest& req, const fabric::FabricConfig& f
       "region of the {}x{} mesh",
       base, T, heads, D, req.context, req.context + per_sequence - 1,
       req.batch > 1 ? fmt::format(" ({} sequences)", req.batch) : "", pw, ph, fabric.width, fabric.height);
-  p.sram_bytes_per_tile = worst.end;
+  p.sram_bytes_per_tile = static_cast<uint32_t>(worst.end);
 
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> dist(-1.0f, 1.0f);

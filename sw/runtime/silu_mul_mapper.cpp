@@ -22,7 +22,8 @@ constexpr uint32_t kStampsAddr = 0;  // two cycle stamps: sigmoids done, product
 // never want the same bank, nor does the write of an element a few steps back (with the
 // sigmoids two banks on, 0.5% of the cycles waited). y is written over the sigmoids.
 struct Layout {
-  uint32_t g_addr, u_addr, s_addr, end;
+  uint32_t g_addr, u_addr, s_addr;
+  uint64_t end;  // 64 bits: a piece too large for any tile still says how large
 };
 Layout MakeLayout(int64_t elements) {
   const uint32_t bytes = 4 * static_cast<uint32_t>(elements);
@@ -30,7 +31,8 @@ Layout MakeLayout(int64_t elements) {
   l.g_addr = 32;
   l.u_addr = Align(l.g_addr + bytes, 32) + 4;
   l.s_addr = Align(l.u_addr + bytes, 32) + 20;
-  l.end = l.s_addr + bytes;
+  const uint64_t b = 4 * static_cast<uint64_t>(elements);
+  l.end = Align64(Align64(l.g_addr + b, 32) + 4 + b, 32) + 20 + b;
   return l;
 }
 
@@ -59,7 +61,7 @@ plan::Plan BuildSiluMulPlan(const KernelRequest& req, const fabric::FabricConfig
   p.stamps_addr = kStampsAddr;
   p.description = fmt::format("y = silu(g) * u, {} tokens x {} binary32, on a {}x{} region of the {}x{} mesh", T, d, pw,
                               ph, fabric.width, fabric.height);
-  p.sram_bytes_per_tile = worst().end;
+  p.sram_bytes_per_tile = static_cast<uint32_t>(worst().end);
 
   std::mt19937_64 rng(req.seed);
   std::uniform_real_distribution<float> gate(-6.0f, 6.0f), up(-1.0f, 1.0f);

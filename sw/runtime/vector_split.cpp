@@ -35,7 +35,7 @@ isa::DataSegment Float32Segment(uint32_t addr, const std::vector<float>& values)
 }
 
 FlatSplit SplitFlat(const KernelRequest& req, const fabric::FabricConfig& fabric, int64_t total,
-                    const std::function<uint32_t(int64_t)>& bytes_for) {
+                    const std::function<uint64_t(int64_t)>& bytes_for) {
   const RegionSize asked = RequestedRegion(req, fabric);
   int pw = asked.width, ph = asked.height;
   auto clamp = [&] {

@@ -29,6 +29,6 @@ struct FlatSplit {
 /// req.fit the region doubles (width first) while `bytes_for(largest piece)` exceeds a
 /// tile's SRAM; whether the result fits is for the caller to say.
 FlatSplit SplitFlat(const KernelRequest& req, const fabric::FabricConfig& fabric, int64_t total,
-                    const std::function<uint32_t(int64_t)>& bytes_for);
+                    const std::function<uint64_t(int64_t)>& bytes_for);
 
 }  // namespace wafersim::runtime

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """Bad file names must not cost the user a file: each case runs wafersim in a fresh folder and
-checks a non-zero exit, one line on stderr naming the flag or the file (control bytes escaped),
+checks the exit code (2 for bad input, 1 for a helper program that failed), one line on stderr naming the flag or the file (control bytes escaped),
 and the folder exactly as it was (no file changed, added or left behind).
 
 Usage: check_file_safety.py WAFERSIM WORKDIR CASE     (CASE "all" runs every case)
@@ -223,8 +223,11 @@ def run_case(ws, work, name):
     p = subprocess.run([exe] + args, cwd=d, capture_output=True)
     err = p.stderr.decode("utf-8", "replace")
     problems = []
-    if p.returncode == 0:
-        problems.append("exit 0")
+    # README, "Exit codes": a helper program that failed is a failed step (1); every other
+    # case is bad input (2).
+    expected = 1 if opt.get("binary") == "fail" else 2
+    if p.returncode != expected:
+        problems.append(f"exit {p.returncode}, expected {expected}")
     if not err.endswith("\n") or err.count("\n") != 1:
         problems.append(f"stderr is not one line: {err!r}")
     if any(ord(c) < 0x20 for c in err.rstrip("\n")):

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -84,6 +85,11 @@ class RouterMesh {
   ~RouterMesh();
   RouterMesh(const RouterMesh&) = delete;
   RouterMesh& operator=(const RouterMesh&) = delete;
+
+  /// Bytes one router of the mesh holds: the Verilated model (its symbol table holds the
+  /// design's state) and the node around it with its terminals (for the memory guard of big
+  /// meshes).
+  static size_t BytesPerRouter();
 
   int Width() const { return config_.width; }
   int Height() const { return config_.height; }

@@ -1,5 +1,7 @@
-// Simulation speed of the RTL router mesh: simulated cycles per second and router-cycles
-// per second for 8x8 and 32x32 meshes at light, moderate and past-saturation load.
+// Simulation speed of `wafersim noc` on both router models: simulated cycles per second of
+// the Verilated RTL routers and of the FastRouters, and their ratio, for 8x8 and 32x32 meshes
+// at light, moderate and past-saturation load, measured in one run. Both models must give
+// identical statistics (every field but the wall time), or the program fails.
 // Usage: noc_bench [--quick]
 #include <cstring>
 
@@ -9,11 +11,25 @@
 
 using namespace wafersim::noc;
 
+namespace {
+bool SameStatistics(const NocResult& a, const NocResult& b) {
+  return a.offered_rate == b.offered_rate && a.accepted_rate == b.accepted_rate &&
+         a.avg_latency_cycles == b.avg_latency_cycles && a.p99_latency_cycles == b.p99_latency_cycles &&
+         a.max_latency_cycles == b.max_latency_cycles &&
+         a.avg_network_latency_cycles == b.avg_network_latency_cycles && a.avg_hops == b.avg_hops &&
+         a.packets == b.packets && a.packets_measured == b.packets_measured && a.stable == b.stable &&
+         a.cycles_simulated == b.cycles_simulated && a.skipped_eval_fraction == b.skipped_eval_fraction &&
+         a.tag_waits == b.tag_waits;
+}
+}  // namespace
+
 int main(int argc, char** argv) {
   const bool quick = argc > 1 && std::strcmp(argv[1], "--quick") == 0;
-  fmt::print("RTL router mesh simulation speed (uniform traffic, 4-flit packets, 2 colors x 8 deep)\n");
-  fmt::print("{:>6} {:>6} {:>9} {:>9} {:>10} {:>14} {:>10}\n", "mesh", "rate", "accepted", "cycles",
-             "cycles/s", "router-cyc/s", "idle-skip");
+  fmt::print("wafersim noc simulation speed, RTL and fast routers (uniform traffic, 4-flit packets, "
+             "2 colors x 8 deep, one thread)\n");
+  fmt::print("{:>6} {:>6} {:>9} {:>7} {:>10} {:>11} {:>14} {:>10} {:>6}\n", "mesh", "rate", "accepted",
+             "cycles", "idle-skip", "rtl cyc/s", "fast cyc/s", "fast/rtl", "same");
+  bool all_same = true;
   for (int k : {8, 32}) {
     for (double rate : {0.01, 0.2, 0.8}) {
       NocConfig c;
@@ -24,12 +40,28 @@ int main(int argc, char** argv) {
       c.cycles = (k == 8 ? 4000 : 400) / (quick ? 4 : 1);
       c.warmup = c.cycles / 4;
       c.drain = 1;  // measure the fixed window only
-      const NocResult r = RunNoc(c);
-      const double cps = r.cycles_simulated / r.wall_seconds;
-      fmt::print("{:>6} {:>6.2f} {:>9.3f} {:>9} {:>10.0f} {:>14.0f} {:>9.0f}%\n",
-                 fmt::format("{}x{}", k, k), rate, r.accepted_rate, r.cycles_simulated, cps,
-                 cps * k * k, 100 * r.skipped_eval_fraction);
+      c.routers = RouterModel::Rtl;
+      const NocResult rtl = RunNoc(c);
+      // The fast routers run 10 times as many cycles, so that their time is not just noise;
+      // the statistics are compared on a run of the RTL's length.
+      c.routers = RouterModel::Fast;
+      const NocResult fast_same = RunNoc(c);
+      c.cycles *= 10;
+      c.warmup = c.cycles / 4;
+      const NocResult fast = RunNoc(c);
+      const double rtl_cps = rtl.cycles_simulated / rtl.wall_seconds;
+      const double fast_cps = fast.cycles_simulated / fast.wall_seconds;
+      const bool same = SameStatistics(rtl, fast_same);
+      all_same = all_same && same;
+      fmt::print("{:>6} {:>6.2f} {:>9.3f} {:>7} {:>9.0f}% {:>11.0f} {:>14.0f} {:>9.1f}x {:>6}\n",
+                 fmt::format("{}x{}", k, k), rate, rtl.accepted_rate, rtl.cycles_simulated,
+                 100 * rtl.skipped_eval_fraction, rtl_cps, fast_cps, fast_cps / rtl_cps, same ? "yes" : "NO");
     }
+  }
+  fmt::print("cycles/s: simulated cycles per second of wall time; router-cycles/s = cycles/s x routers\n");
+  if (!all_same) {
+    fmt::print(stderr, "noc_bench: the fast routers' statistics differ from the RTL's\n");
+    return 1;
   }
   return 0;
 }

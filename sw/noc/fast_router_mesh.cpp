@@ -31,16 +31,17 @@ uint8_t EdgePorts(int x, int y, int w, int h) {
 
 struct FastRouterMesh::Node {
   Node(int colors, int depth, int x, int y) : router(colors, depth, x, y, depth) {}
-  FastRouter router;
-  FastRouter::Outputs out;  // this cycle's outputs (settled after the last edge)
-  FastRouter::Inputs in;    // this cycle's inputs, built by DriveInputs
-  std::array<int, 4> neighbor{};  // node index by Dir; -1 off the mesh
-  uint8_t edges = 0;              // ports whose link leaves the mesh
-  int x = 0, y = 0;
+  // First what every cycle reads of an idle node, then what a busy one needs.
   Terminal local;
-  std::array<uint64_t, kNumPorts> out_count{};
+  std::array<int, 4> neighbor{};  // node index by Dir; -1 off the mesh
   std::vector<RouteWrite> writes;  // queued route writes, applied from `next_write`
   size_t next_write = 0;
+  uint8_t edges = 0;              // ports whose link leaves the mesh
+  int x = 0, y = 0;
+  FastRouter::Outputs out;  // this cycle's outputs (settled after the last edge)
+  FastRouter::Inputs in;    // this cycle's inputs, built by DriveInputs
+  FastRouter router;
+  std::array<uint64_t, kNumPorts> out_count{};
 };
 
 FastRouterMesh::FastRouterMesh(const RouterMeshConfig& config, int colors)
@@ -69,6 +70,7 @@ FastRouterMesh::FastRouterMesh(const RouterMeshConfig& config, int colors)
       nodes_.push_back(std::move(n));
     }
   }
+  for (auto& n : nodes_) locals_.push_back(&n->local);
   busy_.assign(nodes_.size(), 0);
   active_.reserve(nodes_.size());
   Reset();
@@ -80,10 +82,8 @@ size_t FastRouterMesh::BytesPerRouter(int colors, int buffer_depth) {
   const FastRouter probe(colors, buffer_depth, 0, 0, buffer_depth);
   constexpr size_t kHeapOverhead = 16;  // per allocation: the node and the router's four arrays
   return probe.Bytes() - sizeof(FastRouter) + sizeof(Node) + sizeof(std::unique_ptr<Node>) +
-         sizeof(uint8_t) + sizeof(int) + 5 * kHeapOverhead;
+         sizeof(Terminal*) + sizeof(uint8_t) + sizeof(int) + 5 * kHeapOverhead;
 }
-
-Terminal& FastRouterMesh::Local(int x, int y) { return nodes_[Index(x, y)]->local; }
 
 void FastRouterMesh::WriteRoute(int x, int y, int color, int sel, uint32_t data) {
   nodes_[Index(x, y)]->writes.push_back(

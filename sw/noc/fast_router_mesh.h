@@ -43,7 +43,7 @@ class FastRouterMesh {
   int BufferDepth() const { return config_.buffer_depth; }
   uint64_t Cycle() const { return cycle_; }
 
-  Terminal& Local(int x, int y);
+  Terminal& Local(int x, int y) { return *locals_[Index(x, y)]; }
 
   void WriteRoute(int x, int y, int color, int sel, uint32_t data);
   void SetColorMode(int x, int y, int color, bool dynamic, int last_position = 0);
@@ -78,6 +78,7 @@ class FastRouterMesh {
   RouterMeshConfig config_;
   int colors_;
   std::vector<std::unique_ptr<Node>> nodes_;
+  std::vector<Terminal*> locals_;  // each node's Local terminal
   std::vector<uint8_t> busy_;  // per node, after the last cycle: wavelets buffered or an output valid
   std::vector<int> active_;    // nodes evaluated this cycle
   size_t busy_count_ = 0;

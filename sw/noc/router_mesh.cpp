@@ -75,23 +75,6 @@ void Terminal::Reset(int depth) {
   withheld_.fill(0);
 }
 
-std::optional<Wavelet> Terminal::TakeOutgoing() {
-  std::optional<Wavelet> w = pending_;
-  pending_.reset();
-  return w;
-}
-
-uint64_t Terminal::TakeCreditReturns(int colors) {
-  uint64_t cr = 0;
-  for (int c = 0; c < colors; ++c) {
-    if (owed_[c] > 0) {
-      cr |= uint64_t{1} << c;
-      --owed_[c];
-    }
-  }
-  return cr;
-}
-
 void Terminal::Arrive(const std::optional<Wavelet>& w, uint64_t credits, int colors) {
   received_ = w;
   if (w) (accepting_ ? owed_ : withheld_)[w->color]++;

@@ -56,9 +56,22 @@ class Terminal {
   /// Empties the terminal (a reset): `depth` credits per color, accepting.
   void Reset(int depth);
   /// The wavelet to drive into the router this cycle (and forgets it).
-  std::optional<Wavelet> TakeOutgoing();
+  std::optional<Wavelet> TakeOutgoing() {
+    std::optional<Wavelet> w = pending_;
+    pending_.reset();
+    return w;
+  }
   /// Credits to return to the router this cycle, one bit per color (at most one each).
-  uint64_t TakeCreditReturns(int colors);
+  uint64_t TakeCreditReturns(int colors) {
+    uint64_t cr = 0;
+    for (int c = 0; c < colors; ++c) {
+      if (owed_[c] > 0) {
+        cr |= uint64_t{1} << c;
+        --owed_[c];
+      }
+    }
+    return cr;
+  }
   /// What the router sent this cycle, and the credits it returned (one bit per color).
   void Arrive(const std::optional<Wavelet>& w, uint64_t credits, int colors);
 

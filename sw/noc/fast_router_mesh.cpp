@@ -206,6 +206,8 @@ void FastRouterMesh::Step() {
   ++cycle_;
 }
 
+// The same buffers as RouterMesh reports, in the same order; `full` differs: these buffers are
+// `--buf` deep, while the RTL's are 16 deep with the credit limit lowered, so never full.
 std::vector<BufferState> FastRouterMesh::BufferedWavelets() const {
   std::vector<BufferState> out;
   for (const auto& n : nodes_) {

@@ -149,7 +149,7 @@ TEST_CASE("noc: fast and RTL routers give identical statistics and JSON", "[noc]
   }
 }
 
-TEST_CASE("noc: the memory guard uses each router model's size; waves need the RTL", "[noc]") {
+TEST_CASE("noc: the memory guard uses the size of each router model and waves need the RTL", "[noc]") {
   NocConfig c;
   c.width = c.height = 300;  // 90,000 routers: about 3 GB as RTL, well under 2 GB as fast routers
   c.routers = RouterModel::Rtl;

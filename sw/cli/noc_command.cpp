@@ -1,5 +1,7 @@
 #include "cli/noc_command.h"
 
+#include <algorithm>
+#include <cstdio>
 #include <memory>
 #include <thread>
 
@@ -16,6 +18,7 @@ namespace wafersim::cli {
 
 namespace {
 struct NocFlags {
+  std::string routers = "fast";
   std::string mesh = "8x8";
   std::string sweep;
   std::string hotspot;
@@ -25,21 +28,63 @@ struct NocFlags {
   int jobs = 0;
   noc::NocConfig config;
 };
+
+// A run that would take longer than this (by EstimateNocSeconds) is refused; one longer than
+// kWarnSeconds starts with a warning that gives the estimate.
+constexpr double kMaxSeconds = 7 * 86400.0;
+constexpr double kWarnSeconds = 3600.0;
+
+std::string Duration(double s) {
+  if (s < 120) return fmt::format("{:.0f} s", s);
+  if (s < 7200) return fmt::format("{:.0f} minutes", s / 60);
+  if (s < 2 * 86400) return fmt::format("{:.1f} hours", s / 3600);
+  if (s < 2 * 365 * 86400.0) return fmt::format("{:.0f} days", s / 86400);
+  return fmt::format("{:.0f} years", s / (365 * 86400.0));
+}
+
+// Refuses a run that would take weeks, and warns of one that takes hours. `points` runs of
+// `c` (a sweep's, with its rates) shared by `jobs` threads.
+void CheckDuration(const std::vector<noc::NocConfig>& points, int jobs) {
+  double total = 0;
+  for (const auto& p : points) total += noc::EstimateNocSeconds(p);
+  const noc::NocConfig& c = points.front();
+  const int threads = std::max(1, std::min<int>(jobs, static_cast<int>(points.size())));
+  const double seconds = total / threads;
+  const std::string what = fmt::format(
+      "--cycles {}: {}{} cycles on a {}x{} mesh of {} routers would take about {}{}", c.cycles,
+      points.size() > 1 ? fmt::format("{} runs of ", points.size()) : "", c.cycles, c.width, c.height,
+      c.routers == noc::RouterModel::Rtl ? "RTL" : "fast", Duration(seconds),
+      threads > 1 ? fmt::format(" on {} threads", threads) : "");
+  const char* faster = c.routers == noc::RouterModel::Rtl ? ", or --routers fast" : "";
+  if (seconds > kMaxSeconds) {
+    throw std::invalid_argument(fmt::format("{} (estimated from the speed noc_bench measures); more than {} is "
+                                            "refused: fewer --cycles or a smaller --mesh{}",
+                                            what, Duration(kMaxSeconds), faster));
+  }
+  if (seconds > kWarnSeconds) {
+    std::fprintf(stderr, "wafersim: warning: %s (estimated from the speed noc_bench measures)\n", what.c_str());
+  }
+}
 }  // namespace
 
 void AddNocCommand(CLI::App& app, std::function<int()>& run) {
   auto flags = std::make_shared<NocFlags>();
   noc::NocConfig& c = flags->config;
   CLI::App* cmd = app.add_subcommand(
-      "noc", "Synthetic traffic on a mesh of Verilated RTL routers (dynamic X-then-Y routing)");
+      "noc", "Synthetic traffic on a mesh of routers (dynamic X-then-Y routing): the C++ FastRouter, "
+             "cycle-exact against the RTL, or the Verilated RTL");
   std::string patterns;
   for (const auto& n : noc::TrafficRegistry::Get().Names()) {
     patterns += fmt::format("{}{} ({})", patterns.empty() ? "" : ", ", n,
                             noc::TrafficRegistry::Get().Description(n));
   }
+  cmd->add_option("--routers", flags->routers,
+                  "router model: fast (C++ FastRouter, cycle-exact against the RTL) or rtl (Verilated; "
+                  "needed for --trace); both give the same statistics")
+      ->capture_default_str();
   cmd->add_option("--mesh", flags->mesh, "mesh size WxH")->capture_default_str();
   cmd->add_option("--traffic", c.traffic, "pattern: " + patterns)->capture_default_str();
-  cmd->add_option("--rate", c.rate, "offered load, flits/node/cycle in [0,1]")->capture_default_str();
+  CLI::Option* rate = cmd->add_option("--rate", c.rate, "offered load, flits/node/cycle in [0,1]")->capture_default_str();
   cmd->add_option("--packet-flits", c.packet_flits, "wavelets per packet")->capture_default_str();
   cmd->add_option("--vcs", c.vcs, "dynamic colors (virtual channels) packets use")->capture_default_str();
   cmd->add_option("--buf", c.buffer_depth, "input buffer depth per color, wavelets")->capture_default_str();
@@ -51,21 +96,45 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--watchdog", c.watchdog, "cycles with nothing moving that count as a deadlock")
       ->capture_default_str()->check(Unsigned());
   cmd->add_option("--seed", c.seed, "random seed")->capture_default_str()->check(Unsigned());
-  cmd->add_option("--hotspot", flags->hotspot, "hotspot node X,Y (default: the centre)");
-  cmd->add_option("--hotspot-fraction", c.hotspot_fraction, "share of packets sent to the hotspot")
+  CLI::Option* hotspot = cmd->add_option("--hotspot", flags->hotspot, "hotspot node X,Y (default: the centre)");
+  CLI::Option* hotspot_fraction = cmd->add_option("--hotspot-fraction", c.hotspot_fraction, "share of packets sent to the hotspot")
       ->capture_default_str();
   cmd->add_option("--sweep", flags->sweep,
                   "run a list of rates (r1,r2,... or start:stop:step) and print the table");
-  cmd->add_option("--jobs", flags->jobs, "sweep points simulated in parallel (0: one per core)");
+  CLI::Option* jobs = cmd->add_option("--jobs", flags->jobs, "sweep points simulated in parallel (0: one per core)");
   cmd->add_option("--trace", c.trace_path, "write FST waves (and a .gtkw save file beside them)")->check(FileName());
-  cmd->add_option("--trace-region", flags->trace_region, "routers to trace, x0,y0:x1,y1 (default all)");
-  cmd->add_option("--trace-window", flags->trace_window, "traffic cycles to trace, c0:c1")
+  CLI::Option* trace_region = cmd->add_option("--trace-region", flags->trace_region, "routers to trace, x0,y0:x1,y1 (default all)");
+  CLI::Option* trace_window = cmd->add_option("--trace-window", flags->trace_window, "traffic cycles to trace, c0:c1")
       ->capture_default_str();
   cmd->add_option("--json", flags->json, "write results as JSON")->check(FileName());
 
-  cmd->callback([flags, &run] {
-    run = [flags]() -> int {
+  cmd->callback([=, &run] {
+    run = [=]() -> int {
+      // Flags that do not apply to this run are refused, not ignored.
+      const bool sweeping = !flags->sweep.empty(), tracing = !flags->config.trace_path.empty();
+      if (sweeping && rate->count() > 0) {
+        throw std::invalid_argument(fmt::format("--rate {}: --sweep {} sets the rates; give one or the other",
+                                                rate->results().front(), flags->sweep));
+      }
+      if (!sweeping && jobs->count() > 0) throw std::invalid_argument("--jobs: applies to --sweep only");
+      for (const CLI::Option* o : {trace_region, trace_window}) {
+        if (!tracing && o->count() > 0) {
+          throw std::invalid_argument(fmt::format("{}: applies with --trace only", o->get_name()));
+        }
+      }
+      for (const CLI::Option* o : {hotspot, hotspot_fraction}) {
+        if (flags->config.traffic != "hotspot" && o->count() > 0) {
+          throw std::invalid_argument(fmt::format("{}: applies to --traffic hotspot only", o->get_name()));
+        }
+      }
       noc::NocConfig c = flags->config;
+      if (flags->routers == "fast") {
+        c.routers = noc::RouterModel::Fast;
+      } else if (flags->routers == "rtl") {
+        c.routers = noc::RouterModel::Rtl;
+      } else {
+        throw std::invalid_argument(fmt::format("--routers {}: must be fast or rtl", flags->routers));
+      }
       // Every output is checked before the work, and removed again if a later step fails.
       CommandFiles files;
       files.Output("--json", flags->json);
@@ -90,6 +159,7 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
       c.trace_c1 = w.c1;
       if (flags->sweep.empty()) {
         noc::ValidateNocConfig(c);
+        CheckDuration({c}, 1);
         if (!c.trace_path.empty()) {
           files.Writing(c.trace_path);
           files.Writing(waves::SaveFilePathFor(c.trace_path));
@@ -113,6 +183,8 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
       }
       const int jobs = flags->jobs > 0 ? flags->jobs
                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+      for (const auto& p : points) noc::ValidateNocConfig(p);
+      CheckDuration(points, jobs);
       const auto results = noc::RunNocSweep(points, jobs);
       PrintNocSweep(c, results);
       if (!flags->json.empty()) {

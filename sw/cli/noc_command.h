@@ -1,4 +1,4 @@
-// `wafersim noc`: synthetic traffic on a mesh of RTL routers.
+// `wafersim noc`: synthetic traffic on a mesh of routers (fast or Verilated RTL, --routers).
 #pragma once
 
 #include <functional>

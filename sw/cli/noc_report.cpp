@@ -7,9 +7,9 @@
 namespace wafersim::cli {
 
 std::string DescribeNocConfig(const noc::NocConfig& c) {
-  return fmt::format("{}x{} mesh of RTL routers, {} traffic, {}-flit packets, {} dynamic colors x "
+  return fmt::format("{}x{} mesh of {} routers, {} traffic, {}-flit packets, {} dynamic colors x "
                      "{}-deep buffers, {} cycles ({} warmup), seed {}",
-                     c.width, c.height, c.traffic, c.packet_flits, c.vcs, c.buffer_depth, c.cycles,
+                     c.width, c.height, c.routers == noc::RouterModel::Rtl ? "RTL" : "fast", c.traffic, c.packet_flits, c.vcs, c.buffer_depth, c.cycles,
                      c.warmup, c.seed);
 }
 
@@ -41,7 +41,8 @@ void PrintNocSweep(const noc::NocConfig& c, const std::vector<noc::NocResult>& r
 }
 
 nlohmann::json NocConfigJson(const noc::NocConfig& c) {
-  return {{"mesh", fmt::format("{}x{}", c.width, c.height)},
+  return {{"routers", noc::RouterModelName(c.routers)},
+          {"mesh", fmt::format("{}x{}", c.width, c.height)},
           {"traffic", c.traffic},
           {"packet_flits", c.packet_flits},
           {"vcs", c.vcs},

@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "noc/fast_router_mesh.h"
 #include "noc/gtkw_writer.h"
 #include "noc/router_mesh.h"
 #include "noc/traffic_pattern.h"
@@ -57,12 +58,25 @@ uint64_t NodeSeed(uint64_t seed, int node) {
   return z ^ (z >> 31);
 }
 
+// The mesh a run steps: Verilated routers with the simulator's 8 colors, or FastRouters with
+// only the colors the packets use (requesters keep the RTL's order, so arbitration is the
+// same; the test "fast and RTL routers give identical statistics" holds it to that).
+template <class Mesh>
+Mesh BuildMesh(const NocConfig& cfg);
+template <>
+RouterMesh BuildMesh<RouterMesh>(const NocConfig& cfg) {
+  return RouterMesh(RouterMeshConfig{cfg.width, cfg.height, cfg.buffer_depth});
+}
+template <>
+FastRouterMesh BuildMesh<FastRouterMesh>(const NocConfig& cfg) {
+  return FastRouterMesh(RouterMeshConfig{cfg.width, cfg.height, cfg.buffer_depth}, cfg.vcs);
+}
+
+template <class Mesh>
 class NocRun {
  public:
   explicit NocRun(const NocConfig& cfg)
-      : cfg_(cfg),
-        nodes_(cfg.width * cfg.height),
-        mesh_(RouterMeshConfig{cfg.width, cfg.height, cfg.buffer_depth, false}) {
+      : cfg_(cfg), nodes_(cfg.width * cfg.height), mesh_(BuildMesh<Mesh>(cfg)) {
     TrafficContext ctx{cfg.width, cfg.height,
                        Coord{cfg.hotspot_x < 0 ? cfg.width / 2 : cfg.hotspot_x,
                              cfg.hotspot_y < 0 ? cfg.height / 2 : cfg.hotspot_y},
@@ -292,7 +306,7 @@ class NocRun {
 
   const NocConfig cfg_;
   const int nodes_;
-  RouterMesh mesh_;
+  Mesh mesh_;
   std::unique_ptr<TrafficPattern> pattern_;
   std::vector<Source> sources_;
   std::vector<Packet> packets_;
@@ -312,18 +326,34 @@ class NocRun {
 
 }  // namespace
 
+const char* RouterModelName(RouterModel m) { return m == RouterModel::Rtl ? "rtl" : "fast"; }
+
+size_t NocBytesPerNode(const NocConfig& c) {
+  const size_t router = c.routers == RouterModel::Rtl ? RouterMesh::BytesPerRouter()
+                                                      : FastRouterMesh::BytesPerRouter(c.vcs, c.buffer_depth);
+  // NocRun's per-node state: a destination's packet tags, a source (its generator and its
+  // queue's first block), the sink's open packet per color.
+  constexpr size_t kQueueBlock = 512 + 64;
+  const size_t traffic = kNumTags * sizeof(int32_t) + sizeof(uint32_t) + sizeof(Source) + kQueueBlock +
+                         static_cast<size_t>(CompiledColors()) * (sizeof(int32_t) + sizeof(int));
+  return router + traffic;
+}
+
+double EstimateNocSeconds(const NocConfig& c) {
+  // Router-cycles per second noc_bench measures on one core of the development machine
+  // (docs/router.md, "Simulation speed"), rounded: at 1% load (most routers idle) and from
+  // 0.2 on (every router busy).
+  const bool rtl = c.routers == RouterModel::Rtl;
+  const double idle = rtl ? 1.0e6 : 8e6, busy = rtl ? 0.15e6 : 1.5e6;
+  const double load = std::min(1.0, std::max(0.0, (c.rate - 0.01) / 0.19));  // 0 at 0.01, 1 from 0.2
+  const double seconds_per_router_cycle = 1 / idle + load * (1 / busy - 1 / idle);
+  return static_cast<double>(c.cycles) * c.width * c.height * seconds_per_router_cycle;
+}
+
 void ValidateNocConfig(const NocConfig& c) {
   auto fail = [](const std::string& msg) { throw std::invalid_argument(msg); };
   if (c.width < 1 || c.height < 1 || c.width > kMaxCoord + 1 || c.height > kMaxCoord + 1) {
     fail(fmt::format("--mesh {}x{}: each side must be 1..{}", c.width, c.height, kMaxCoord + 1));
-  }
-  // Each Verilated router takes about 27 KB and each node 4 KB of packet tags: beyond this
-  // the run would need gigabytes and hours. Whole wafers are for the fast tile model.
-  constexpr int64_t kMaxRouters = 65536;
-  if (static_cast<int64_t>(c.width) * c.height > kMaxRouters) {
-    fail(fmt::format("--mesh {}x{}: {} RTL routers would need about {:.1f} GB; at most {} (256x256) "
-                     "are simulated in RTL", c.width, c.height, int64_t{c.width} * c.height,
-                     int64_t{c.width} * c.height * 31e3 / 1e9, kMaxRouters));
   }
   if (!(c.rate >= 0.0 && c.rate <= 1.0)) fail(fmt::format("--rate {}: must be in [0,1]", c.rate));
   if (c.packet_flits < 1 || c.packet_flits > 1024) {
@@ -337,10 +367,26 @@ void ValidateNocConfig(const NocConfig& c) {
     fail(fmt::format("--buf {}: must be 1..{} (depth of the simulated router's buffers)",
                      c.buffer_depth, CompiledMaxBufferDepth()));
   }
+  // Beyond the budget the run would need gigabytes (and hours): refused before allocating.
+  const int64_t routers = int64_t{c.width} * c.height;
+  const size_t per_node = NocBytesPerNode(c);
+  if (static_cast<double>(routers) * per_node > kNocMemoryBudget) {
+    const auto max_routers = static_cast<int64_t>(kNocMemoryBudget / per_node);
+    fail(fmt::format("--mesh {}x{}: {} {} routers would need about {:.1f} GB ({:.1f} KB each with their "
+                     "traffic state); at most {} ({}x{}) fit the {} GB budget{}",
+                     c.width, c.height, routers, c.routers == RouterModel::Rtl ? "RTL" : "fast",
+                     routers * static_cast<double>(per_node) / 1e9, per_node / 1e3, max_routers,
+                     static_cast<int>(std::sqrt(static_cast<double>(max_routers))),
+                     static_cast<int>(std::sqrt(static_cast<double>(max_routers))), kNocMemoryBudget >> 30,
+                     c.routers == RouterModel::Rtl ? " (--routers fast takes less)" : ""));
+  }
   if (c.cycles <= c.warmup) {
     fail(fmt::format("--cycles {} must exceed --warmup {}", c.cycles, c.warmup));
   }
   if (c.watchdog < 1) fail("--watchdog must be at least 1");
+  if (!c.trace_path.empty() && c.routers != RouterModel::Rtl) {
+    fail("--trace: waves come from the RTL routers; add --routers rtl");
+  }
   if (!c.trace_path.empty()) {
     const int x1 = c.trace_x1 < 0 ? c.width - 1 : c.trace_x1;
     const int y1 = c.trace_y1 < 0 ? c.height - 1 : c.trace_y1;
@@ -362,7 +408,11 @@ void ValidateNocConfig(const NocConfig& c) {
 
 NocResult RunNoc(const NocConfig& config) {
   ValidateNocConfig(config);
-  NocRun run(config);
+  if (config.routers == RouterModel::Rtl) {
+    NocRun<RouterMesh> run(config);
+    return run.Run();
+  }
+  NocRun<FastRouterMesh> run(config);
   return run.Run();
 }
 

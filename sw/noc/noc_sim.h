@@ -1,14 +1,25 @@
-// Synthetic traffic on a mesh of RTL routers: Bernoulli sources and always-ready sinks on
-// every Local port, dynamic (X-then-Y wormhole) colors, latency and throughput statistics.
+// Synthetic traffic on a mesh of routers: Bernoulli sources and always-ready sinks on every
+// Local port, dynamic (X-then-Y wormhole) colors, latency and throughput statistics. The
+// routers are the C++ FastRouter (cycle-exact against the RTL) or the Verilated RTL; both
+// give the same statistics for the same configuration.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace wafersim::noc {
 
+/// Which model of mesh_router a run simulates.
+enum class RouterModel {
+  Fast,  ///< fabric::FastRouter (systemc/fast/), cycle-exact against the RTL; no waves
+  Rtl,   ///< the Verilated mesh_router (sw/noc/router_mesh.h); waves with --trace
+};
+const char* RouterModelName(RouterModel m);  ///< "fast" or "rtl", as --routers takes them
+
 struct NocConfig {
+  RouterModel routers = RouterModel::Fast;
   int width = 8;
   int height = 8;
   std::string traffic = "uniform";
@@ -52,6 +63,14 @@ struct NocResult {
 
 /// Checks a configuration; throws std::invalid_argument naming the flag and the rule.
 void ValidateNocConfig(const NocConfig& config);
+/// Memory one node of a run takes: its router (the model's own figure) and the traffic's
+/// state (sources, packet tags). ValidateNocConfig refuses a mesh that needs more than
+/// kNocMemoryBudget in all.
+size_t NocBytesPerNode(const NocConfig& config);
+inline constexpr size_t kNocMemoryBudget = size_t{2} << 30;  // bytes, 2 GiB
+/// Rough wall time of a run on one core, from the router-cycles per second noc_bench
+/// measured for its model at light and heavy load (interpolated by the offered rate).
+double EstimateNocSeconds(const NocConfig& config);
 NocResult RunNoc(const NocConfig& config);
 /// Runs each configuration on up to `jobs` threads; results in the same order.
 std::vector<NocResult> RunNocSweep(const std::vector<NocConfig>& configs, int jobs);

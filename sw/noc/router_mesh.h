@@ -3,6 +3,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -55,9 +56,22 @@ class Terminal {
   /// Empties the terminal (a reset): `depth` credits per color, accepting.
   void Reset(int depth);
   /// The wavelet to drive into the router this cycle (and forgets it).
-  std::optional<Wavelet> TakeOutgoing();
+  std::optional<Wavelet> TakeOutgoing() {
+    std::optional<Wavelet> w = pending_;
+    pending_.reset();
+    return w;
+  }
   /// Credits to return to the router this cycle, one bit per color (at most one each).
-  uint64_t TakeCreditReturns(int colors);
+  uint64_t TakeCreditReturns(int colors) {
+    uint64_t cr = 0;
+    for (int c = 0; c < colors; ++c) {
+      if (owed_[c] > 0) {
+        cr |= uint64_t{1} << c;
+        --owed_[c];
+      }
+    }
+    return cr;
+  }
   /// What the router sent this cycle, and the credits it returned (one bit per color).
   void Arrive(const std::optional<Wavelet>& w, uint64_t credits, int colors);
 
@@ -84,6 +98,11 @@ class RouterMesh {
   ~RouterMesh();
   RouterMesh(const RouterMesh&) = delete;
   RouterMesh& operator=(const RouterMesh&) = delete;
+
+  /// Bytes one router of the mesh holds: the Verilated model (its symbol table holds the
+  /// design's state) and the node around it with its terminals (for the memory guard of big
+  /// meshes).
+  static size_t BytesPerRouter();
 
   int Width() const { return config_.width; }
   int Height() const { return config_.height; }

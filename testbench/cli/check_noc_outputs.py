@@ -15,7 +15,7 @@ for f in (out_json, trace):
     if os.path.exists(f):
         os.remove(f)
 
-run = subprocess.run([ws, "noc", "--mesh", "3x2", "--rate", "0.2", "--packet-flits", "2",
+run = subprocess.run([ws, "noc", "--routers", "rtl", "--mesh", "3x2", "--rate", "0.2", "--packet-flits", "2",
                       "--cycles", "400", "--warmup", "50", "--json", out_json, "--trace", trace,
                       "--trace-region", "1,0:2,1", "--trace-window", "10:60"],
                      capture_output=True, text=True)
@@ -28,6 +28,22 @@ for key in ("offered_rate", "accepted_rate", "avg_latency_cycles", "p99_latency_
     assert key in result, f"JSON lacks {key}"
 assert result["packets"] > 0 and result["stable"] is True
 assert abs(result["accepted_rate"] - result["offered_rate"]) < 0.05
+assert result["config"]["routers"] == "rtl"
+
+# The fast routers (the default) give the same statistics; only the wall time differs, and
+# the share of idle routers skipped (the RTL run above evaluates its traced routers always).
+fast_json = os.path.join(work, "noc_fast.json")
+run = subprocess.run([ws, "noc", "--mesh", "3x2", "--rate", "0.2", "--packet-flits", "2",
+                      "--cycles", "400", "--warmup", "50", "--json", fast_json], capture_output=True, text=True)
+assert run.returncode == 0, run.stderr
+assert "mesh of fast routers" in run.stdout, run.stdout
+fast = json.load(open(fast_json))
+assert fast["config"]["routers"] == "fast"
+for r in (result, fast):
+    del r["wall_seconds"]
+    del r["skipped_eval_fraction"]
+    del r["config"]["routers"]
+assert fast == result, (fast, result)
 
 # The trace holds the traced routers only, and the save file names signals that exist.
 vcd = subprocess.run(["fst2vcd", "-f", trace], capture_output=True, text=True, check=True).stdout

@@ -1,7 +1,11 @@
 // The synthetic-traffic experiment (`wafersim noc`): statistics that theory pins down,
-// determinism, saturation and configuration errors.
+// determinism, saturation, configuration errors, and the same statistics from both router
+// models.
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
+
+#include "cli/noc_report.h"
 #include "noc/noc_sim.h"
 
 using namespace wafersim::noc;
@@ -100,4 +104,68 @@ TEST_CASE("bad configurations are refused with the flag named", "[noc]") {
   c = Small("hotspot", 0.1);
   c.hotspot_x = 9;
   CHECK_THROWS_WITH(RunNoc(c), Catch::Contains("--hotspot 9"));
+}
+
+TEST_CASE("noc: fast and RTL routers give identical statistics and JSON", "[noc]") {
+  struct Case {
+    const char* traffic;
+    int width, height;
+    double rate;
+    int vcs, buf, flits;
+  };
+  // Light, moderate and saturated loads; one to all eight colors; buffers of 1 to 16; packets
+  // of 1 to 5 wavelets; square and narrow meshes.
+  const Case cases[] = {
+      {"uniform", 8, 8, 0.05, 2, 8, 1},   {"uniform", 8, 8, 0.45, 2, 4, 4},
+      {"transpose", 8, 8, 0.3, 1, 8, 2},  {"hotspot", 6, 5, 0.2, 3, 2, 3},
+      {"bitcomp", 4, 4, 0.9, 8, 16, 2},   {"neighbor", 12, 3, 0.5, 4, 3, 1},
+      {"uniform", 7, 2, 1.0, 2, 1, 5},
+  };
+  for (const Case& k : cases) {
+    NocConfig c;
+    c.traffic = k.traffic;
+    c.width = k.width;
+    c.height = k.height;
+    c.rate = k.rate;
+    c.vcs = k.vcs;
+    c.buffer_depth = k.buf;
+    c.packet_flits = k.flits;
+    c.cycles = 700;
+    c.warmup = 100;
+    c.drain = 400;
+    c.seed = 7;
+    INFO(fmt::format("{} {}x{} rate {} vcs {} buf {} flits {}", k.traffic, k.width, k.height, k.rate, k.vcs,
+                     k.buf, k.flits));
+    c.routers = RouterModel::Rtl;
+    const NocResult rtl = RunNoc(c);
+    c.routers = RouterModel::Fast;
+    const NocResult fast = RunNoc(c);
+    CHECK(rtl.packets > 0);
+    // Every statistic, the idle evaluations skipped included; only the wall time differs.
+    nlohmann::json a = wafersim::cli::NocResultJson(rtl), b = wafersim::cli::NocResultJson(fast);
+    a.erase("wall_seconds");
+    b.erase("wall_seconds");
+    CHECK(a.dump(2) == b.dump(2));
+  }
+}
+
+TEST_CASE("noc: the memory guard uses the size of each router model and waves need the RTL", "[noc]") {
+  NocConfig c;
+  c.width = c.height = 300;  // 90,000 routers: about 3 GB as RTL, well under 2 GB as fast routers
+  c.routers = RouterModel::Rtl;
+  CHECK_THROWS_WITH(ValidateNocConfig(c), Catch::Contains("--mesh 300x300: 90000 RTL routers would need about"));
+  c.routers = RouterModel::Fast;
+  CHECK_NOTHROW(ValidateNocConfig(c));
+  CHECK(NocBytesPerNode(c) * 2 < [&] {
+    NocConfig r = c;
+    r.routers = RouterModel::Rtl;
+    return NocBytesPerNode(r);
+  }());
+  c.width = c.height = 1000;
+  CHECK_THROWS_WITH(ValidateNocConfig(c), Catch::Contains("--mesh 1000x1000: 1000000 fast routers would need about"));
+  c.width = c.height = 4;
+  c.trace_path = "t.fst";
+  CHECK_THROWS_WITH(ValidateNocConfig(c), Catch::Contains("--trace: waves come from the RTL routers"));
+  c.routers = RouterModel::Rtl;
+  CHECK_NOTHROW(ValidateNocConfig(c));
 }

@@ -10,6 +10,7 @@
 
 #include "isa/fp.h"
 #include "plan/plan_lowering.h"
+#include "runtime/moe_cost.h"
 #include "runtime/moe_reference.h"
 #include "runtime/mapping_util.h"
 
@@ -401,6 +402,13 @@ plan::Plan BuildMoePlan(const KernelRequest& req, const fabric::FabricConfig& fa
   plan.cost.io_bound_cycles = double(s.tokens) * s.d_model / fabric.edge_wavelets_per_cycle;
 
   const int busiest = *std::max_element(answer.tokens_per_expert.begin(), answer.tokens_per_expert.end());
+  MoeCostShape cost{s.tokens, s.d_model, s.experts, s.top_k, st.es == 2 ? fabric.simd_width : 1, 0, pw, ph,
+                    dispatch == Dispatch::kDynamic};
+  for (int e = 0; e < s.experts; ++e) {
+    cost.busiest_pairs = std::max<int64_t>(
+        cost.busiest_pairs, int64_t{answer.tokens_per_expert[e]} * Share(s.d_ff, p.tiles_per_expert[e], 0));
+  }
+  plan.cost.estimated_cycles = MoeCycles(cost);
   const double mean = double(s.tokens) * s.top_k / s.experts;
   const double imbalance = busiest / mean;
   // The experts' phase can end no sooner than the slowest expert's multiply-adds spread over its

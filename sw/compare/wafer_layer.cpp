@@ -2,10 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <map>
+#include <mutex>
+#include <tuple>
 
 #include <fmt/format.h>
 
 #include "gpu/moe_routing.h"
+#include "runtime/attention_cost.h"
 #include "runtime/vector_cost.h"
 #include "workload/memory_footprint.h"
 #include "workload/param_count.h"
@@ -80,37 +85,58 @@ WaferStage MatrixStage(const WaferMachine& m, const wl::Workload& w, const wl::K
   return s;
 }
 
+/// The prefill plan's cost, priced once per shape: every layer of a model asks the same, and a
+/// long prompt on a large region takes a noticeable fraction of a second to price.
+double PrefillCycles(const runtime::AttentionShape& shape, int64_t prompt) {
+  using Key = std::tuple<int64_t, int64_t, int64_t, int64_t, int, int, int, int64_t>;
+  static std::mutex mutex;
+  static std::map<Key, double> priced;
+  const Key key{shape.groups, shape.heads_per_group, shape.qk_dim, shape.v_dim, shape.lanes, shape.columns, shape.rows,
+                prompt};
+  const std::lock_guard<std::mutex> lock(mutex);
+  const auto it = priced.find(key);
+  if (it != priced.end()) return it->second;
+  return priced[key] = runtime::AttentionPrefillCycles(shape, prompt, runtime::kPrefillChunk);
+}
+
 WaferStage AttentionStage(const WaferMachine& m, const wl::Workload& w, const wl::Kernel& a, int64_t tiles,
                           double kv_bytes) {
   const int b = wl::DTypeBytes(w.dtype);
-  const int lanes = m.Lanes(w.dtype);
   const double tokens = static_cast<double>(w.Tokens());
-  const double keys = wl::AttentionPairs(a.q_len, a.kv_len, a.causal) / static_cast<double>(a.q_len);
-  const double per_seq_tiles = std::max(1.0, std::floor(static_cast<double>(tiles) / static_cast<double>(a.sequences)));
-  const double key_rows = std::ceil(keys) * static_cast<double>(a.kv_heads);
-  const double group = static_cast<double>(a.heads / a.kv_heads);
   const double heads = static_cast<double>(a.heads);
-  // Keys spread one block per tile; with more tiles than key rows (MLA's one latent for all
-  // heads) each key is copied to `copies` tiles that split the group's query heads.
-  const double used = std::min(per_seq_tiles, key_rows);
-  const double copies = std::clamp(std::floor(per_seq_tiles / key_rows), 1.0, group);
-  const double m_t = std::ceil(key_rows / used);
-  const double side = std::sqrt(used * copies);
-  // One query token of one sequence on its tiles: both passes over each tile's keys for its
-  // query heads, an exponential per score, the heads' outputs (and the softmax's max and sum)
-  // reduced along the rows of tiles.
-  const double per_query = std::ceil(group / copies) * m_t *
-                               (GemvRowCycles(a.qk_dim, lanes) + GemvRowCycles(a.v_dim, lanes) + m.params.exp_cycles) +
-                           GemvFit::kPerBlockSide * heads * static_cast<double>(a.v_dim + 2) / side;
+  // Placed as the attention plans place it: the layer's tiles as a near-square region, bands of
+  // its rows per (sequence, kv head) group, each group's keys over its band's tiles.
+  runtime::AttentionShape shape;
+  shape.groups = a.sequences * a.kv_heads;
+  shape.heads_per_group = a.heads / a.kv_heads;
+  shape.qk_dim = a.qk_dim;
+  shape.v_dim = a.v_dim;
+  shape.lanes = m.Lanes(w.dtype);
+  shape.columns = static_cast<int>(std::clamp<int64_t>(
+      static_cast<int64_t>(std::sqrt(static_cast<double>(tiles))), 1, std::numeric_limits<int>::max()));
+  shape.rows = static_cast<int>(std::min<int64_t>(std::max<int64_t>(1, tiles / shape.columns), std::numeric_limits<int>::max()));
+  const int band_rows = runtime::attention::MakeBands(shape.groups, shape.rows).front().rows;
   WaferStage s;
   s.name = a.name;
   s.kind = "attention";
   s.group = "attention";
-  s.tiles = static_cast<int64_t>(used * copies) * a.sequences;
-  s.bytes_per_tile = kv_bytes * copies / static_cast<double>(tiles);
-  s.cost.fixed_cycles = GemvFit::kBase + (GemvFit::kPerRegionColumn + GemvFit::kPerRegionRow) * side;
-  s.cost.token_cycles = per_query / static_cast<double>(a.sequences);  // the sequences run side by side
+  s.tiles = std::min(int64_t{shape.columns} * shape.rows, shape.groups * a.kv_len);
+  s.bytes_per_tile = kv_bytes / static_cast<double>(tiles);
+  if (a.q_len <= 1) {
+    // Decode: one pass serves every sequence's new token.
+    s.source = "the attention decode plan's cost";
+    const double cycles = runtime::AttentionDecodeCycles(shape, a.kv_len);
+    s.cost.fixed_cycles = runtime::AttentionDecodeFixedCycles(shape.columns, band_rows);
+    s.cost.token_cycles = (cycles - s.cost.fixed_cycles) / static_cast<double>(a.sequences);
+  } else {
+    // Prefill: the plan's causal pass over each sequence's q_len tokens, in chunks of 64 keys.
+    s.source = "the attention prefill plan's cost";
+    const double cycles = PrefillCycles(shape, a.q_len);
+    s.cost.fixed_cycles = PrefillCycles(shape, 0);
+    s.cost.token_cycles = (cycles - s.cost.fixed_cycles) / static_cast<double>(a.sequences * a.q_len);
+  }
   const double pairs = a.flops / (2.0 * heads * static_cast<double>(a.qk_dim + a.v_dim));  // per head
+  const double side = std::sqrt(static_cast<double>(s.tiles));
   s.counts.matrix_flops = a.flops;
   s.counts.vector_ops = heads * pairs * 5;  // max, subtract, exponential, sum, scale
   s.counts.sram_bytes = a.flops * b;

@@ -81,6 +81,9 @@ inline double AttentionDecodeCycles(const AttentionShape& s, int64_t tokens) {
   return cycles;
 }
 
+/// The most keys a prefill chunk holds (the plan takes fewer when a tile's SRAM is short).
+inline constexpr int64_t kPrefillChunk = 64;
+
 /// The prefill plan's snake: token p of a group goes to tile p mod n of its band of n tiles in
 /// even rounds and to n - 1 - (p mod n) in odd ones, so early (cheap) and late (costly) tokens
 /// mix on every tile.

@@ -25,7 +25,6 @@ constexpr uint32_t kStampsAddr = 0;
 // chunks left, the cycles spent receiving.
 constexpr uint32_t kScratch = 32;
 constexpr uint32_t kRecords = 96;
-constexpr int kMaxChunk = 64;
 
 /// A tile's SRAM: stamps, scratch, one record per (head, own token) = [position, running max,
 /// running sum, pad | q (row padded to 8 words) | O (likewise)], then the K and V chunk
@@ -66,7 +65,7 @@ struct Sizing {
   Layout worst;
 };
 
-// The largest chunk (up to kMaxChunk keys) with which the fullest tile fits; chunk 0 if none.
+// The largest chunk (up to kPrefillChunk keys) with which the fullest tile fits; chunk 0 if none.
 Sizing MakeSizing(int64_t groups, int hpg, int64_t prompt, int d, uint32_t es, int width, int height,
                   uint32_t sram) {
   Sizing p;
@@ -76,7 +75,7 @@ Sizing MakeSizing(int64_t groups, int hpg, int64_t prompt, int d, uint32_t es, i
     p.max_groups = std::max(p.max_groups, b.groups);
   }
   const int64_t records = p.max_own * hpg * p.max_groups;
-  for (int c = static_cast<int>(std::min<int64_t>(prompt, kMaxChunk)); c >= 1; --c) {
+  for (int c = static_cast<int>(std::min<int64_t>(prompt, kPrefillChunk)); c >= 1; --c) {
     p.worst = MakeLayout(records, c, d, es);
     if (p.worst.end <= sram && int64_t{c} * d <= 65535) {
       p.chunk = c;

@@ -114,16 +114,16 @@ inline double PrefillRowKeys(int64_t prompt, int64_t chunk, int64_t columns, int
 
 /// Attention prefill on one row of a band: `heads` query heads (its groups' heads together)
 /// over a prompt of `prompt` tokens, the row's busiest keys per chunk added (PrefillRowKeys):
-///   per key a query scores, 0.2 of a GEMV row and 1.78 d (its tfdot and the tfmac of its V
-///   row, as the loops overlap them) and 79.5 cycles for its exponential and bookkeeping;
-///   1.33 cycles a word of the groups' K and V stream (2 prompt d elements a group);
-///   947 once.
+///   per key a query scores, 0.72 of a GEMV row and 1.31 d (its tfdot and the tfmac of its V
+///   row, as the loops overlap them) and 74.6 cycles for its exponential and bookkeeping;
+///   1.24 cycles an element of the groups' K and V stream (the core moves elements, binary16
+///   too, though two travel in a wavelet);
+///   598 once.
 inline double AttentionPrefillRowCycles(double busiest_keys, int64_t heads, int64_t groups, int64_t prompt,
                                         int64_t qk_dim, int64_t v_dim, int lanes) {
-  const auto words = [&](int64_t d) { return lanes <= 1 ? static_cast<double>(d) : std::ceil(d / 2.0); };
   return static_cast<double>(heads) * busiest_keys *
-             (0.2 * GemvRowCycles(qk_dim, lanes) + 1.78 * static_cast<double>(v_dim) + 79.5) +
-         1.33 * static_cast<double>(groups) * static_cast<double>(prompt) * (words(qk_dim) + words(v_dim)) + 947;
+             (0.72 * GemvRowCycles(qk_dim, lanes) + 1.31 * static_cast<double>(v_dim) + 74.6) +
+         1.24 * static_cast<double>(groups) * static_cast<double>(prompt) * static_cast<double>(qk_dim + v_dim) + 598;
 }
 
 /// The prefill plan over a prompt of `prompt` tokens in chunks of `chunk` keys: its row that

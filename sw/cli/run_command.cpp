@@ -58,6 +58,10 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
              bound, m.compute_bound_cycles >= m.io_bound_cycles ? "compute" : "I/O", m.macs_per_tile_cycle,
              m.compute_bound_cycles,
              m.io_bound_cycles, Percent(bound, double(r.cycles)));
+  if (m.estimated_cycles > 0 && r.cycles > 0) {
+    fmt::print("  estimate   {:.0f} cycles, the plan's cost ({:+.1f}% against the simulation; docs/validation.md)\n",
+               m.estimated_cycles, 100.0 * (m.estimated_cycles - double(r.cycles)) / double(r.cycles));
+  }
   if (!r.phases.empty()) {
     std::string s;
     for (const auto& p : r.phases) {

@@ -13,6 +13,7 @@ ModelRegistry::ModelRegistry() {
       {"llama3-8b", models::Llama3_8B},         {"llama3-70b", models::Llama3_70B},
       {"gpt3-175b", models::Gpt3_175B},         {"mixtral-8x22b", models::Mixtral8x22B},
       {"deepseek-v2", models::DeepSeekV2},      {"deepseek-v3", models::DeepSeekV3},
+      {"llama3.2-1b", models::Llama32_1B},      {"olmoe-1b-7b", models::Olmoe1B7B},
   };
   for (const auto& [name, make] : table) {
     order_.push_back(name);

@@ -128,7 +128,7 @@ TEST_CASE("a wrong file names the line, the key and the rule", "[workload][keys]
         ":3: run.prompt 9000: must be in 1..8192 (llama3-8b takes sequences of up to 8192 tokens)");
   CHECK(ErrorOf("[model]\npreset = \"llama9\"\n") ==
         ":2: model.preset llama9: unknown model (known: llama3-8b, llama3-70b, gpt3-175b, mixtral-8x22b, "
-        "deepseek-v2, deepseek-v3)");
+        "deepseek-v2, deepseek-v3, llama3.2-1b, olmoe-1b-7b)");
   CHECK(ErrorOf("[run]\nphase = \"train\"\n") == ":2: run.phase train: must be prefill or decode");
   CHECK(ErrorOf("[run]\ndtype = \"fp64\"\n") == ":2: run.dtype fp64: must be one of fp16, bf16, fp8, fp32");
   CHECK(ErrorOf("[run]\ncontxt = 5\n") == ":2: run.contxt: unknown key (wafersim workload --keys lists them)");

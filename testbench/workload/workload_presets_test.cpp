@@ -20,10 +20,12 @@ TEST_CASE("every preset's parameters are within 2% of the published totals", "[w
     double active;  // 0: dense, all active
   };
   // Llama 3 (Hugging Face's counts), GPT-3 (arXiv:2005.14165), Mixtral (Mistral AI),
-  // DeepSeek-V2 (arXiv:2405.04434), DeepSeek-V3 (arXiv:2412.19437).
+  // DeepSeek-V2 (arXiv:2405.04434), DeepSeek-V3 (arXiv:2412.19437), Llama 3.2 1B (Hugging Face's
+  // count), OLMoE-1B-7B (arXiv:2409.02060).
   const Published published[] = {
       {"llama3-8b", 8.03e9, 0},      {"llama3-70b", 70.6e9, 0},   {"gpt3-175b", 175e9, 0},
       {"mixtral-8x22b", 141e9, 39e9}, {"deepseek-v2", 236e9, 21e9}, {"deepseek-v3", 671e9, 37e9},
+      {"llama3.2-1b", 1.24e9, 0},     {"olmoe-1b-7b", 6.9e9, 1.3e9},
   };
   for (const auto& p : published) {
     INFO(p.name);
@@ -39,6 +41,18 @@ TEST_CASE("every preset's parameters are within 2% of the published totals", "[w
 }
 
 TEST_CASE("the counts add up part by part", "[workload][presets]") {
+  // Llama 3.2 1B, exactly: 16 layers of (q, o 2048^2 + k, v 2048 x 512 + 3 x 2048 x 8192 + 2
+  // norms of 2048), the embedding of 128256 x 2048 and no head of its own (tied), the final norm.
+  const ModelShape l1 = Preset("llama3.2-1b");
+  CHECK(CountLayerParams(l1, 0).Total() == 2 * 2048 * 2048 + 2 * 2048 * 512 + 3 * 2048 * 8192 + 2 * 2048);
+  CHECK(CountModelParams(l1).lm_head == 0);
+  CHECK(CountModelParams(l1).Total() == 16 * int64_t{60821504} + 128256 * 2048 + 2048);
+  // OLMoE: 64 experts of 3 x 2048 x 1024 and a 2048 x 64 router per layer, 8 experts active.
+  const LayerParams olmoe = CountLayerParams(Preset("olmoe-1b-7b"), 0);
+  CHECK(olmoe.ffn == 64 * 3 * 2048 * int64_t{1024});
+  CHECK(olmoe.ffn_active == 8 * 3 * 2048 * int64_t{1024});
+  CHECK(olmoe.router == 2048 * 64);
+
   // Llama 3 8B, exactly: 32 layers of (q 4096^2 + k, v 4096 x 1024 + o 4096^2 + 3 x 4096 x 14336
   // + 2 norms of 4096), the embedding and the untied head of 128256 x 4096, the final norm.
   const ModelShape l8 = Preset("llama3-8b");
@@ -125,7 +139,7 @@ TEST_CASE("presets carry the published shapes", "[workload][presets]") {
     CHECK_FALSE(m.source.empty());
     CHECK_NOTHROW(ValidateModelShape(m));
   }
-  CHECK(ModelRegistry::Get().Names().size() == 6);
+  CHECK(ModelRegistry::Get().Names().size() == 8);
   CHECK_THROWS_WITH(Preset("llama9"), Catch::Contains("model.preset llama9: unknown model (known: llama3-8b, "
-                                                      "llama3-70b, gpt3-175b, mixtral-8x22b, deepseek-v2, deepseek-v3)"));
+                                                      "llama3-70b, gpt3-175b, mixtral-8x22b, deepseek-v2, deepseek-v3, llama3.2-1b, olmoe-1b-7b)"));
 }

@@ -7,6 +7,8 @@
 namespace wafersim::workload::models {
 
 ModelShape Llama3_8B();
+ModelShape Llama32_1B();
+ModelShape Olmoe1B7B();
 ModelShape Llama3_70B();
 ModelShape Gpt3_175B();
 ModelShape Mixtral8x22B();

@@ -11,6 +11,7 @@
 #include "asm/assembler.h"
 #include "cli/asm_command.h"
 #include "cli/compare_command.h"
+#include "cli/place_command.h"
 #include "cli/config_command.h"
 #include "cli/demo_command.h"
 #include "cli/gpu_command.h"
@@ -37,6 +38,7 @@ int main(int argc, char** argv) {
   wafersim::cli::AddGpuCommand(app, run);
   wafersim::cli::AddWorkloadCommand(app, run);
   wafersim::cli::AddCompareCommand(app, run);
+  wafersim::cli::AddPlaceCommand(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {

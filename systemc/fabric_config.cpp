@@ -8,7 +8,6 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "io/file_io.h"
 
 namespace wafersim::fabric {
 
@@ -127,13 +126,7 @@ void ValidateFabricConfig(const FabricConfig& c) {
   }
 }
 
-FabricConfig LoadFabricConfig(const std::string& path, const FabricConfig& base) {
-  std::string text;
-  try {
-    text = io::ReadFile(path);
-  } catch (const io::FileError& e) {
-    throw std::invalid_argument(e.what());
-  }
+FabricConfig ParseFabricConfig(const std::string& text, const std::string& path, const FabricConfig& base) {
   toml::table root;
   try {
     root = toml::parse(text, path);
@@ -172,21 +165,6 @@ FabricConfig LoadFabricConfig(const std::string& path, const FabricConfig& base)
   } catch (const std::invalid_argument& e) {
     throw std::invalid_argument(fmt::format("{}: {}", path, e.what()));
   }
-  return c;
-}
-
-FabricConfig ResolveFabricConfig(const std::string& preset, const std::string& file, int width, int height) {
-  FabricConfig c = Preset(preset);
-  if (!file.empty()) c = LoadFabricConfig(file, c);
-  if (width > 0) {
-    if (width > kMaxMeshSide || height < 1 || height > kMaxMeshSide) {
-      throw std::invalid_argument(fmt::format("--mesh {}x{}: each side must be 1..{} (as mesh.width and mesh.height "
-                                              "in a fabric file)", width, height, kMaxMeshSide));
-    }
-    c.width = width;
-    c.height = height;
-  }
-  ValidateFabricConfig(c);
   return c;
 }
 

@@ -48,14 +48,11 @@ const std::vector<FabricKey>& FabricKeys();
 std::vector<std::string> FabricPresets();
 /// Throws std::invalid_argument listing the presets when `name` is not one.
 FabricConfig Preset(const std::string& name);
-/// Reads a TOML file over `base`; throws std::invalid_argument with "file:line: key: rule".
-FabricConfig LoadFabricConfig(const std::string& path, const FabricConfig& base);
+/// A fabric TOML file's text (read from `path`, which errors name) over `base`; throws
+/// std::invalid_argument with "file:line: key: rule". Reading the file is the caller's
+/// (runtime/fabric_file.h), so the fabric reads no files of its own.
+FabricConfig ParseFabricConfig(const std::string& text, const std::string& path, const FabricConfig& base);
 /// Checks a configuration's values; throws std::invalid_argument naming the key and the rule.
 void ValidateFabricConfig(const FabricConfig& c);
-
-/// The configuration every command assembles the same way: the preset, the TOML file's keys
-/// over it (when `file` is not empty), then the mesh size (when `width` is above 0: --mesh,
-/// each side at most kMaxMeshSide); checked.
-FabricConfig ResolveFabricConfig(const std::string& preset, const std::string& file, int width = 0, int height = 0);
 
 }  // namespace wafersim::fabric

@@ -15,6 +15,7 @@
 #include "cli/noc_report.h"
 #include "compare/comparison.h"
 #include "fabric_config.h"
+#include "runtime/fabric_file.h"
 #include "gpu/preset_registry.h"
 #include "io/file_io.h"
 #include "workload/dtype.h"

@@ -8,6 +8,7 @@
 #include "cli/command_files.h"
 #include "cli/noc_report.h"
 #include "fabric_config.h"
+#include "runtime/fabric_file.h"
 
 namespace wafersim::cli {
 

@@ -9,6 +9,7 @@
 #include "cli/command_files.h"
 #include "cli/helper_program.h"
 #include "fabric_config.h"
+#include "runtime/fabric_file.h"
 #include "io/file_io.h"
 #include "placement/model_placement.h"
 #include "workload/workload_keys.h"

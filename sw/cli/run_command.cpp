@@ -11,6 +11,7 @@
 #include "cli/noc_report.h"
 #include "cli/run_model.h"
 #include "fabric_config.h"
+#include "runtime/fabric_file.h"
 #include "fabric_stats.h"
 #include "fabric_waves.h"
 #include "gtkw.h"

@@ -11,6 +11,7 @@
 #include "cli/cli_util.h"
 #include "cli/run_command.h"
 #include "fabric_config.h"
+#include "runtime/fabric_file.h"
 #include "run_interrupt.h"
 #include "runtime/block_run.h"
 #include "runtime/mapper_registry.h"

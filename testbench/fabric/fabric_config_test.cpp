@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "fabric_config.h"
+#include "runtime/fabric_file.h"
 
 using namespace wafersim::fabric;
 

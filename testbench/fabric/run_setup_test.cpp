@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "fabric_config.h"
+#include "runtime/fabric_file.h"
 #include "runtime/mapper_registry.h"
 #include "runtime/run_setup.h"
 

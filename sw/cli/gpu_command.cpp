@@ -91,7 +91,7 @@ void PrintList() {
 
 void PrintResult(const gpu::KernelResult& r) {
   fmt::print("wafersim gpu: {} on {} ({} GPU{}), {}\n", r.kernel, r.preset, r.gpus, r.gpus > 1 ? "s" : "",
-             gpu::DTypeName(r.dtype));
+             DTypeName(r.dtype));
   auto row = [](const std::string& k, const std::string& v) { fmt::print("  {:<18} {}\n", k, v); };
   row("time", fmt::format("{} ({:.0f} cycles at {:.0f} MHz)", Time(r.time_s), r.cycles, r.clock_hz / 1e6));
   if (r.flops > 0) {
@@ -188,7 +188,7 @@ void AddGpuCommand(CLI::App& app, std::function<int()>& run) {
         throw std::invalid_argument("--context 0: must be a positive integer");
       }
       if (p.gemm.split_k < 0) throw std::invalid_argument(fmt::format("--split-k {}: must be >= 0", p.gemm.split_k));
-      p.dtype = gpu::ParseDType(flags->dtype);
+      p.dtype = ParseDType(flags->dtype, "--dtype");
       if (!flags->tile.empty()) p.gemm.force = gpu::ParseTile(flags->tile);
       if (!flags->expert_tokens.empty()) p.expert_tokens = gpu::ParseExpertTokens(flags->expert_tokens);
       if (!flags->bytes.empty()) p.bytes = ParseBytes("--bytes", flags->bytes);

@@ -275,7 +275,10 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--m", r.m, "GEMV: rows of W (y's length); GEMM: rows of A and C")->capture_default_str();
   cmd->add_option("--n", r.n, "GEMV: columns of W (x's length); GEMM: columns of B and C")->capture_default_str();
   cmd->add_option("--k", r.k, "GEMM: columns of A, rows of B");
-  cmd->add_option("--dtype", r.dtype, "operand storage: f32, or f16 with binary32 sums")->capture_default_str();
+  // Parsed once the command line is read (its error names the flag, as every run error does).
+  auto dtype = std::make_shared<std::string>(DTypeName(r.dtype));
+  cmd->add_option("--dtype", *dtype, "operand storage: fp32, or fp16 with binary32 sums (f32, f16 also read)")
+      ->capture_default_str();
   cmd->add_option("--phase", r.phase, "attention: decode (one new token per sequence) or prefill")
       ->capture_default_str();
   cmd->add_option("--batch", r.batch, "attention, rope: sequences")->capture_default_str();
@@ -342,7 +345,7 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--trace", job->trace, "write FST waves (and FILE.gtkw beside them)")->check(FileName());
   cmd->add_option("--trace-region", job->trace_region, "tiles to trace, x0,y0:x1,y1 (default 0,0:1,1)");
   cmd->add_option("--trace-window", job->trace_window, "cycles to trace, c0:c1")->capture_default_str();
-  cmd->callback([job, cmd, &run] {
+  cmd->callback([job, cmd, dtype, &run] {
     job->fabric_chosen = cmd->count("--preset") + cmd->count("--mesh") + cmd->count("--config") + cmd->count("--tiles") > 0;
     job->kernel_flags.clear();
     for (const char* flag : {"--kernel", "--m", "--n", "--k", "--dtype", "--phase", "--batch", "--heads", "--kv-heads",
@@ -351,7 +354,10 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
                              "--emit-plan"}) {
       if (cmd->count(flag) > 0) job->kernel_flags.push_back(flag);
     }
-    run = [job]() -> int { return RunKernelJob(*job); };
+    run = [job, dtype]() -> int {
+      job->request.dtype = ParseDType(*dtype, "--dtype", plan::kPlanDTypes);
+      return RunKernelJob(*job);
+    };
   });
 }
 

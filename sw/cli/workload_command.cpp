@@ -147,7 +147,7 @@ void PrintWorkload(const wl::Workload& w) {
   fmt::print("  embedding {}, output head {}{}, layers and norms {}\n", Count(static_cast<double>(p.embedding)),
              Count(static_cast<double>(p.lm_head)), m.tied_embeddings ? " (tied)" : "",
              Count(static_cast<double>(p.NonEmbedding())));
-  fmt::print("number format: {} ({})\n", wl::DTypeName(w.dtype), wl::DTypeMeaning(w.dtype));
+  fmt::print("number format: {} ({} storage, binary32 accumulation)\n", DTypeName(w.dtype), DTypeMeaning(w.dtype));
   fmt::print("weights: {} for the model; {} for the layers run\n",
              Bytes(static_cast<double>(wl::ModelWeightBytes(m, w.dtype))),
              Bytes(static_cast<double>(wl::WorkloadWeightBytes(w))));

@@ -66,7 +66,8 @@ double EnergyTable::Pj(const std::string& key) const {
 
 double EnergyTable::FlopPj(workload::DType dtype) const {
   switch (dtype) {
-    case workload::DType::kFp32: return Pj("flop_fp32");
+    case workload::DType::kFp32:
+    case workload::DType::kTf32: return Pj("flop_fp32");
     case workload::DType::kFp8: return Pj("flop_fp8");
     case workload::DType::kFp16:
     case workload::DType::kBf16: return Pj("flop_fp16");

@@ -27,7 +27,7 @@ class EnergyTable {
   const std::vector<EnergyEntry>& Entries() const { return entries_; }
   /// pJ for `key`; throws std::invalid_argument naming the key when it is not in the table.
   double Pj(const std::string& key) const;
-  /// pJ per matrix FLOP in `dtype` (bf16 costs as fp16).
+  /// pJ per matrix FLOP in `dtype` (bf16 costs as fp16, tf32 as fp32).
   double FlopPj(workload::DType dtype) const;
   /// Overrides one figure (tests, what-if studies); throws naming the key if unknown.
   void Set(const std::string& key, double pj);

@@ -34,7 +34,7 @@ struct GpuStep {
 class NodeBuilder {
  public:
   NodeBuilder(const gpu::GpuSpec& s, int gpus, const wl::Workload& w)
-      : s_(s), g_(gpus), w_(w), dtype_(GpuDType(w.dtype)), bytes_(wl::DTypeBytes(w.dtype)) {}
+      : s_(s), g_(gpus), w_(w), dtype_(w.dtype), bytes_(wl::DTypeBytes(w.dtype)) {}
 
   /// A kernel on each GPU's share (per_gpu: the registry ran one GPU's work; counts x gpus).
   void Add(const std::string& name, const std::string& kind, const std::string& group, const std::string& kernel,
@@ -165,7 +165,7 @@ class NodeBuilder {
   const gpu::GpuSpec& s_;
   int g_;
   const wl::Workload& w_;
-  gpu::DType dtype_;
+  DType dtype_;
   int bytes_;
   std::vector<GpuStep> steps_;
 };
@@ -203,27 +203,17 @@ double KvBytesPerGpu(const wl::Workload& w, int gpus) {
 
 }  // namespace
 
-gpu::DType GpuDType(wl::DType t) {
-  switch (t) {
-    case wl::DType::kFp16: return gpu::DType::kFp16;
-    case wl::DType::kBf16: return gpu::DType::kBf16;
-    case wl::DType::kFp8: return gpu::DType::kFp8;
-    case wl::DType::kFp32: return gpu::DType::kFp32;
-  }
-  return gpu::DType::kBf16;
-}
-
 MachineResult ModelOnGpuNode(const gpu::GpuSpec& spec, int gpus, const wl::Workload& w, const EnergyTable& energy) {
   if (gpus < 1 || gpus > spec.gpus_per_node) {
     throw std::invalid_argument(fmt::format("--gpus {}: {} nodes hold 1..{} GPUs", gpus, spec.name, spec.gpus_per_node));
   }
-  gpu::RequireDType(spec, GpuDType(w.dtype));
+  gpu::RequireDType(spec, w.dtype);
   MachineResult r;
   r.machine = spec.name;
   r.devices = gpus;
   r.mode = gpus > 1 ? fmt::format("tensor parallel over {} GPUs", gpus) : "1 GPU";
   r.tokens = static_cast<double>(w.Tokens());
-  r.peak_flops = gpus * spec.PeakMatrixFlops(GpuDType(w.dtype));
+  r.peak_flops = gpus * spec.PeakMatrixFlops(w.dtype);
   r.peak_bytes_per_s = gpus * spec.hbm_peak_bytes_per_s;
   r.rated_power_w = RatedPowerOf(spec.name).watts;
 

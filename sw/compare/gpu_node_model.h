@@ -21,7 +21,6 @@
 
 namespace wafersim::compare {
 
-gpu::DType GpuDType(workload::DType t);
 /// `gpus` GPUs of `spec`'s node (1..gpus_per_node; throws naming --gpus otherwise).
 MachineResult ModelOnGpuNode(const gpu::GpuSpec& spec, int gpus, const workload::Workload& w,
                              const EnergyTable& energy);

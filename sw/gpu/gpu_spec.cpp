@@ -83,8 +83,8 @@ void ValidateGpuSpec(const GpuSpec& s) {
 void RequireDType(const GpuSpec& s, DType t) {
   if (s.MatrixFlopsPerClk(t) > 0) return;
   std::vector<std::string> ok;
-  for (const auto& name : DTypeNames()) {
-    if (s.MatrixFlopsPerClk(ParseDType(name)) > 0) ok.push_back(name);
+  for (DType u : kAllDTypes) {
+    if (s.MatrixFlopsPerClk(u) > 0) ok.push_back(DTypeName(u));
   }
   throw std::invalid_argument(fmt::format("--dtype {}: {} has no {} matrix units (supported: {})", DTypeName(t),
                                           s.name, DTypeName(t), fmt::join(ok, ", ")));

@@ -15,6 +15,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/dtype.h"
 #include "wavelet.h"
 
 namespace wafersim::plan {
@@ -43,16 +44,15 @@ struct ColorRoute {
   bool operator==(const ColorRoute&) const = default;
 };
 
-/// Element types of tensors and ports.
-enum class DType { F32, F16 };
-inline uint32_t Bytes(DType t) { return t == DType::F32 ? 4 : 2; }
-inline const char* Name(DType t) { return t == DType::F32 ? "f32" : "f16"; }
+using wafersim::DType;
+/// Element types of tensors and ports: fp32, or fp16 (binary32 arithmetic on the tiles).
+inline const std::vector<DType> kPlanDTypes = {DType::kFp32, DType::kFp16};
 
 /// A named tensor of the plan, row-major, its values as the plan stores them (binary16 ones
 /// already rounded).
 struct Tensor {
   std::vector<int64_t> shape;  ///< {rows, cols} or {n}
-  DType dtype = DType::F32;
+  DType dtype = DType::kFp32;
   std::vector<float> values;
   int64_t Cols() const { return shape.size() >= 2 ? shape.back() : (shape.empty() ? 0 : shape[0]); }
   bool operator==(const Tensor&) const = default;
@@ -142,7 +142,7 @@ struct SramSegment {
 
 struct Port {
   std::string name;
-  DType dtype = DType::F32;
+  DType dtype = DType::kFp32;
   size_t size = 0;
   std::vector<StreamSegment> streams;
   std::vector<SramSegment> sram;

@@ -88,8 +88,8 @@ class Chainer {
         }
       }
       if (in->dtype != out->dtype) {
-        Fail(fmt::format("'{}.{}' is {} but '{}.{}' takes {}", p.label, l.output, Name(out->dtype), c.label, l.input,
-                         Name(in->dtype)));
+        Fail(fmt::format("'{}.{}' is {} but '{}.{}' takes {}", p.label, l.output, DTypeName(out->dtype), c.label,
+                         l.input, DTypeName(in->dtype)));
       }
     }
   }

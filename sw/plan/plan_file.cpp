@@ -54,7 +54,7 @@ std::string TypeName(const toml::node& n) {
 
 float Stored(double v, DType t) {
   const float f = static_cast<float>(v);
-  return t == DType::F32 ? f : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(f))));
+  return t == DType::kFp32 ? f : isa::AsFloat(isa::F16ToF32(isa::F32ToF16(isa::AsBits(f))));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -219,9 +219,11 @@ class Reader {
     const toml::node* n = Get(t, where, "dtype", !def.has_value());
     if (n == nullptr) return *def;
     const std::string s = Str(t, where, "dtype");
-    if (s == "f32") return DType::F32;
-    if (s == "f16") return DType::F16;
-    Fail(*n, Key(where, "dtype"), fmt::format("'{}' is not f32 or f16", s));
+    const std::optional<DType> d = FindDType(s);  // canonical names and the older f32, f16
+    if (!d || std::find(kPlanDTypes.begin(), kPlanDTypes.end(), *d) == kPlanDTypes.end()) {
+      Fail(*n, Key(where, "dtype"), fmt::format("'{}': {}", s, DTypeRule(kPlanDTypes)));
+    }
+    return *d;
   }
 
   // An .npy beside the plan, named by `n` (a string).
@@ -249,11 +251,11 @@ class Reader {
       } else {
         const toml::table* t = v.as_table();
         if (t == nullptr) {
-          Fail(v, where, fmt::format("expected {{ file = \"NAME.npy\", dtype = \"f32\" }} or a file name, got {}",
+          Fail(v, where, fmt::format("expected {{ file = \"NAME.npy\", dtype = \"fp32\" }} or a file name, got {}",
                                      TypeName(v)));
         }
         Keys(*t, where, {"file", "dtype"});
-        tensor.dtype = DTypeOf(*t, where, DType::F32);
+        tensor.dtype = DTypeOf(*t, where, DType::kFp32);
         a = Npy(*t, where, "file");
       }
       tensor.shape = a.shape;
@@ -498,8 +500,8 @@ class Reader {
       }
       port.dtype = DTypeOf(t, where, it->second.dtype);
       port.packed = Bool(t, where, "packed", false);
-      if (port.packed && port.dtype != DType::F16) {
-        Fail(*t.get("packed"), Key(where, "packed"), "only f16 elements are packed two to a wavelet");
+      if (port.packed && port.dtype != DType::kFp16) {
+        Fail(*t.get("packed"), Key(where, "packed"), "only fp16 elements are packed two to a wavelet");
       }
       port.size = it->second.values.size();
       const auto& streams = Cast<toml::array>(*Get(t, where, "streams", true), Key(where, "streams"));
@@ -524,8 +526,8 @@ class Reader {
       for (const auto& have : p.outputs) {
         if (have.name == port.name) Fail(*t.get("name"), Key(where, "name"), fmt::format("output '{}' is given twice", port.name));
       }
-      if (const toml::node* n = t.get("dtype"); n != nullptr && Str(t, where, "dtype") != "f32") {
-        Fail(*n, Key(where, "dtype"), "outputs are f32");
+      if (const toml::node* n = t.get("dtype"); n != nullptr && FindDType(Str(t, where, "dtype")) != DType::kFp32) {
+        Fail(*n, Key(where, "dtype"), "outputs are fp32");
       }
       const NpyArray expected = Npy(t, where, "expected");
       port.size = expected.values.size();
@@ -853,9 +855,9 @@ void WritePlanDir(const Plan& plan, const std::string& dir_name, const std::stri
     s += "\n[tensors]\n";
     for (const auto& [name, t] : plan.tensors) {
       const std::string file = SafeName(name) + ".npy";
-      s += fmt::format("{} = {{ file = {}, dtype = \"{}\" }}\n", BareKey(name), Quote(file), Name(t.dtype));
+      s += fmt::format("{} = {{ file = {}, dtype = \"{}\" }}\n", BareKey(name), Quote(file), DTypeName(t.dtype));
       std::vector<double> values(t.values.begin(), t.values.end());
-      WriteNpy((dir / file).string(), t.shape, values, t.dtype == DType::F32 ? "<f4" : "<f2");
+      WriteNpy((dir / file).string(), t.shape, values, t.dtype == DType::kFp32 ? "<f4" : "<f2");
     }
   }
 
@@ -921,8 +923,8 @@ void WritePlanDir(const Plan& plan, const std::string& dir_name, const std::stri
   }
 
   for (const auto& port : plan.inputs) {
-    s += fmt::format("\n[[inputs]]\nname = {}\ndtype = \"{}\"\n{}streams = [\n", Quote(port.name), Name(port.dtype),
-                     port.packed ? "packed = true\n" : "");
+    s += fmt::format("\n[[inputs]]\nname = {}\ndtype = \"{}\"\n{}streams = [\n", Quote(port.name),
+                     DTypeName(port.dtype), port.packed ? "packed = true\n" : "");
     for (const auto& st : port.streams) s += fmt::format("  {},\n", StreamLine(st));
     s += "]\n";
   }

@@ -135,7 +135,7 @@ class Lowering {
                        s.row0, s.row0 + s.rows - 1, s.col0, s.col0 + s.cols - 1, s.tensor, rows, cols));
     }
     const int64_t stride = s.row_stride > 0 ? s.row_stride : s.cols;
-    const uint32_t es = Bytes(tensor.dtype);
+    const auto es = static_cast<uint32_t>(DTypeBytes(tensor.dtype));
     isa::DataSegment seg;
     seg.addr = s.addr;
     seg.bytes.assign(s.rows > 0 ? static_cast<size_t>((stride * (s.rows - 1) + s.cols) * es) : 0, 0);
@@ -190,7 +190,7 @@ class Lowering {
       Fail(fmt::format("input port '{}' has no tensor of its {} elements", port.name, port.size));
     }
     if (!port.sram.empty()) Fail(fmt::format("input port '{}': inputs come as streams", port.name));
-    if (port.packed && port.dtype != DType::F16) {
+    if (port.packed && port.dtype != DType::kFp16) {
       Fail(fmt::format("input port '{}': only binary16 elements are packed two to a wavelet", port.name));
     }
     int hops = 0;
@@ -205,7 +205,7 @@ class Lowering {
   }
 
   int LayOutput(const Port& port, size_t base, runtime::KernelMapping& km) {
-    if (port.dtype != DType::F32 || port.packed) Fail(fmt::format("output port '{}': outputs are f32", port.name));
+    if (port.dtype != DType::kFp32 || port.packed) Fail(fmt::format("output port '{}': outputs are fp32", port.name));
     int hops = 0;
     for (const auto& s : port.streams) {
       if (s.offset + s.count > port.size) Fail(fmt::format("output port '{}': a stream goes past its end", port.name));
@@ -290,7 +290,7 @@ std::vector<uint32_t> Payloads(const std::vector<float>& values, DType dtype, si
   std::vector<uint32_t> out(count);
   for (size_t i = 0; i < count; ++i) {
     const uint32_t bits = isa::AsBits(values[offset + i]);
-    out[i] = dtype == DType::F32 ? bits : isa::F32ToF16(bits);
+    out[i] = dtype == DType::kFp32 ? bits : isa::F32ToF16(bits);
   }
   if (!packed) return out;
   std::vector<uint32_t> pairs((count + 1) / 2);

@@ -23,7 +23,8 @@ nlohmann::json Ports(const std::vector<Port>& ports, const Region& r) {
     }
     nlohmann::json sram = nlohmann::json::array();
     for (const auto& s : p.sram) sram.push_back({{"x", r.x0 + s.x}, {"y", r.y0 + s.y}, {"count", s.count}});
-    out.push_back({{"name", p.name}, {"dtype", Name(p.dtype)}, {"size", p.size}, {"streams", streams}, {"sram", sram}});
+    out.push_back(
+        {{"name", p.name}, {"dtype", DTypeName(p.dtype)}, {"size", p.size}, {"streams", streams}, {"sram", sram}});
   }
   return out;
 }

@@ -143,7 +143,7 @@ plan::Plan BuildAttentionDecodePlan(const KernelRequest& req, const fabric::Fabr
         max_heads, d + 1));
   }
 
-  const plan::DType dtype = es == 4 ? plan::DType::F32 : plan::DType::F16;
+  const plan::DType dtype = es == 4 ? plan::DType::kFp32 : plan::DType::kFp16;
   plan::Plan plan;
   plan.kernel = "attention";
   plan.region = {0, 0, pw, ph};
@@ -259,7 +259,7 @@ plan::Plan BuildAttentionDecodePlan(const KernelRequest& req, const fabric::Fabr
   const uint32_t scale_bits = isa::AsBits(scale_f);
   plan::Port q_in{"q", dtype, plan.tensors["q"].values.size(), {}, {}};
   plan::Port kv_in{"kv_new", dtype, plan.tensors["kv_new"].values.size(), {}, {}};
-  plan::Port out{"o", plan::DType::F32, output_size, {}, {}};
+  plan::Port out{"o", plan::DType::kFp32, output_size, {}, {}};
   double io_words = 0;
   for (const Band& band : sizing.bands) {
     const int nt = band.rows * pw;

@@ -6,7 +6,7 @@
 // each row, south down the last column, broadcast back); each tile then takes exp (exp_f32 in
 // firmware), its sum and P V, the band sums those along the same chain, and the band's last
 // tile (the root, which also appends the new token's K and V to its cache) divides and sends
-// the heads' outputs out of the east edge. With --dtype f16 the queries and the cache are
+// the heads' outputs out of the east edge. With --dtype fp16 the queries and the cache are
 // binary16 in SRAM and on the fabric (half the bytes per cached token), the arithmetic binary32.
 #pragma once
 

@@ -124,7 +124,7 @@ plan::Plan BuildAttentionPrefillPlan(const KernelRequest& req, const fabric::Fab
   }
   const Layout& w = sizing.worst;
 
-  const plan::DType dtype = es == 4 ? plan::DType::F32 : plan::DType::F16;
+  const plan::DType dtype = es == 4 ? plan::DType::kFp32 : plan::DType::kFp16;
   plan::Plan plan;
   plan.kernel = "attention";
   plan.region = {0, 0, pw, ph};
@@ -227,7 +227,7 @@ plan::Plan BuildAttentionPrefillPlan(const KernelRequest& req, const fabric::Fab
   }
   plan.tensors["kv"] = plan::Tensor{{groups * 2 * prompt, d}, dtype, std::move(kv)};
   plan::Port kv_in{"kv", dtype, static_cast<size_t>(groups * 2 * prompt * d), {}, {}};
-  plan::Port out{"o", plan::DType::F32, output_size, {}, {}};
+  plan::Port out{"o", plan::DType::kFp32, output_size, {}, {}};
 
   const uint32_t scale_bits = isa::AsBits(scale_f);
   double io_words = 0;

@@ -7,7 +7,7 @@
 // tile scores its rows against the keys each may see (key position <= query position) and
 // folds them in with an online softmax (exp_f32 in firmware), then divides by the running
 // sum. The outputs stay in the tiles' SRAM, where the next layer would use them. With
-// --dtype f16 q, K and V are binary16 in SRAM and on the fabric (4-lane scores), the scores,
+// --dtype fp16 q, K and V are binary16 in SRAM and on the fabric (4-lane scores), the scores,
 // the online softmax, O and the outputs binary32.
 #pragma once
 

@@ -102,7 +102,7 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
       KernelRequest& r = b.request;
       r.seed = o.seed + plan.size();
       r.fit = o.fit;
-      r.dtype = "f32";
+      r.dtype = DType::kFp32;
       using workload::KernelKind;
       if (RoutedMoe(k.name)) {
         if (k.kind == KernelKind::kGelu)
@@ -163,7 +163,7 @@ std::vector<BlockKernel> PlanBlock(const BlockOptions& o) {
           r.heads = static_cast<int>(k.heads);
           r.kv_heads = static_cast<int>(k.kv_heads);
           r.head_dim = static_cast<int>(k.qk_dim);
-          r.dtype = o.dtype;  // binary16 q, K and V (decode: the KV cache) with --dtype f16
+          r.dtype = o.dtype;  // binary16 q, K and V (decode: the KV cache) with --dtype fp16
           if (r.phase == "decode") {
             r.context = static_cast<int>(k.kv_len - 1);  // the mapper adds the new token
           } else {

@@ -59,8 +59,8 @@ struct BlockOptions {
   uint64_t watchdog = 1000;
   uint64_t seed = 1;          ///< kernel i takes seed + i, the block's input seed + kernels
   /// The matrix products' operands (gemv, gemm, the moe's weights and tokens) and attention's
-  /// q, K and V: f32, or f16 (binary32 arithmetic); the vector kernels stay binary32.
-  std::string dtype = "f32";
+  /// q, K and V: fp32, or fp16 (binary32 arithmetic); the vector kernels stay binary32.
+  DType dtype = DType::kFp32;
   bool fit = false;
   std::string dispatch = "static";  ///< the MoE layers' token dispatch (static or dynamic)
   double rope_base = 0;       ///< attn.rope's base; 0: the model's rope_theta (Llama 3: 500000)

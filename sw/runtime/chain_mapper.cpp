@@ -77,7 +77,9 @@ plan::Plan BuildChainPlan(const KernelRequest& req, const fabric::FabricConfig& 
   if (n > 1'000'000 || m > 1'000'000 || n < 0 || m < 0) {
     throw std::invalid_argument(fmt::format("--n/--m: {}/{} must be in 1..1,000,000", n, m));
   }
-  if (req.dtype != "f32") throw std::invalid_argument(fmt::format("--dtype: chain takes f32, not '{}'", req.dtype));
+  if (req.dtype != DType::kFp32) {
+    throw std::invalid_argument(fmt::format("--dtype {}: chain takes fp32 only", DTypeName(req.dtype)));
+  }
   if (req.region_width > 0 || req.region_height > 0) {
     throw std::invalid_argument("--region: the chain places its four regions itself");
   }

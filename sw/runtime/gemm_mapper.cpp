@@ -162,7 +162,7 @@ plan::Plan BuildGemmPlan(const KernelRequest& req, const fabric::FabricConfig& f
   // A's rows and B's columns go in panel by panel, a row (a column) of each panel after
   // another: each piece is a segment of A, or of B transposed (B's column j is its row j). In
   // binary16 a wavelet carries two elements, low half first.
-  const plan::DType dtype = es == 4 ? plan::DType::F32 : plan::DType::F16;
+  const plan::DType dtype = es == 4 ? plan::DType::kFp32 : plan::DType::kFp16;
   std::vector<float> bt(b.size());
   for (int64_t q = 0; q < s.k; ++q) {
     for (int64_t j = 0; j < s.n; ++j) bt[j * s.k + q] = b[q * s.n + j];
@@ -171,7 +171,7 @@ plan::Plan BuildGemmPlan(const KernelRequest& req, const fabric::FabricConfig& f
   p.tensors["Bt"] = plan::Tensor{{s.n, s.k}, dtype, std::move(bt)};
   plan::Port in_a{"A", dtype, static_cast<size_t>(s.m * s.k), {}, {}, es == 2};
   plan::Port in_b{"Bt", dtype, static_cast<size_t>(s.n * s.k), {}, {}, es == 2};
-  plan::Port out{"C", plan::DType::F32, static_cast<size_t>(s.m * s.n), {}, {}};
+  plan::Port out{"C", plan::DType::kFp32, static_cast<size_t>(s.m * s.n), {}, {}};
   auto panel_pieces = [&](plan::Port& port, int x, int y, noc::Dir side, int color, int64_t first, int64_t count) {
     for (int64_t k0 = 0; k0 < s.k; k0 += *kb) {
       const int64_t kp = std::min(*kb, s.k - k0);

@@ -85,7 +85,7 @@ plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& f
                                             req.n));
   }
   const uint32_t es = ElementBytes(req);
-  const plan::DType dtype = es == 4 ? plan::DType::F32 : plan::DType::F16;
+  const plan::DType dtype = es == 4 ? plan::DType::kFp32 : plan::DType::kFp16;
   const char* type_name = es == 4 ? "binary32" : "binary16";
   const RegionSize asked = RequestedRegion(req, fabric);
   int pw = asked.width, ph = asked.height;
@@ -162,7 +162,7 @@ plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& f
   p.tensors["x"] = plan::Tensor{{req.n}, dtype, x};
 
   plan::Port in{"x", dtype, static_cast<size_t>(req.n), {}, {}};
-  plan::Port out{"y", plan::DType::F32, static_cast<size_t>(req.m), {}, {}};
+  plan::Port out{"y", plan::DType::kFp32, static_cast<size_t>(req.m), {}, {}};
   const uint32_t north = kPortNorth, south = kPortSouth, east = kPortEast, west = kPortWest, core = kPortCore;
   for (int r = 0; r < ph; ++r) {
     const int64_t rows = Share(req.m, ph, r), row0 = Start(req.m, ph, r);

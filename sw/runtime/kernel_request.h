@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "common/dtype.h"
+
 namespace wafersim::runtime {
 
 struct KernelRequest {
@@ -26,7 +28,7 @@ struct KernelRequest {
   /// Inputs arrive and outputs leave as fabric streams at the region's boundary (a kernel
   /// chained on the fabric), where a kernel otherwise keeps them in SRAM.
   bool stream_ports = false;
-  std::string dtype = "f32";    ///< storage of the operands: f32, or f16 (binary32 accumulation)
+  DType dtype = DType::kFp32;   ///< storage of the operands: fp32, or fp16 (binary32 accumulation)
   // Attention.
   std::string phase = "decode"; ///< decode: one new query per sequence; prefill: the prompt
   int batch = 1;                ///< sequences

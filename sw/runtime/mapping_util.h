@@ -14,6 +14,7 @@
 
 #include "fabric_config.h"
 #include "isa/fp.h"
+#include "plan/plan.h"
 #include "runtime/even_split.h"
 #include "runtime/kernel_request.h"
 
@@ -34,13 +35,13 @@ inline RegionSize RequestedRegion(const KernelRequest& req, const fabric::Fabric
   return r;
 }
 
-/// Bytes of a stored element for --dtype: 4 (f32) or 2 (f16, binary32 arithmetic); throws
+/// Bytes of a stored element for --dtype: 4 (fp32) or 2 (fp16, binary32 arithmetic); throws
 /// std::invalid_argument naming --dtype otherwise.
 inline uint32_t ElementBytes(const KernelRequest& req) {
-  if (req.dtype != "f32" && req.dtype != "f16") {
-    throw std::invalid_argument(fmt::format("--dtype: '{}' is not f32 or f16", req.dtype));
+  if (std::find(plan::kPlanDTypes.begin(), plan::kPlanDTypes.end(), req.dtype) == plan::kPlanDTypes.end()) {
+    throw std::invalid_argument(fmt::format("--dtype {}: {}", DTypeName(req.dtype), DTypeRule(plan::kPlanDTypes)));
   }
-  return req.dtype == "f32" ? 4 : 2;
+  return static_cast<uint32_t>(DTypeBytes(req.dtype));
 }
 
 /// `v` as an element of `es` bytes holds it: itself, or rounded to binary16 (references use

@@ -204,8 +204,8 @@ plan::Plan BuildMoePlan(const KernelRequest& req, const fabric::FabricConfig& fa
   // as it stores them: the gate's and the up and gate projections' dot products then have every
   // operand binary16 and run SimdWidth lanes. The arithmetic stays binary32, and so do the
   // partial outputs the down projection accumulates (one lane) and the combine adds.
-  const Storage st = req.dtype == "f16" ? Storage{2} : Storage{4};
-  const plan::DType dtype = st.es == 4 ? plan::DType::F32 : plan::DType::F16;
+  const Storage st = req.dtype == DType::kFp16 ? Storage{2} : Storage{4};
+  const plan::DType dtype = st.es == 4 ? plan::DType::kFp32 : plan::DType::kFp16;
   const MoeFormat format{st.es == 2, fabric.simd_width};
   const uint32_t sram = static_cast<uint32_t>(fabric.sram_bytes);
   auto fits = [&](const Placement& p) {
@@ -271,7 +271,7 @@ plan::Plan BuildMoePlan(const KernelRequest& req, const fabric::FabricConfig& fa
   // The tokens as the host sends them (binary32; the gate rounds them as it stores them), the
   // gate's weights, one row per expert, and the experts' projections stacked (expert e's hidden
   // unit i is row e F + i).
-  plan.tensors["x"] = plan::Tensor{{s.tokens, D}, plan::DType::F32, in.x};
+  plan.tensors["x"] = plan::Tensor{{s.tokens, D}, plan::DType::kFp32, in.x};
   plan.tensors["gate"] = plan::Tensor{{s.experts, D}, dtype, in.gate};
   plan.tensors["w1"] = plan::Tensor{{s.experts * F, D}, dtype, Stacked(in.w1)};
   plan.tensors["w3"] = plan::Tensor{{s.experts * F, D}, dtype, Stacked(in.w3)};
@@ -383,8 +383,8 @@ plan::Plan BuildMoePlan(const KernelRequest& req, const fabric::FabricConfig& fa
   // tiles beyond to the mesh edge) or its west side on an odd one (x = 0, the mesh edge).
   const size_t elements = static_cast<size_t>(s.tokens) * s.d_model;
   const Coord last = p.chain.back();
-  plan.inputs.push_back({"x", plan::DType::F32, elements, {{0, 0, noc::Dir::West, kColorTokens, 0, elements}}, {}});
-  plan.outputs.push_back({"y", plan::DType::F32, elements,
+  plan.inputs.push_back({"x", plan::DType::kFp32, elements, {{0, 0, noc::Dir::West, kColorTokens, 0, elements}}, {}});
+  plan.outputs.push_back({"y", plan::DType::kFp32, elements,
                           {{last.x, last.y, last.y % 2 == 0 ? noc::Dir::East : noc::Dir::West, ChainColor(n - 1), 0,
                             elements}},
                           {}});

@@ -7,7 +7,7 @@
 // its expert's tiles (`request.dispatch`: static or dynamic). Each tile computes its hidden
 // units for the tokens its expert was chosen for, with the weight folded in, and the partial
 // outputs are summed along a snake through the region (the weighted combine), leaving the mesh
-// at an edge as y. With `request.dtype` f16 the weights and the tokens on the tiles are binary16
+// at an edge as y. With `request.dtype` fp16 the weights and the tokens on the tiles are binary16
 // (the gate rounds the tokens as it stores them), the arithmetic and the partial outputs binary32.
 // As a Plan: the gate runs firmware/kernels/moe_gate.s, every other tile moe_expert.s. A
 // dynamic-dispatch plan stays where it is built: its packet heads carry mesh coordinates.

@@ -87,12 +87,12 @@ plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfi
     p.reference[i] = double(x[i]) + double(res[i]);
     p.tolerance[i] = kU * std::fabs(p.reference[i]) + 0x1p-150;
   }
-  p.tensors["x"] = plan::Tensor{{total}, plan::DType::F32, x};
-  p.tensors["r"] = plan::Tensor{{total}, plan::DType::F32, res};
+  p.tensors["x"] = plan::Tensor{{total}, plan::DType::kFp32, x};
+  p.tensors["r"] = plan::Tensor{{total}, plan::DType::kFp32, res};
 
-  plan::Port in_x{"x", plan::DType::F32, static_cast<size_t>(total), {}, {}};
-  plan::Port in_r{"r", plan::DType::F32, static_cast<size_t>(total), {}, {}};
-  plan::Port out{"y", plan::DType::F32, static_cast<size_t>(total), {}, {}};
+  plan::Port in_x{"x", plan::DType::kFp32, static_cast<size_t>(total), {}, {}};
+  plan::Port in_r{"r", plan::DType::kFp32, static_cast<size_t>(total), {}, {}};
+  plan::Port out{"y", plan::DType::kFp32, static_cast<size_t>(total), {}, {}};
   for (int r = 0; r < ph; ++r) {
     for (int c = 0; c < pw; ++c) {
       const int64_t tile = int64_t{r} * pw + c, n = Share(total, int64_t{pw} * ph, tile);

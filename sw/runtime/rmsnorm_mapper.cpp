@@ -121,11 +121,11 @@ plan::Plan BuildRmsNormPlan(const KernelRequest& req, const fabric::FabricConfig
       p.tolerance[t * d + j] = rel * std::fabs(y) + 0x1p-148;
     }
   }
-  p.tensors["x"] = plan::Tensor{{T, d}, plan::DType::F32, x};
-  p.tensors["g"] = plan::Tensor{{d}, plan::DType::F32, g};
+  p.tensors["x"] = plan::Tensor{{T, d}, plan::DType::kFp32, x};
+  p.tensors["g"] = plan::Tensor{{d}, plan::DType::kFp32, g};
 
-  plan::Port in{"x", plan::DType::F32, static_cast<size_t>(T * d), {}, {}};
-  plan::Port out{"y", plan::DType::F32, static_cast<size_t>(T * d), {}, {}};
+  plan::Port in{"x", plan::DType::kFp32, static_cast<size_t>(T * d), {}, {}};
+  plan::Port out{"y", plan::DType::kFp32, static_cast<size_t>(T * d), {}, {}};
   for (int r = 0; r < ph; ++r) {
     const int64_t rows = Share(T, ph, r), row0 = Start(T, ph, r);
     for (int c = 0; c < pw; ++c) {

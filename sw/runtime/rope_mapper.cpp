@@ -160,9 +160,9 @@ plan::Plan BuildRopePlan(const KernelRequest& req, const fabric::FabricConfig& f
     }
   }
 
-  p.tensors["x"] = plan::Tensor{{T * W}, plan::DType::F32, x};
+  p.tensors["x"] = plan::Tensor{{T * W}, plan::DType::kFp32, x};
 
-  plan::Port out{"y", plan::DType::F32, x.size(), {}, {}};
+  plan::Port out{"y", plan::DType::kFp32, x.size(), {}, {}};
   for (int r = 0; r < ph; ++r) {
     for (int c = 0; c < pw; ++c) {
       const int64_t tile = int64_t{r} * pw + c, m = Share(total, int64_t{pw} * ph, tile);

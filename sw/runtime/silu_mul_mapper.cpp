@@ -84,10 +84,10 @@ plan::Plan BuildSiluMulPlan(const KernelRequest& req, const fabric::FabricConfig
     p.reference[i] = gi / (1.0 + std::exp(-gi)) * ui;
     p.tolerance[i] = rel * std::fabs(p.reference[i]) + std::fabs(gi * ui) * 0x1p-125 + 0x1p-148;
   }
-  p.tensors["g"] = plan::Tensor{{total}, plan::DType::F32, std::move(g)};
-  p.tensors["u"] = plan::Tensor{{total}, plan::DType::F32, std::move(u)};
+  p.tensors["g"] = plan::Tensor{{total}, plan::DType::kFp32, std::move(g)};
+  p.tensors["u"] = plan::Tensor{{total}, plan::DType::kFp32, std::move(u)};
 
-  plan::Port out{"y", plan::DType::F32, static_cast<size_t>(total), {}, {}};
+  plan::Port out{"y", plan::DType::kFp32, static_cast<size_t>(total), {}, {}};
   for (int r = 0; r < ph; ++r) {
     for (int c = 0; c < pw; ++c) {
       const int64_t tile = int64_t{r} * pw + c, n = Share(total, int64_t{pw} * ph, tile);

@@ -18,8 +18,8 @@ void CheckVectorRequest(const KernelRequest& req, const std::string& kernel) {
   if (req.tokens < 1 || req.tokens > 1'000'000) {
     throw std::invalid_argument(fmt::format("--tokens: {} must be in 1..1,000,000", req.tokens));
   }
-  if (req.dtype != "f32") {
-    throw std::invalid_argument(fmt::format("--dtype: {} takes f32, not '{}'", kernel, req.dtype));
+  if (req.dtype != DType::kFp32) {
+    throw std::invalid_argument(fmt::format("--dtype {}: {} takes fp32 only", DTypeName(req.dtype), kernel));
   }
 }
 

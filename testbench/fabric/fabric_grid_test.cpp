@@ -22,7 +22,7 @@ using testbench::SmallFabric;
 namespace {
 
 runtime::KernelResult RunGemv(int64_t m, int64_t n, int w, int h, int rw = 0, int rh = 0, uint64_t seed = 1,
-                              fabric::FabricConfig config = SmallFabric(1, 1), const std::string& dtype = "f32") {
+                              fabric::FabricConfig config = SmallFabric(1, 1), DType dtype = DType::kFp32) {
   config.width = w;
   config.height = h;
   runtime::KernelRequest req;
@@ -114,18 +114,18 @@ TEST_CASE("gemv on RTL tiles is right for shapes that do not divide the grid", "
 TEST_CASE("gemv with binary16 storage is right and uses the four lanes", "[fabric][gemv]") {
   for (const auto& [m, n, w, h] : {std::tuple{7, 5, 2, 2}, std::tuple{33, 17, 3, 2}, std::tuple{64, 61, 2, 2}}) {
     INFO(fmt::format("m {} n {} mesh {}x{}", m, n, w, h));
-    const auto r = RunGemv(m, n, w, h, 0, 0, 3, SmallFabric(1, 1), "f16");
+    const auto r = RunGemv(m, n, w, h, 0, 0, 3, SmallFabric(1, 1), DType::kFp16);
     CHECK(r.status == RunStatus::Done);
     CHECK(r.correct);
   }
   // A 64 x 64 block: a row's dot product takes ceil(64 / 4) + 3 cycles instead of 64 + 3.
-  const auto f32 = RunGemv(128, 128, 2, 2), f16 = RunGemv(128, 128, 2, 2, 0, 0, 1, SmallFabric(1, 1), "f16");
+  const auto f32 = RunGemv(128, 128, 2, 2), f16 = RunGemv(128, 128, 2, 2, 0, 0, 1, SmallFabric(1, 1), DType::kFp16);
   REQUIRE(f16.correct);
   CHECK(f16.phases[1].max_cycles < 0.45 * f32.phases[1].max_cycles);
   runtime::KernelRequest req;
-  req.dtype = "f8";
+  req.dtype = DType::kFp8;
   req.m = req.n = 4;
-  CHECK_THROWS_WITH(runtime::MapGemv(req, SmallFabric(2, 2)), "--dtype: 'f8' is not f32 or f16");
+  CHECK_THROWS_WITH(runtime::MapGemv(req, SmallFabric(2, 2)), "--dtype fp8: must be one of fp32, fp16");
 }
 
 TEST_CASE("gemv runs are deterministic and follow the seed", "[fabric][gemv]") {

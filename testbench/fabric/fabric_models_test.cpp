@@ -105,7 +105,7 @@ std::vector<Case> Cases() {
   gemv.m = 37;
   gemv.n = 29;
   v.push_back({"gemv 37x29 binary32", 4, 3, gemv});
-  gemv.dtype = "f16";
+  gemv.dtype = DType::kFp16;
   gemv.m = 40;
   gemv.n = 50;
   v.push_back({"gemv 40x50 binary16", 3, 3, gemv});
@@ -116,20 +116,20 @@ std::vector<Case> Cases() {
   att.head_dim = 8;
   att.context = 20;
   v.push_back({"attention decode, 4 heads over 2 KV heads, context 20", 4, 4, att});
-  att.dtype = "f16";
+  att.dtype = DType::kFp16;
   att.head_dim = 13;
   v.push_back({"attention decode, binary16 KV cache, head dim 13", 4, 4, att});
-  att.dtype = "f32";
+  att.dtype = DType::kFp32;
   att.head_dim = 8;
   att.phase = "prefill";
   att.prompt = 12;
   att.heads = 2;
   att.kv_heads = 1;
   v.push_back({"attention prefill, 2 heads, prompt 12", 3, 3, att});
-  att.dtype = "f16";
+  att.dtype = DType::kFp16;
   att.head_dim = 9;
   v.push_back({"attention prefill, binary16, head dim 9, prompt 12", 3, 3, att});
-  att.dtype = "f32";
+  att.dtype = DType::kFp32;
   runtime::KernelRequest gemm;
   gemm.kernel = "gemm";
   gemm.m = 13;
@@ -149,7 +149,7 @@ std::vector<Case> Cases() {
   moe.dispatch = "dynamic";
   v.push_back({"moe, dynamic dispatch, 3 experts, top 2, 2 tokens", 4, 4, moe});
   // Binary16 weights and tokens: 4-lane products, interleaved down-projection rows.
-  moe.dtype = "f16";
+  moe.dtype = DType::kFp16;
   moe.d_model = 9;
   v.push_back({"moe, binary16, dynamic dispatch, d_model 9", 4, 4, moe});
   for (const char* kernel : {"rmsnorm", "silu_mul", "residual"}) {

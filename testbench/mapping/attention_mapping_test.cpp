@@ -40,7 +40,7 @@ runtime::KernelRequest Decode(int batch, int heads, int kv_heads, int head_dim, 
 
 runtime::KernelRequest DecodeF16(int batch, int heads, int kv_heads, int head_dim, int context) {
   auto req = Decode(batch, heads, kv_heads, head_dim, context);
-  req.dtype = "f16";
+  req.dtype = DType::kFp16;
   return req;
 }
 
@@ -53,7 +53,7 @@ runtime::KernelRequest Prefill(int batch, int heads, int kv_heads, int head_dim,
 
 runtime::KernelRequest PrefillF16(int batch, int heads, int kv_heads, int head_dim, int prompt) {
   auto req = Prefill(batch, heads, kv_heads, head_dim, prompt);
-  req.dtype = "f16";
+  req.dtype = DType::kFp16;
   return req;
 }
 
@@ -191,7 +191,7 @@ TEST_CASE("attention decode with a binary16 KV cache on RTL tiles is right", "[m
     const auto config = SmallFabric(c.w, c.h);
     const auto mapping =
         runtime::MapAttention(DecodeF16(c.batch, c.heads, c.kv_heads, c.head_dim, c.context), config);
-    CHECK(mapping.parameters["dtype"] == "f16");
+    CHECK(mapping.parameters["dtype"] == "fp16");
     const auto r = Run(mapping, config);
     INFO(r.stop_reason << "; " << r.check);
     CHECK(r.status == fabric::RunStatus::Done);
@@ -278,7 +278,7 @@ TEST_CASE("attention decode with a binary16 cache fits twice the context, and sa
   } catch (const std::invalid_argument& e) {
     CHECK(std::string(e.what()).find("K cache 38400 bytes") != std::string::npos);
   }
-  req.dtype = "f16";
+  req.dtype = DType::kFp16;
   const auto mapping = runtime::MapAttention(req, config);
   CHECK(mapping.region_width * mapping.region_height == 1);
   CHECK(mapping.sram_bytes_per_tile <= uint32_t(config.sram_bytes));
@@ -324,8 +324,8 @@ TEST_CASE("attention names the flag that is wrong", "[mapping][attention]") {
   bad(Prefill(1, 4, 2, 8, 0), "--prompt: 0");
   bad(Prefill(1, 4, 3, 8, 4), "--kv-heads: 3");
   req = Decode(1, 4, 2, 8, 4);
-  req.dtype = "bf16";
-  bad(req, "--dtype: 'bf16' is not f32 or f16");
+  req.dtype = DType::kBf16;
+  bad(req, "--dtype bf16: must be one of fp32, fp16");
 }
 
 TEST_CASE("attention prefill on RTL tiles is right for multi-head and grouped-query shapes", "[mapping][attention]") {
@@ -422,7 +422,7 @@ TEST_CASE("attention prefill with binary16 q, K and V on RTL tiles is right", "[
     const auto config = SmallFabric(c.w, c.h);
     const auto mapping =
         runtime::MapAttention(PrefillF16(c.batch, c.heads, c.kv_heads, c.head_dim, c.prompt), config);
-    CHECK(mapping.parameters["dtype"] == "f16");
+    CHECK(mapping.parameters["dtype"] == "fp16");
     const auto r = Run(mapping, config);
     INFO(r.stop_reason << "; " << r.check);
     CHECK(r.status == fabric::RunStatus::Done);
@@ -531,7 +531,7 @@ TEST_CASE("attention prefill with binary16 fits more tokens a tile, and says whe
     CHECK(what.find("outputs of 12 tokens x 1 heads: 1920 bytes") != std::string::npos);
     CHECK(what.find("q, K and V in binary32") != std::string::npos);
   }
-  req.dtype = "f16";
+  req.dtype = DType::kFp16;
   const auto mapping = runtime::MapAttention(req, map_config);
   CHECK(mapping.region_width * mapping.region_height == 1);
   CHECK(mapping.parameters["chunk"] == 5);
@@ -559,12 +559,12 @@ TEST_CASE("attention prefill with binary16 fits more tokens a tile, and says whe
 
 TEST_CASE("attention prefill takes f32 or f16", "[mapping][attention][f16]") {
   auto req = Prefill(1, 4, 2, 8, 4);
-  req.dtype = "bf16";
+  req.dtype = DType::kBf16;
   try {
     runtime::MapAttention(req, SmallFabric(2, 2));
     FAIL("accepted --dtype bf16");
   } catch (const std::invalid_argument& e) {
-    CHECK(std::string(e.what()) == "--dtype: 'bf16' is not f32 or f16");
+    CHECK(std::string(e.what()) == "--dtype bf16: must be one of fp32, fp16");
   }
 }
 

@@ -269,7 +269,7 @@ TEST_CASE("a block with --dtype f16 keeps attention's q, K and V in binary16 and
     o.workload = SmallModel(phase);
     o.fabric = SmallFabric(6, 5);
     o.tiles = fabric::TileModel::Fast;
-    o.dtype = "f16";
+    o.dtype = DType::kFp16;
     const runtime::BlockResult b = runtime::RunBlock(o, {});
     CHECK(b.correct);
     bool saw_attention = false;
@@ -278,7 +278,7 @@ TEST_CASE("a block with --dtype f16 keeps attention's q, K and V in binary16 and
       CHECK(k.result.correct);
       if (k.kernel.mapper != "attention") continue;
       saw_attention = true;
-      CHECK(k.kernel.request.dtype == "f16");
+      CHECK(k.kernel.request.dtype == DType::kFp16);
       CHECK(k.description.find("binary16") != std::string::npos);
     }
     CHECK(saw_attention);
@@ -412,7 +412,7 @@ TEST_CASE("mappers compute from the activations a request gives, and refuse ones
 
 TEST_CASE("a MoE block chains the routed experts between the FFN norm and the residual, in binary16 too",
           "[mapping][block]") {
-  for (const char* dtype : {"f32", "f16"}) {
+  for (DType dtype : {DType::kFp32, DType::kFp16}) {
     runtime::BlockOptions o;
     o.workload = SmallModel(workload::Phase::kDecode);
     o.workload.model.family = workload::Family::kMoe;
@@ -428,7 +428,7 @@ TEST_CASE("a MoE block chains the routed experts between the FFN norm and the re
     o.tiles = fabric::TileModel::Fast;
     o.dtype = dtype;
     const runtime::BlockResult b = runtime::RunBlock(o, {});
-    INFO(dtype);
+    INFO(DTypeName(dtype));
     REQUIRE(b.correct);
     const auto& moe = Find(b, 0, "moe.router");
     CHECK(moe.kernel.mapper == "moe");

@@ -11,7 +11,7 @@ using testbench::SmallFabric;
 
 namespace {
 
-runtime::KernelRequest Request(int64_t m, int64_t n, int64_t k, const std::string& dtype = "f32") {
+runtime::KernelRequest Request(int64_t m, int64_t n, int64_t k, DType dtype = DType::kFp32) {
   runtime::KernelRequest req;
   req.kernel = "gemm";
   req.m = m;
@@ -63,7 +63,7 @@ TEST_CASE("gemm splits k into panels when the panels do not fit at once", "[mapp
   CHECK(r.correct);
   // Binary16 panels of 16 halves and an odd last one (13).
   map_config.sram_bytes = 608;
-  const auto halves = runtime::MapGemm(Request(10, 7, 45, "f16"), map_config);
+  const auto halves = runtime::MapGemm(Request(10, 7, 45, DType::kFp16), map_config);
   CHECK(halves.parameters["panels"] == 3);
   CHECK(Run(halves, run_config).correct);
   // Every tile stamps the three phases, and the first panels arrive before the products end.
@@ -85,9 +85,9 @@ TEST_CASE("gemm on a region smaller than the mesh forwards C to the east edge", 
 
 TEST_CASE("gemm with binary16 storage is right and faster than binary32", "[mapping][gemm]") {
   const auto config = SmallFabric(2, 2);
-  const auto odd = MapAndRun(Request(9, 6, 37, "f16"), config);  // an odd k: the last half of a word is padding
+  const auto odd = MapAndRun(Request(9, 6, 37, DType::kFp16), config);  // an odd k: the last half of a word is padding
   CHECK(odd.correct);
-  const auto f32 = MapAndRun(Request(16, 16, 128), config), f16 = MapAndRun(Request(16, 16, 128, "f16"), config);
+  const auto f32 = MapAndRun(Request(16, 16, 128), config), f16 = MapAndRun(Request(16, 16, 128, DType::kFp16), config);
   CHECK(f32.correct);
   CHECK(f16.correct);
   // Four lanes in the dot products and two halves a wavelet: well under two thirds of the cycles.
@@ -135,7 +135,8 @@ TEST_CASE("gemm names the flag that is wrong", "[mapping][gemm]") {
   CHECK_THROWS_WITH(runtime::MapGemm(Request(0, 4, 4), config), "--m: 0 must be at least 1");
   CHECK_THROWS_WITH(runtime::MapGemm(Request(4, -1, 4), config), "--n: -1 must be at least 1");
   CHECK_THROWS_WITH(runtime::MapGemm(Request(4, 4, 0), config), "--k: 0 must be at least 1");
-  CHECK_THROWS_WITH(runtime::MapGemm(Request(4, 4, 4, "bf16"), config), "--dtype: 'bf16' is not f32 or f16");
+  CHECK_THROWS_WITH(runtime::MapGemm(Request(4, 4, 4, DType::kBf16), config),
+                    "--dtype bf16: must be one of fp32, fp16");
   auto req = Request(4, 4, 4);
   req.region_width = 3;
   CHECK_THROWS_WITH(runtime::MapGemm(req, config), "--region: 3x2 does not fit the 2x2 mesh");

@@ -38,7 +38,7 @@ runtime::KernelRequest Request(int d_model, int d_ff, int experts, int top_k, in
 runtime::KernelRequest RequestF16(int d_model, int d_ff, int experts, int top_k, int tokens,
                                   const char* dispatch = "static") {
   auto req = Request(d_model, d_ff, experts, top_k, tokens, dispatch);
-  req.dtype = "f16";
+  req.dtype = DType::kFp16;
   return req;
 }
 
@@ -193,8 +193,8 @@ TEST_CASE("moe names the flag that is wrong", "[mapping][moe]") {
   req.dispatch = "mail";
   CHECK_THROWS_WITH(runtime::MapMoe(req, config), "--dispatch: 'mail' is not static or dynamic");
   req.dispatch = "static";
-  req.dtype = "bf16";
-  CHECK_THROWS_WITH(runtime::MapMoe(req, config), "--dtype: 'bf16' is not f32 or f16");
+  req.dtype = DType::kBf16;
+  CHECK_THROWS_WITH(runtime::MapMoe(req, config), "--dtype bf16: must be one of fp32, fp16");
 }
 
 TEST_CASE("moe with dynamic dispatch on RTL tiles is right, and its statistics add up", "[mapping][moe]") {
@@ -294,7 +294,7 @@ TEST_CASE("moe with binary16 weights on RTL tiles is right with either dispatch"
       const auto config = SmallFabric(c.w, c.h);
       const auto mapping =
           runtime::MapMoe(RequestF16(c.d_model, c.d_ff, c.experts, c.top_k, c.tokens, dispatch), config);
-      CHECK(mapping.parameters["dtype"] == "f16");
+      CHECK(mapping.parameters["dtype"] == "fp16");
       CHECK_THAT(mapping.description, Catch::Contains("binary16 weights and tokens, binary32 arithmetic"));
       const auto r = Run(mapping, config);
       INFO(r.stop_reason << "; " << r.check);

@@ -19,13 +19,15 @@ TEST_CASE("the GEMV plan's cost is within 1% of its simulated cycles up to 128x1
   struct Case {
     int64_t m, n;
     int p, q;
-    const char* dtype;
+    DType dtype;
   };
   const Case cases[] = {
-      {64, 48, 4, 4, "f32"},     {1000, 700, 8, 8, "f32"},     {3000, 700, 50, 20, "f32"},
-      {4096, 2048, 32, 32, "f16"}, {4096, 4096, 64, 64, "f32"}, {1024, 1024, 128, 128, "f32"},
-      {8192, 4096, 128, 128, "f16"}, {1024, 1024, 38, 114, "f32"}, {1024, 1024, 114, 38, "f32"},
-      {2000, 300, 10, 100, "f32"},  {2048, 2048, 64, 16, "f16"},
+      {64, 48, 4, 4, DType::kFp32},           {1000, 700, 8, 8, DType::kFp32},
+      {3000, 700, 50, 20, DType::kFp32},      {4096, 2048, 32, 32, DType::kFp16},
+      {4096, 4096, 64, 64, DType::kFp32},     {1024, 1024, 128, 128, DType::kFp32},
+      {8192, 4096, 128, 128, DType::kFp16},   {1024, 1024, 38, 114, DType::kFp32},
+      {1024, 1024, 114, 38, DType::kFp32},    {2000, 300, 10, 100, DType::kFp32},
+      {2048, 2048, 64, 16, DType::kFp16},
   };
   double worst = 0;
   for (const Case& c : cases) {
@@ -45,7 +47,7 @@ TEST_CASE("the GEMV plan's cost is within 1% of its simulated cycles up to 128x1
     REQUIRE(r.correct);
     const double error = (p.cost.estimated_cycles - double(r.cycles)) / double(r.cycles);
     worst = std::max(worst, std::fabs(error));
-    INFO(c.m << " x " << c.n << " " << c.dtype << " on " << c.p << "x" << c.q << ": simulated " << r.cycles
+    INFO(c.m << " x " << c.n << " " << DTypeName(c.dtype) << " on " << c.p << "x" << c.q << ": simulated " << r.cycles
               << ", estimated " << p.cost.estimated_cycles);
     CHECK(std::fabs(error) <= 0.01);
   }
@@ -78,7 +80,7 @@ runtime::KernelRequest Vector(const char* kernel, int tokens, int d_model) {
 }
 
 runtime::KernelRequest Attention(const char* phase, int batch, int heads, int kv_heads, int head_dim, int length,
-                                 const char* dtype = "f32") {
+                                 DType dtype = DType::kFp32) {
   runtime::KernelRequest r;
   r.kernel = "attention";
   r.phase = phase;
@@ -92,7 +94,7 @@ runtime::KernelRequest Attention(const char* phase, int batch, int heads, int kv
 }
 
 runtime::KernelRequest Moe(int d_model, int d_ff, int experts, int top_k, int tokens, const char* dispatch,
-                           const char* dtype = "f32") {
+                           DType dtype = DType::kFp32) {
   runtime::KernelRequest r;
   r.kernel = "moe";
   r.d_model = d_model;
@@ -105,7 +107,7 @@ runtime::KernelRequest Moe(int d_model, int d_ff, int experts, int top_k, int to
   return r;
 }
 
-runtime::KernelRequest Gemm(int64_t m, int64_t n, int64_t k, const char* dtype) {
+runtime::KernelRequest Gemm(int64_t m, int64_t n, int64_t k, DType dtype) {
   runtime::KernelRequest r;
   r.kernel = "gemm";
   r.m = m;
@@ -155,8 +157,11 @@ TEST_CASE("the vector plans' costs are within 1% of their simulated cycles up to
 
 TEST_CASE("the GEMM plan's cost is within 4% of its simulated cycles up to 64x64 tiles", "[plan][cost]") {
   CheckCosts("GEMM",
-             {{Gemm(64, 48, 80, "f32"), 4, 4}, {Gemm(100, 70, 333, "f32"), 4, 4}, {Gemm(200, 300, 64, "f16"), 8, 12},
-              {Gemm(96, 64, 40, "f16"), 24, 16}, {Gemm(256, 256, 8, "f16"), 64, 64}},
+             {{Gemm(64, 48, 80, DType::kFp32), 4, 4},
+              {Gemm(100, 70, 333, DType::kFp32), 4, 4},
+              {Gemm(200, 300, 64, DType::kFp16), 8, 12},
+              {Gemm(96, 64, 40, DType::kFp16), 24, 16},
+              {Gemm(256, 256, 8, DType::kFp16), 64, 64}},
              0.04);
 }
 
@@ -164,14 +169,14 @@ TEST_CASE("the attention plans' costs are within 2% (decode) and 5% (prefill) of
           "[plan][cost]") {
   CheckCosts("attention decode",
              {{Attention("decode", 1, 8, 2, 16, 64), 4, 4},
-              {Attention("decode", 2, 4, 2, 32, 300, "f16"), 12, 10},
+              {Attention("decode", 2, 4, 2, 32, 300, DType::kFp16), 12, 10},
               {Attention("decode", 1, 64, 64, 64, 200), 16, 16},
               {Attention("decode", 128, 1, 1, 16, 255), 128, 128}},
              0.02);
   CheckCosts("attention prefill",
              {{Attention("prefill", 1, 4, 2, 16, 32), 4, 4},
               {Attention("prefill", 1, 2, 1, 32, 48), 4, 2},
-              {Attention("prefill", 2, 2, 2, 128, 40, "f16"), 8, 8},
+              {Attention("prefill", 2, 2, 2, 128, 40, DType::kFp16), 8, 8},
               {Attention("prefill", 32, 1, 1, 16, 48), 32, 32}},
              0.05);
 }
@@ -182,7 +187,7 @@ TEST_CASE("the MoE plan's cost is within 4% of its simulated cycles, static and 
               {Moe(64, 128, 4, 2, 4, "dynamic"), 4, 4},
               {Moe(96, 200, 6, 3, 10, "static"), 9, 7},
               {Moe(48, 96, 8, 4, 12, "dynamic"), 10, 4},
-              {Moe(96, 192, 12, 3, 16, "static", "f16"), 12, 12},
+              {Moe(96, 192, 12, 3, 16, "static", DType::kFp16), 12, 12},
               {Moe(32, 64, 8, 2, 4, "static"), 32, 32}},
              0.04);
 }

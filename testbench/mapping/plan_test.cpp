@@ -58,22 +58,22 @@ TEST_CASE("the mappers' programs are built into the binary", "[plan]") {
 TEST_CASE("a packed binary16 input sends two elements a wavelet, low half first", "[plan]") {
   // 1.0, -2.0 and 0.5 are 0x3c00, 0xc000 and 0x3800 in binary16; an odd segment's last one is alone.
   const std::vector<float> v = {1.0f, -2.0f, 0.5f};
-  CHECK(plan::Payloads(v, plan::DType::F16, 0, 3, true) == std::vector<uint32_t>{0xc0003c00u, 0x00003800u});
-  CHECK(plan::Payloads(v, plan::DType::F16, 1, 2, true) == std::vector<uint32_t>{0x3800c000u});
-  CHECK(plan::Payloads(v, plan::DType::F16, 0, 2) == std::vector<uint32_t>{0x3c00u, 0xc000u});
+  CHECK(plan::Payloads(v, plan::DType::kFp16, 0, 3, true) == std::vector<uint32_t>{0xc0003c00u, 0x00003800u});
+  CHECK(plan::Payloads(v, plan::DType::kFp16, 1, 2, true) == std::vector<uint32_t>{0x3800c000u});
+  CHECK(plan::Payloads(v, plan::DType::kFp16, 0, 2) == std::vector<uint32_t>{0x3c00u, 0xc000u});
 
   plan::Plan p;
   p.kernel = "packed";
   p.region = {0, 0, 1, 1};
   p.tiles.push_back({0, 0, "forward", {"kernels/halt.s", {}}, {}, {}, {}});
-  p.tensors["x"] = plan::Tensor{{3}, plan::DType::F16, v};
-  plan::Port in{"x", plan::DType::F16, 3, {{0, 0, noc::Dir::North, 0, 0, 3}}, {}};
+  p.tensors["x"] = plan::Tensor{{3}, plan::DType::kFp16, v};
+  plan::Port in{"x", plan::DType::kFp16, 3, {{0, 0, noc::Dir::North, 0, 0, 3}}, {}};
   in.packed = true;
   p.inputs.push_back(in);
   const runtime::KernelMapping m = plan::Lower(p, SmallFabric(2, 2));
   REQUIRE(m.inputs.size() == 1);
   CHECK(m.inputs[0].payloads == std::vector<uint32_t>{0xc0003c00u, 0x00003800u});
-  p.inputs[0].dtype = plan::DType::F32;
+  p.inputs[0].dtype = plan::DType::kFp32;
   CHECK_THROWS_WITH(plan::Lower(p, SmallFabric(2, 2)), Catch::Contains("input port 'x': only binary16 elements"));
 }
 
@@ -125,7 +125,7 @@ TEST_CASE("a GEMM plan moved, transposed and recolored gives the same answer", "
   req.m = 7;
   req.n = 6;
   req.k = 11;
-  req.dtype = "f16";
+  req.dtype = DType::kFp16;
   req.region_width = 2;
   req.region_height = 3;
   const plan::Plan p = runtime::BuildGemmPlan(req, config);

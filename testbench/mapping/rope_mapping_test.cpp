@@ -177,6 +177,6 @@ TEST_CASE("rope names the flag that is wrong", "[mapping][rope]") {
   base.rope_base = 1;
   throws(base, "--rope-base: 1 must be a finite number above 1");
   base.rope_base = 10000;
-  base.dtype = "f16";
-  throws(base, "--dtype: rope takes f32, not 'f16'");
+  base.dtype = DType::kFp16;
+  throws(base, "--dtype fp16: rope takes fp32 only");
 }

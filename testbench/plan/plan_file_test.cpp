@@ -44,6 +44,11 @@ void WriteBytes(const std::string& path, const std::string& bytes) {
   std::ofstream(path, std::ios::binary) << bytes;
 }
 
+std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
 // An .npy of `descr` and `shape_text` ("(3,)") with `data`, at `version`.
 std::string Npy(const std::string& descr, const std::string& shape_text, const std::string& data, int version = 1,
                 const std::string& fortran = "False") {
@@ -72,7 +77,7 @@ std::string ErrorOf(const std::function<void()>& f) {
   return "(no error)";
 }
 
-runtime::KernelRequest Gemv(int64_t m, int64_t n, const std::string& dtype = "f32") {
+runtime::KernelRequest Gemv(int64_t m, int64_t n, DType dtype = DType::kFp32) {
   runtime::KernelRequest req;
   req.m = m;
   req.n = n;
@@ -162,9 +167,9 @@ TEST_CASE("a broken npy file gives one line naming the file and what is wrong", 
 }
 
 TEST_CASE("a GEMV plan written out and read back is the same plan", "[plan][file]") {
-  for (const char* dtype : {"f32", "f16"}) {
-    INFO(dtype);
-    TempDir dir(std::string("gemv_") + dtype);
+  for (DType dtype : {DType::kFp32, DType::kFp16}) {
+    INFO(DTypeName(dtype));
+    TempDir dir(std::string("gemv_") + DTypeName(dtype));
     const fabric::FabricConfig config = testbench::SmallFabric(3, 3);
     const plan::Plan p = runtime::BuildGemvPlan(Gemv(23, 19, dtype), config);
     plan::WritePlanDir(p, dir.path.string());
@@ -182,6 +187,13 @@ TEST_CASE("a GEMV plan written out and read back is the same plan", "[plan][file
     CHECK(back.cost == p.cost);
     CHECK(back.parameters == p.parameters);
     CHECK(back == p);
+    // Tensors and ports are written with the canonical names; the older f32 and f16 read the
+    // same (the free-form parameters keep theirs).
+    std::string text = ReadBytes(dir / "plan.toml");
+    const std::regex written(R"re((file = "[^"]*", |\n)dtype = "fp(32|16)")re");
+    CHECK(std::distance(std::sregex_iterator(text.begin(), text.end(), written), std::sregex_iterator()) == 3);
+    WriteBytes(dir / "plan.toml", std::regex_replace(text, written, "$1dtype = \"f$2\""));
+    CHECK(plan::ReadPlanFile(dir / "plan.toml") == p);
     // And it runs to the same cycle as the built-in mapping.
     const runtime::KernelResult built_in = RunFast(plan::Lower(p, config), config);
     plan::LowerOptions options;
@@ -205,7 +217,7 @@ TEST_CASE("the other Plan builders' plans round-trip and run the same", "[plan][
       {"residual", 4, [](runtime::KernelRequest& r) { r.d_model = 24, r.tokens = 2; }},
       {"silu_mul", 4, [](runtime::KernelRequest& r) { r.d_model = 20, r.tokens = 2; }},
       {"rope", 3, [](runtime::KernelRequest& r) { r.tokens = 2, r.heads = 2, r.kv_heads = 1, r.head_dim = 8, r.context = 5; }},
-      {"gemm", 3, [](runtime::KernelRequest& r) { r.m = 10, r.n = 9, r.k = 11, r.dtype = "f16"; }},
+      {"gemm", 3, [](runtime::KernelRequest& r) { r.m = 10, r.n = 9, r.k = 11, r.dtype = DType::kFp16; }},
       {"attention", 3, [](runtime::KernelRequest& r) { r.heads = 2, r.kv_heads = 1, r.head_dim = 8, r.context = 12; }},
       {"attention", 3,
        [](runtime::KernelRequest& r) { r.phase = "prefill", r.heads = 2, r.kv_heads = 1, r.head_dim = 8, r.prompt = 5; }},
@@ -305,7 +317,8 @@ TEST_CASE("a broken plan file says file:line: key: reason", "[plan][file]") {
        " tiles\\[1\\].shards\\[0\\].tensor: unknown tensor 'w'"},
       {"v = \"v.npy\"", "v = \"missing.npy\"", 0, " tensors.v: .*missing.npy: cannot open the file: No such file or directory$"},
       {"v = \"v.npy\"", "v = \"scaled_dot.s\"", 0, " tensors.v: .*scaled_dot.s: not an .npy file \\(bad magic\\)$"},
-      {"dtype = \"f32\" }", "dtype = \"bf16\" }", 0, " tensors.u.dtype: 'bf16' is not f32 or f16"},
+      {"dtype = \"fp32\" }", "dtype = \"bf16\" }", 0, " tensors.u.dtype: 'bf16': must be one of fp32, fp16"},
+      {"dtype = \"fp32\" }", "dtype = \"f8\" }", 0, " tensors.u.dtype: 'f8': must be one of fp32, fp16"},
       {"{ color = 1, from = [\"west\"]", "{ color = 1, from = [\"wets\"]", 0,
        " tiles\\[1\\].routes\\[1\\].from: ports are north, east, south, west and core"},
       {"{ color = 1, from = [\"west\"]", "{ color = 40, from = [\"west\"]", 0,

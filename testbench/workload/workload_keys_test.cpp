@@ -130,7 +130,9 @@ TEST_CASE("a wrong file names the line, the key and the rule", "[workload][keys]
         ":2: model.preset llama9: unknown model (known: llama3-8b, llama3-70b, gpt3-175b, mixtral-8x22b, "
         "deepseek-v2, deepseek-v3, llama3.2-1b, olmoe-1b-7b)");
   CHECK(ErrorOf("[run]\nphase = \"train\"\n") == ":2: run.phase train: must be prefill or decode");
-  CHECK(ErrorOf("[run]\ndtype = \"fp64\"\n") == ":2: run.dtype fp64: must be one of fp16, bf16, fp8, fp32");
+  CHECK(ErrorOf("[run]\ndtype = \"fp64\"\n") == ":2: run.dtype fp64: must be one of fp32, bf16, fp16, fp8");
+  // tf32 is a GPU's matrix-unit mode, not a storage format.
+  CHECK(ErrorOf("[run]\ndtype = \"tf32\"\n") == ":2: run.dtype tf32: must be one of fp32, bf16, fp16, fp8");
   CHECK(ErrorOf("[run]\ncontxt = 5\n") == ":2: run.contxt: unknown key (wafersim workload --keys lists them)");
   CHECK(ErrorOf("[run]\nbatch = \"four\"\n") == ":2: run.batch: must be an integer");
   CHECK(ErrorOf("[run]\nbatch = 0\n") == ":2: run.batch 0: must be in 1..1048576");
@@ -167,6 +169,7 @@ TEST_CASE("a wrong flag names the flag and the rule", "[workload][keys]") {
   CHECK(FlagError({{"model.bias", "maybe"}}) == "--bias maybe: must be true or false");
   CHECK(FlagError({{"run.layers", "33"}}) == "--layers 33: must be in 0..32 (llama3-8b has 32 layers, from run.first_layer 0)");
   CHECK(FlagError({{"run.dtype", "fp8"}, {"run.context", "8"}}) == "no error");
+  CHECK(FlagError({{"run.dtype", "half"}}) == "no error");  // binary16's other names are read too
 }
 
 TEST_CASE("every key is documented once, with a flag, a default, a unit and a meaning", "[workload][keys]") {

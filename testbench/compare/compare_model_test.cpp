@@ -70,7 +70,7 @@ TEST_CASE("asking for fewer wafers than the model needs is refused naming --wafe
   CHECK(more.wafer.resident.step_s < needed.wafer.resident.step_s);
 }
 
-TEST_CASE("--wafers is honoured exactly up to one wafer per stage and refused above", "[compare][wafer]") {
+TEST_CASE("the wafers asked for are honoured exactly up to one per stage and refused above", "[compare][wafer]") {
   // llama3-8b: the embedding, 32 layers and the head. Balancing the bytes alone takes 18 wafers
   // (the embedding is the largest stage), which --wafers 20 and 1000000 both used to become.
   CompareRequest r = Request(MakeWorkload({{"model.preset", "llama3-8b"}, {"run.phase", "decode"}}));

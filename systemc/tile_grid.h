@@ -14,6 +14,7 @@
 #include "edge_link.h"
 #include "fabric_config.h"
 #include "fabric_tile.h"
+#include "run_interrupt.h"
 
 class VerilatedContext;
 class VerilatedFstC;
@@ -36,10 +37,10 @@ struct RunOptions {
   /// far fewer tile evaluations. False steps every operation cycle by cycle, as lockstep
   /// comparisons of each cycle's SRAM counters need.
   bool run_ahead = true;
-  /// Called every kProgressCycles cycles (progress reports on long runs).
+  /// Called at the end of a cycle every few milliseconds of wall time (progress reports on long
+  /// runs; ClockStride in run_interrupt.h): it reads the clock and decides what to print.
   std::function<void(const TileGrid&)> progress;
 };
-inline constexpr uint64_t kProgressCycles = 1024;
 
 /// Interrupted: Ctrl-C (run_interrupt.h) stopped the run; its statistics are those so far.
 enum class RunStatus { Running, Done, Deadlock, CycleLimit, Failed, Interrupted };
@@ -195,6 +196,7 @@ class TileGrid {
   uint64_t trace_c0_ = 0, trace_c1_ = 0;
   uint64_t cycle_ = 0;
   uint64_t quiet_cycles_ = 0;
+  ClockStride progress_clock_;  // when the progress callback is due
   uint64_t evaluations_ = 0;
   RunStatus status_ = RunStatus::Running;
   std::string stop_reason_;

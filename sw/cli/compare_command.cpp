@@ -76,6 +76,26 @@ void Row(const std::string& what, const std::string& wafer, const std::string& g
   fmt::print("  {:<26} {:<40} {}\n", what, wafer, gpu);
 }
 
+/// How the workload sits on the wafer, in words.
+std::string WaferFitText(const cmp::WaferResults& r) {
+  const cmp::WaferCapacity& cap = r.capacity;
+  if (r.fits_one) return "fits one wafer";
+  if (cap.layer_too_big) {
+    return fmt::format("does not fit: {} alone needs {}, more than a wafer's usable {} beside its activations, "
+                       "and a layer pipeline does not split a stage over wafers",
+                       cap.largest_stage, Bytes(cap.largest_stage_bytes), Bytes(cap.usable_per_wafer));
+  }
+  if (!r.resident.fits) {
+    return r.resident.devices == 1
+               ? "its bytes fit one wafer, but its kernels' blocks (whole rows and columns of tiles) do not all place "
+                 "on it"
+               : fmt::format("does not fit {} wafers: their kernels' blocks (whole rows and columns of tiles) do not "
+                             "all place",
+                             r.resident.devices);
+  }
+  return fmt::format("does not fit one wafer; a layer pipeline over {} wafers holds it", r.resident.devices);
+}
+
 void PrintSide(const cmp::Comparison& c) {
   const wl::Workload& w = c.workload;
   const bool decode = w.phase == wl::Phase::kDecode;
@@ -85,7 +105,12 @@ void PrintSide(const cmp::Comparison& c) {
   fmt::print("wafersim compare: {} {}, batch {}, {} {}, {}; layers {}..{}{}\n", w.model.name, wl::PhaseName(w.phase),
              w.batch, decode ? "context" : "prompt", decode ? w.context : w.prompt, wl::DTypeName(w.dtype),
              w.first_layer, last, last == w.model.layers - 1 ? " and the output head" : "");
-  Row("", "wafer: " + a.machine, "GPU node: " + g.machine);
+  // A side that does not hold the workload is marked where its figures start: its times are
+  // what it would take if it did (the command then fails, exit 1).
+  const auto head = [](const std::string& what, const cmp::MachineResult& r) {
+    return what + r.machine + (r.fits ? "" : " (DOES NOT FIT)");
+  };
+  Row("", head("wafer: ", a), head("GPU node: ", g));
   Row("mode", a.mode, g.mode);
   if (decode) {
     Row("time per output token", Time(a.step_s), Time(g.step_s));
@@ -123,8 +148,7 @@ void PrintSide(const cmp::Comparison& c) {
              Bytes(cap.weight_bytes), Bytes(cap.kv_bytes), Bytes(cap.activation_bytes),
              Bytes(cap.usable_per_wafer + cap.activation_bytes), 100 * cap.usable_fraction, cap.tiles,
              cap.sram_bytes_per_tile,
-             c.wafer.fits_one ? "fits one wafer"
-                              : fmt::format("does not fit one wafer; needs {} in a layer pipeline", cap.wafers_needed));
+             WaferFitText(c.wafer));
   const auto other = [&](const cmp::MachineResult& r) {
     fmt::print("  {:<34} {} per pass, {} tokens/s, bound {}, energy per token {}{}\n", r.mode, Time(r.step_s),
                Rate(r.TokensPerS()), r.bound, Energy(r.EnergyPerTokenJ()), r.fits ? "" : " (DOES NOT FIT)");
@@ -270,6 +294,31 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
                   "the plots need /usr/bin/python3 with matplotlib");
         fmt::print("plots: {}, {}\n", io::Printable(PlotPath(flags->plots, "roofline")),
                    io::Printable(PlotPath(flags->plots, "breakdown")));
+      }
+      // A side that does not hold the workload did not run it: a failed check (README, "Exit
+      // codes"), though its figures are reported, marked.
+      const cmp::MachineResult& a = c.wafer.Chosen();
+      std::vector<std::string> failed;
+      if (!a.fits) {
+        failed.push_back(fmt::format("the wafer side ({}, {}) does not hold it: {} needed, {}", a.machine, a.mode,
+                                     Bytes(a.memory_needed_bytes),
+                                     c.wafer.capacity.layer_too_big
+                                         ? fmt::format("{} alone is {} against {} usable per wafer beside its "
+                                                       "activations",
+                                                       c.wafer.capacity.largest_stage,
+                                                       Bytes(c.wafer.capacity.largest_stage_bytes),
+                                                       Bytes(c.wafer.capacity.usable_per_wafer))
+                                         : fmt::format("{} usable", Bytes(a.memory_capacity_bytes))));
+      }
+      if (!c.gpu.fits) {
+        failed.push_back(fmt::format("the GPU node ({}, {}) does not hold it: {} needed, {} of HBM", c.gpu.machine,
+                                     c.gpu.mode, Bytes(c.gpu.memory_needed_bytes), Bytes(c.gpu.memory_capacity_bytes)));
+      }
+      if (!failed.empty()) {
+        std::string line;
+        for (const auto& f : failed) line += (line.empty() ? "" : "; ") + f;
+        fmt::print(stderr, "wafersim: error: {}; its times above assume it did\n", line);
+        return 1;
       }
       return 0;
     };

@@ -102,6 +102,10 @@ void PrintResult(const gpu::KernelResult& r) {
   row("HBM traffic", fmt::format("{} read + written, achieved {:.3f} TB/s ({:.1f}% of {:.2f} peak)",
                                  gpu::Bytes(r.hbm_bytes), r.AchievedBytesPerS() / 1e12,
                                  100 * r.AchievedBytesPerS() / r.peak_hbm_bytes_per_s, r.peak_hbm_bytes_per_s / 1e12));
+  if (r.hbm_held_bytes > 0) {
+    row("HBM held", fmt::format("{} of {} on {} (operands and results)", gpu::Bytes(r.hbm_held_bytes),
+                                gpu::Bytes(r.hbm_capacity_bytes), r.gpus > 1 ? "the busiest GPU" : "the GPU"));
+  }
   if (r.link_bytes > 0) row("link traffic", fmt::format("{} sent by the busiest GPU", gpu::Bytes(r.link_bytes)));
   row("bound", fmt::format("{} ({})", r.bound, r.limiter));
   for (const auto& [k, v] : r.details) row(k, v);
@@ -194,6 +198,7 @@ void AddGpuCommand(CLI::App& app, std::function<int()>& run) {
       if (!flags->bytes.empty()) p.bytes = ParseBytes("--bytes", flags->bytes);
       p.gated = !flags->ungated;
       const gpu::GpuSpec spec = gpu::PresetRegistry::Get().Create(flags->preset);
+      gpu::KernelRegistry::Get().CheckFits(flags->kernel, spec, p);  // HBM holds the operands, or refused
       const gpu::KernelResult r = gpu::KernelRegistry::Get().Run(flags->kernel, spec, p);
       PrintResult(r);
       if (!flags->json.empty()) WriteJson(flags->json, gpu::ResultJson(r));

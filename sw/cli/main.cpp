@@ -21,6 +21,7 @@
 #include "cli/workload_command.h"
 #include "huge_pages.h"
 #include "io/file_io.h"
+#include "run_interrupt.h"
 
 using wafersim::io::Printable;  // user text in a message: control bytes shown as \xNN, one line
 
@@ -54,6 +55,9 @@ int main(int argc, char** argv) {
   // or a job too large for this machine; 130 interrupted.
   try {
     return run ? run() : 0;
+  } catch (const wafersim::fabric::Interrupted& e) {
+    fmt::print(stderr, "wafersim: error: {}\n", Printable(e.what()));
+    return 130;
   } catch (const wafersim::assembler::AsmError& e) {
     fmt::print(stderr, "{}\n", Printable(e.what()));  // already file:line:column: error: ...
     return 2;

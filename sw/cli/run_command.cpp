@@ -54,12 +54,15 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
   fmt::print("  cycles     {} ({:.3f} us at {:.0f} MHz); simulated in {:.2f} s ({:.0f} cycles/s, {:.0f} tile-cycles/s)\n",
              r.cycles, r.time_s * 1e6, grid.Config().clock_hz / 1e6, r.wall_s, r.cycles / std::max(r.wall_s, 1e-9),
              tile_cycles / std::max(r.wall_s, 1e-9));
+  // Efficiency and the estimate's error are figures of a finished run, not of one stopped early.
+  const bool done = r.status == fabric::RunStatus::Done;
   fmt::print("  bound      {:.0f} cycles, {}-bound (multiply-adds at {:g} per tile per cycle: {:.0f}; edge I/O "
              "at the edge bandwidth: {:.0f}); efficiency {}\n",
              bound, m.compute_bound_cycles >= m.io_bound_cycles ? "compute" : "I/O", m.macs_per_tile_cycle,
-             m.compute_bound_cycles,
-             m.io_bound_cycles, Percent(bound, double(r.cycles)));
-  if (m.estimated_cycles > 0 && r.cycles > 0) {
+             m.compute_bound_cycles, m.io_bound_cycles,
+             done ? Percent(bound, double(r.cycles))
+                  : fmt::format("not measured: the run stopped early ({})", fabric::RunStatusName(r.status)));
+  if (m.estimated_cycles > 0 && r.cycles > 0 && done) {
     fmt::print("  estimate   {:.0f} cycles, the plan's cost ({:+.1f}% against the simulation; docs/validation.md)\n",
                m.estimated_cycles, 100.0 * (m.estimated_cycles - double(r.cycles)) / double(r.cycles));
   }
@@ -111,6 +114,7 @@ bool Map(const RunJob& job, const runtime::KernelRequest& req, const fabric::Fab
   }
   mapping = plan::Lower(p, config, options);  // it loads on this fabric before it is written or drawn
   if (job.emit_plan.empty() && job.plan_png.empty()) return true;
+  fabric::DeferInterrupts();  // a Ctrl-C while writing removes what was written (CommandFiles)
   if (!job.emit_plan.empty()) {
     plan::WritePlanDir(p, job.emit_plan);
     fmt::print("{}: {}\n  plan       {}/plan.toml: {} tiles, {} tensors, {} inputs, {} outputs (run it with: "
@@ -128,6 +132,7 @@ bool Map(const RunJob& job, const runtime::KernelRequest& req, const fabric::Fab
     fmt::print("{}: {}\n  picture    {} (its map: {})\n", p.kernel, p.description, io::Printable(job.plan_png),
                io::Printable(map_path));
   }
+  fabric::ThrowIfInterrupted("while the plan was written; its files are removed");
   return false;
 }
 
@@ -150,6 +155,9 @@ runtime::SimulationChoice SimulationChoiceOf(const RunJob& job) {
 }
 
 int RunKernelJob(const RunJob& job) {
+  // First thing: a Ctrl-C during the setup (mapping a big kernel takes seconds) ends the command
+  // with exit 130 and one line; once the run starts it stops the run with its figures so far.
+  fabric::InstallInterruptHandler();
   if (!job.plan_file.empty()) {
     for (const auto& flag : job.kernel_flags) {
       throw std::invalid_argument(fmt::format("{}: not with --plan (the plan file gives the kernel and its shape)", flag));
@@ -227,11 +235,11 @@ int RunKernelJob(const RunJob& job) {
 
   auto progress = std::make_shared<runtime::RunProgress>(std::max(mapping.compute_bound_cycles, mapping.io_bound_cycles),
                                                         mapping.estimated_cycles);
-  fabric::InstallInterruptHandler();
-  fabric::ClearInterrupt();
   const std::unique_ptr<fabric::TileGrid> grid_ptr =
       runtime::BuildGrid(setup, [progress](const fabric::TileGrid& g) { (*progress)(g); });
   fabric::TileGrid& grid = *grid_ptr;
+  // From here a Ctrl-C stops the run at the end of its cycle, with the figures so far.
+  fabric::DeferInterrupts();
   if (!job.trace.empty()) {
     Region reg{0, 0, std::min(config.width, 2) - 1, std::min(config.height, 2) - 1};
     if (!job.trace_region.empty()) reg = ParseRegion("--trace-region", job.trace_region);

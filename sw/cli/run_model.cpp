@@ -42,9 +42,16 @@ std::string Seconds(double s) {
                      : fmt::format("{:.3f} us", s * 1e6);
 }
 
+// A finished kernel's efficiency against its bound; a kernel stopped early has none.
+std::string Efficiency(const runtime::BlockKernelResult& r) {
+  if (r.result.status != fabric::RunStatus::Done || r.result.cycles == 0) return "-";
+  return fmt::format("{:.1f}%", 100.0 * r.bound_cycles / double(r.result.cycles));
+}
+
 }  // namespace
 
 int RunModelJob(const RunJob& job) {
+  fabric::InstallInterruptHandler();  // (again: RunKernelJob did) Ctrl-C during setup ends the command
   if (job.layers < 1) throw std::invalid_argument(fmt::format("--layers: {} must be at least 1", job.layers));
   if (job.tiles == "mixed") {
     throw std::invalid_argument(fmt::format("--tiles: '{}': a --model block runs on rtl or fast tiles", job.tiles));
@@ -134,28 +141,42 @@ int RunModelJob(const RunJob& job) {
   hooks.done = [&](const runtime::BlockKernelResult& r, const fabric::TileGrid&) {
     progress->Finish();
     const runtime::KernelResult& k = r.result;
-    fmt::print("      {} cycles, bound {:.0f} ({}-bound), efficiency {:.1f}%, {}: {}; simulated in {:.2f} s\n",
-               k.cycles, r.bound_cycles, r.compute_bound ? "compute" : "I/O",
-               k.cycles ? 100.0 * r.bound_cycles / k.cycles : 0.0,
+    fmt::print("      {} cycles, bound {:.0f} ({}-bound), efficiency {}, {}: {}; simulated in {:.2f} s\n",
+               k.cycles, r.bound_cycles, r.compute_bound ? "compute" : "I/O", Efficiency(r),
                k.status != fabric::RunStatus::Done ? fabric::RunStatusName(k.status)
                : k.correct                         ? "correct"
                                                    : "WRONG",
                k.check, k.wall_s);
     std::fflush(stdout);
   };
-  fabric::InstallInterruptHandler();
-  fabric::ClearInterrupt();
+  // From here a Ctrl-C stops the kernel running at the end of its cycle (or the block between
+  // two kernels), with the figures so far; before, it ended the command at once.
+  fabric::DeferInterrupts();
   const runtime::BlockResult b = runtime::RunBlock(o, hooks);
 
   fmt::print("\n  {:<4} {:<22} {:<10} {:>11} {:>10} {:>10} {:>10}  {}\n", "lay", "kernel", "mapper", "region", "cycles",
              "bound", "efficiency", "result");
   for (const auto& r : b.kernels) {
-    fmt::print("  {:<4} {:<22} {:<10} {:>11} {:>10} {:>10.0f} {:>9.1f}%  {}\n", r.kernel.layer, r.kernel.name,
+    fmt::print("  {:<4} {:<22} {:<10} {:>11} {:>10} {:>10.0f} {:>10}  {}\n", r.kernel.layer, r.kernel.name,
                r.kernel.mapper, fmt::format("{}x{}", r.region_width, r.region_height), r.result.cycles, r.bound_cycles,
-               r.result.cycles ? 100.0 * r.bound_cycles / r.result.cycles : 0.0,
+               Efficiency(r),
                r.result.status != fabric::RunStatus::Done ? fabric::RunStatusName(r.result.status)
                : r.result.correct                          ? "correct"
                                                            : "WRONG");
+  }
+  const bool interrupted =
+      b.interrupted || (!b.kernels.empty() && b.kernels.back().result.status == fabric::RunStatus::Interrupted);
+  if (interrupted) {
+    // The kernels that ran are above; a block cut short has no time per token.
+    fmt::print("block: interrupted (Ctrl-C) after {} of {} kernels; {} cycles so far; simulated in {:.1f} s\n",
+               b.kernels.size() - (b.interrupted ? 0 : 1), simulated, b.cycles, b.wall_s);
+    fmt::print(stderr, "wafersim: error: interrupted (Ctrl-C){}; the figures are those so far\n",
+               b.kernels.empty() ? " before the first kernel ran"
+               : b.interrupted   ? fmt::format(" after layer {} {}", b.kernels.back().kernel.layer,
+                                               b.kernels.back().kernel.name)
+                                 : fmt::format(" in layer {} {}", b.kernels.back().kernel.layer,
+                                               b.kernels.back().kernel.name));
+    return 130;
   }
   const double per_token = b.time_s / double(w.Tokens());
   fmt::print(

@@ -16,6 +16,9 @@
 #include "isa/fp.h"
 #include "isa/isa.h"
 #include "isa/program.h"
+#include "fabric_config.h"
+#include "run_interrupt.h"
+#include "runtime/run_progress.h"
 #include "tile/tile_bench.h"
 #include "tile/tile_waves.h"
 
@@ -84,6 +87,9 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--json", flags->json, "write results as JSON")->check(FileName());
   cmd->callback([flags, &run] {
     run = [flags]() -> int {
+      // First thing: a Ctrl-C while the program is read ends the command at once (exit 130);
+      // once the run starts it stops the run, which reports its figures so far.
+      fabric::InstallInterruptHandler();
       // Every output is checked before the run (after reading the program and what it
       // includes), and removed again if a later step fails.
       if (flags->cycles < 1) throw std::invalid_argument("--cycles: 0 must be at least 1");
@@ -115,6 +121,7 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
       }
       const Window w = ParseWindow("--trace-window", flags->trace_window);
       tile::TileBench bench(tile::TileBenchConfig{});
+      fabric::DeferInterrupts();  // outputs are written from here on
       if (!flags->trace.empty()) {
         bench.OpenTrace(flags->trace, w.c0, w.c1);
         files.Writing(flags->trace);
@@ -127,7 +134,18 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
       constexpr uint64_t kQuietLimit = 10000;  // cycles without a retire that mean "stuck"
       std::vector<std::vector<noc::Wavelet>> sent(4);
       size_t next = 0;
+      runtime::RunProgress progress(0);
+      progress.SetLimit(double(flags->cycles), fmt::format("--cycles {}", flags->cycles));
+      fabric::ClockStride progress_clock;
+      const double clock_hz = fabric::FabricConfig{}.clock_hz;
+      bool interrupted = false;
       while (bench.Cycle() < flags->cycles && !bench.Halted()) {
+        // Ctrl-C is seen within the cycle it came in; progress lines by wall time.
+        if (fabric::InterruptRequested()) {
+          interrupted = true;
+          break;
+        }
+        if (progress_clock.Due(bench.Cycle())) progress.Report(double(bench.Cycle()), clock_hz);
         auto& west = bench.Link(noc::Dir::West);
         if (next < feed.size() && west.CanSend(feed[next].color)) west.Send(feed[next++]);
         bench.Step();
@@ -142,11 +160,15 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
         quiet = (bench.Last().retired || bench.Last().dispatched) ? 0 : quiet + 1;
         if (next == feed.size() && (bench.Idle() || quiet >= kQuietLimit)) break;
       }
-      // How the program ended; every end but halted and idle is a failure (exit 1).
+      progress.Finish();
+      // How the program ended; every end but halted and idle is a failure (exit 1), and Ctrl-C
+      // is exit 130.
       const bool illegal = bench.Halted() && bench.Error() != 0;
-      const bool stuck = !bench.Halted() && !bench.Idle() && quiet >= kQuietLimit;
-      const bool limit = !bench.Halted() && !bench.Idle() && !stuck;
-      const std::string state = bench.Halted()
+      const bool stuck = !interrupted && !bench.Halted() && !bench.Idle() && quiet >= kQuietLimit;
+      const bool limit = !interrupted && !bench.Halted() && !bench.Idle() && !stuck;
+      const std::string state = interrupted
+          ? fmt::format("interrupted (Ctrl-C) at pc {}, still running", bench.Pc())
+          : bench.Halted()
           ? (illegal ? fmt::format("halted with error {} ({}) at pc {}", bench.Error(),
                                    isa::ErrorName(bench.Error()), bench.Pc())
                      : "halted")
@@ -176,6 +198,7 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
       }
       if (!flags->json.empty()) {
         nlohmann::json j = {{"program", path}, {"cycles", bench.Cycle()}, {"halted", bench.Halted()},
+                            {"interrupted", interrupted},
                             {"error", bench.Error()}, {"instructions", retired}, {"dispatches", dispatches},
                             {"stall_cycles", stalls}};
         for (int r = 0; r < isa::kNumRegs; ++r) j["regs"].push_back(bench.Reg(r));
@@ -187,6 +210,11 @@ void AddTileCommand(CLI::App& app, std::function<int()>& run) {
       if (!flags->trace.empty()) {
         fmt::print("  waves: {} (open with gtkwave {} {})\n", io::Printable(flags->trace), io::Printable(flags->trace),
                    io::Printable(save_file));
+      }
+      if (interrupted) {
+        fmt::print(stderr, "wafersim: error: {}: interrupted (Ctrl-C) after {} cycles at pc {}\n", io::Printable(path),
+                   bench.Cycle(), bench.Pc());
+        return 130;
       }
       if (illegal || stuck || limit) {
         fmt::print(stderr, "wafersim: error: {}: {}\n", io::Printable(path), state);

@@ -73,7 +73,9 @@ std::vector<std::vector<Item>> Split(const std::vector<Item>& items, double cap)
   return wafers;
 }
 
-/// The most balanced contiguous split over exactly `n` wafers (the smallest largest load).
+/// The most balanced contiguous split over exactly `n` wafers (the smallest largest load; when
+/// fewer wafers reach that load, the fullest are split further, so each of the `n` wafers
+/// holds something and its items get more tiles). `n` is at most the number of items.
 std::vector<std::vector<Item>> Balance(const std::vector<Item>& items, int n) {
   double lo = 0, hi = 0;
   for (const auto& it : items) {
@@ -88,7 +90,35 @@ std::vector<std::vector<Item>> Balance(const std::vector<Item>& items, int n) {
       lo = mid;
     }
   }
-  return Split(items, hi);
+  std::vector<std::vector<Item>> wafers = Split(items, hi);
+  const auto load = [](const std::vector<Item>& group) {
+    double b = 0;
+    for (const auto& it : group) b += it.bytes;
+    return b;
+  };
+  while (static_cast<int>(wafers.size()) < n) {
+    // The fullest wafer with two items or more, cut where its halves are most even.
+    int fullest = -1;
+    for (int i = 0; i < static_cast<int>(wafers.size()); ++i) {
+      if (wafers[i].size() > 1 && (fullest < 0 || load(wafers[i]) > load(wafers[fullest]))) fullest = i;
+    }
+    if (fullest < 0) break;
+    const std::vector<Item> group = wafers[fullest];
+    const double total = load(group);
+    size_t cut = 1;
+    double before = group[0].bytes, best = std::abs(total - 2 * before);
+    for (size_t c = 2; c < group.size(); ++c) {
+      before += group[c - 1].bytes;
+      if (std::abs(total - 2 * before) < best) {
+        best = std::abs(total - 2 * before);
+        cut = c;
+      }
+    }
+    wafers[fullest].assign(group.begin(), group.begin() + static_cast<std::ptrdiff_t>(cut));
+    wafers.insert(wafers.begin() + fullest + 1,
+                  std::vector<Item>(group.begin() + static_cast<std::ptrdiff_t>(cut), group.end()));
+  }
+  return wafers;
 }
 
 /// Kernel timings from stages: one entry per kernel name, averaged over its layers.
@@ -307,9 +337,14 @@ WaferResults ModelOnWafer(const WaferMachine& m, const wl::Workload& w, const Wa
   cap.tiles = m.Tiles();
   cap.sram_bytes_per_tile = m.config.sram_bytes;
   cap.usable_fraction = m.params.sram_usable_fraction;
-  double largest = 0;
-  for (const auto& it : items) largest = std::max(largest, it.bytes);
-  cap.layer_too_big = largest > cap.usable_per_wafer;
+  for (const auto& it : items) {
+    if (it.bytes <= cap.largest_stage_bytes) continue;
+    cap.largest_stage_bytes = it.bytes;
+    cap.largest_stage = it.kind == Item::Kind::kLayer       ? fmt::format("layer {}", it.layer)
+                        : it.kind == Item::Kind::kEmbedding ? "the embedding"
+                                                            : "the output head";
+  }
+  cap.layer_too_big = cap.largest_stage_bytes > cap.usable_per_wafer;
   cap.wafers_needed = cap.layer_too_big ? static_cast<int>(items.size()) : GreedyCount(items, cap.usable_per_wafer);
   out.fits_one = cap.wafers_needed == 1 && !cap.layer_too_big;
   if (o.wafers > 0 && o.wafers < cap.wafers_needed) {
@@ -321,6 +356,19 @@ WaferResults ModelOnWafer(const WaferMachine& m, const wl::Workload& w, const Wa
   // Blocks are whole rows and columns of tiles: a nearly full wafer may not place what its bytes
   // allow, so the pipeline grows until every block fits (unless --wafers fixes it).
   const int most = static_cast<int>(items.size());
+  if (o.wafers > most) {
+    std::string stages;
+    for (const auto& it : items) {
+      if (it.kind == Item::Kind::kEmbedding) stages += "the embedding, ";
+    }
+    stages += fmt::format("{} layer{}", w.LayerCount(), w.LayerCount() == 1 ? "" : "s");
+    for (const auto& it : items) {
+      if (it.kind == Item::Kind::kHead) stages += ", the output head";
+    }
+    throw std::invalid_argument(fmt::format(
+        "--wafers {}: at most {}, one wafer per stage of the layer pipeline ({}); a stage is not split over wafers",
+        o.wafers, most, stages));
+  }
   int n = std::min(o.wafers > 0 ? o.wafers : cap.wafers_needed, most);
   out.resident = Resident(m, w, Balance(items, n), cap, overrides, energy);
   while (o.wafers == 0 && !out.resident.fits && !cap.layer_too_big && n < most) {

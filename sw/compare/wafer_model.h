@@ -43,6 +43,8 @@ struct WaferCapacity {
   double usable_fraction = 0;   ///< WaferParams::sram_usable_fraction
   int wafers_needed = 1;        ///< the fewest wafers the layer pipeline fits on
   bool layer_too_big = false;   ///< one layer alone exceeds a wafer
+  double largest_stage_bytes = 0;  ///< the largest stage of the pipeline (a layer, the embedding or the head)
+  std::string largest_stage;       ///< its name: "layer 5", "the embedding", "the output head"
   double Needed() const { return weight_bytes + kv_bytes + activation_bytes; }
 };
 

@@ -40,6 +40,8 @@ nlohmann::json ResultJson(const KernelResult& r) {
           {"peak_bw_bytes_per_s", r.peak_hbm_bytes_per_s},
           {"l2_bytes", r.l2_bytes},
           {"link_bytes", r.link_bytes},
+          {"hbm_held_bytes", r.hbm_held_bytes},
+          {"hbm_capacity_bytes", r.hbm_capacity_bytes},
           {"bound", r.bound},
           {"limiter", r.limiter},
           {"details", r.extra},

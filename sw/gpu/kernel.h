@@ -73,6 +73,8 @@ struct KernelResult {
   std::string limiter;    ///< what exactly: "tensor cores", "HBM bandwidth", "NVLink", ...
   double peak_flops = 0;  ///< all GPUs used, for the dtype
   double peak_hbm_bytes_per_s = 0;  ///< all GPUs used
+  double hbm_held_bytes = 0;        ///< operands and results in one GPU's HBM at once (KernelInfo::footprint; 0: not said)
+  double hbm_capacity_bytes = 0;    ///< one GPU's HBM
   /// Lines for the readable table, in order (e.g. {"tile", "128x256x64, 4 stages"}).
   std::vector<std::pair<std::string, std::string>> details;
   nlohmann::json extra = nlohmann::json::object();  ///< the same, machine-readable

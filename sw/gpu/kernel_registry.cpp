@@ -51,7 +51,22 @@ KernelResult KernelRegistry::Run(const std::string& name, const GpuSpec& s, cons
   r.time_s = s.Seconds(r.cycles);
   r.peak_flops = s.PeakMatrixFlops(p.dtype) * r.gpus;
   r.peak_hbm_bytes_per_s = s.hbm_peak_bytes_per_s * r.gpus;
+  r.hbm_held_bytes = info.footprint ? info.footprint(s, p) : 0;
+  r.hbm_capacity_bytes = s.hbm_capacity_bytes;
   return r;
+}
+
+void KernelRegistry::CheckFits(const std::string& name, const GpuSpec& s, const KernelParams& p) const {
+  const KernelInfo& info = Find(name);
+  if (!info.footprint) return;
+  const double need = info.footprint(s, p);
+  if (need <= s.hbm_capacity_bytes) return;
+  const int gpus = GpusFor(s, p);
+  throw std::invalid_argument(fmt::format(
+      "{}: its operands and results need {} of HBM on {}, and one {} GPU has {}: it does not fit; use a smaller "
+      "shape{}",
+      name, Bytes(need), gpus > 1 ? "the busiest GPU" : "the GPU", s.name, Bytes(s.hbm_capacity_bytes),
+      gpus < s.gpus_per_node ? fmt::format(" or more GPUs (--gpus up to {})", s.gpus_per_node) : ""));
 }
 
 }  // namespace wafersim::gpu

@@ -20,6 +20,10 @@ struct KernelInfo {
   std::string description;  ///< one line for --list
   std::string flags;        ///< the shape flags it reads, for --list
   KernelFn run;
+  /// Bytes one GPU holds in its HBM at once for the kernel: its operands and results (the
+  /// busiest GPU's share on a node). Checked against the preset's HBM before the model runs;
+  /// null where a kernel does not say.
+  std::function<double(const GpuSpec&, const KernelParams&)> footprint;
 };
 
 class KernelRegistry {
@@ -30,6 +34,9 @@ class KernelRegistry {
   const KernelInfo& Find(const std::string& name) const;
   std::vector<std::string> Names() const;  ///< in registration order
   KernelResult Run(const std::string& name, const GpuSpec& s, const KernelParams& p) const;
+  /// Throws std::invalid_argument when the kernel's operands and results do not fit one GPU's
+  /// HBM (KernelInfo::footprint), naming the bytes, the preset and its capacity.
+  void CheckFits(const std::string& name, const GpuSpec& s, const KernelParams& p) const;
 
  private:
   KernelRegistry();

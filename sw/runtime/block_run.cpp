@@ -9,6 +9,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "run_interrupt.h"
 #include "runtime/mapper_registry.h"
 #include "workload/layer_kernels.h"
 
@@ -307,6 +308,11 @@ BlockResult RunBlock(const BlockOptions& o, const BlockHooks& hooks) {
       layer = k.layer;
     }
     if (k.mapper.empty()) continue;
+    if (fabric::InterruptRequested()) {
+      out.interrupted = true;
+      out.correct = false;
+      break;
+    }
     for (const BlockInput& in : k.inputs) k.request.inputs[in.name] = gather(k, in);
     // A grid of the kernel's region only: the tiles outside it would run empty programs.
     // Results then leave at the region's edge rather than the mesh's.

@@ -100,10 +100,13 @@ struct BlockResult {
   double time_s = 0;    ///< at the fabric clock
   double wall_s = 0;
   bool correct = true;  ///< every simulated kernel finished and is right
+  /// Ctrl-C came between two kernels (one interrupted while it ran has that status instead):
+  /// the kernels before it ran, the rest did not.
+  bool interrupted = false;
 };
 
 /// Hooks for the report: the estimate, a kernel about to run (its mapping), progress of the
-/// grid running it (every kProgressCycles cycles), and the kernel done.
+/// grid running it (every few milliseconds of wall time), and the kernel done.
 struct BlockHooks {
   std::function<void(const BlockEstimate&)> estimate;
   std::function<void(const BlockKernel&, const KernelMapping&)> start;

@@ -54,7 +54,7 @@ struct RunSetup {
 /// std::invalid_argument naming the flag.
 RunSetup PrepareRun(const SimulationChoice& choice, const fabric::FabricConfig& config);
 
-/// The grid for `setup`, with `progress` called every fabric::kProgressCycles cycles.
+/// The grid for `setup`, with `progress` called every few milliseconds of wall time.
 std::unique_ptr<fabric::TileGrid> BuildGrid(const RunSetup& setup,
                                             std::function<void(const fabric::TileGrid&)> progress = nullptr);
 

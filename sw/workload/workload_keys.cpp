@@ -14,6 +14,7 @@
 
 #include "workload/key_error.h"
 #include "workload/model_registry.h"
+#include "workload/summary.h"
 
 namespace wafersim::workload {
 
@@ -152,6 +153,29 @@ std::invalid_argument Located(const KeyError& e, const std::string& origin, cons
   return std::invalid_argument(fmt::format("{} {}: {}{}", e.key(), e.value(), e.rule(), hint));
 }
 
+/// A preset whose shape a file or a flag changed is no longer the published model: its name
+/// says so (unless model.name gave one) and its published totals are dropped, so reports do not
+/// compare a different shape with them.
+void MarkChangedPreset(const ModelShape& preset, bool named, ModelShape& m) {
+  nlohmann::json a = ModelShapeJson(preset), b = ModelShapeJson(m);
+  for (const char* k : {"name", "source"}) {
+    a.erase(k);
+    b.erase(k);
+  }
+  if (a == b) return;
+  std::string changes;
+  for (const auto& [key, value] : b.items()) {
+    if (a.contains(key) && a[key] == value) continue;
+    changes += fmt::format("{}{} {}", changes.empty() ? "" : ", ", key,
+                           value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  if (!named) m.name = preset.name + " (modified)";
+  m.description = fmt::format("the {} preset with {}", preset.name, changes);
+  m.source = preset.source.empty() ? "" : "the preset's: " + preset.source;
+  m.published_params = 0;
+  m.published_active_params = 0;
+}
+
 }  // namespace
 
 const std::vector<WorkloadKey>& WorkloadKeys() {
@@ -243,14 +267,17 @@ Setting FlagSetting(const std::string& key, const std::string& text) {
 }
 
 Workload ResolveWorkload(const std::vector<Setting>& file, const std::vector<Setting>& flags) {
-  // The preset first: a flag's, else the file's.
+  // The preset first: a flag's, else the file's. A file that gives model dimensions without a
+  // preset describes a new model; flags alone change the default preset's.
   const Setting* preset = nullptr;
-  bool model_keys = false;
+  bool model_keys = false, named = false;
   for (const auto* list : {&file, &flags}) {
     for (const auto& s : *list) {
       if (s.key == "model.preset") {
         preset = &s;
-      } else if (s.key.rfind("model.", 0) == 0 && s.key != "model.name") {
+      } else if (s.key == "model.name") {
+        named = true;
+      } else if (s.key.rfind("model.", 0) == 0 && list == &file) {
         model_keys = true;
       }
     }
@@ -269,6 +296,7 @@ Workload ResolveWorkload(const std::vector<Setting>& file, const std::vector<Set
   } catch (const KeyError& e) {
     throw Located(e, preset != nullptr ? preset->origin : "");
   }
+  const ModelShape base = w.model;
   // Then the file's keys, then the flags'.
   std::map<std::string, std::string> origin;
   for (const auto* list : {&file, &flags}) {
@@ -292,6 +320,7 @@ Workload ResolveWorkload(const std::vector<Setting>& file, const std::vector<Set
     throw Located(e, it == origin.end() ? "" : it->second,
                   custom && model_key ? " (a model without a preset must give it)" : "");
   }
+  if (!custom) MarkChangedPreset(base, named, w.model);
   return w;
 }
 

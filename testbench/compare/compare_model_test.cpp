@@ -70,6 +70,18 @@ TEST_CASE("asking for fewer wafers than the model needs is refused naming --wafe
   CHECK(more.wafer.resident.step_s < needed.wafer.resident.step_s);
 }
 
+TEST_CASE("the wafers asked for are honoured exactly up to one per stage and refused above", "[compare][wafer]") {
+  // llama3-8b: the embedding, 32 layers and the head. Balancing the bytes alone takes 18 wafers
+  // (the embedding is the largest stage), which --wafers 20 and 1000000 both used to become.
+  CompareRequest r = Request(MakeWorkload({{"model.preset", "llama3-8b"}, {"run.phase", "decode"}}));
+  for (const int n : {20, 34}) {
+    r.wafer_options.wafers = n;
+    CHECK(Compare(r).wafer.resident.devices == n);
+  }
+  r.wafer_options.wafers = 35;
+  CHECK_THROWS_WITH(Compare(r), Catch::StartsWith("--wafers 35: at most 34, one wafer per stage"));
+}
+
 TEST_CASE("energy per token is the counted operations and bytes priced by the table", "[compare][energy]") {
   const auto w = MakeWorkload({{"model.preset", "mixtral-8x22b"}, {"run.phase", "decode"}, {"run.batch", "4"},
                                {"run.context", "1024"}, {"run.layers", "4"}});

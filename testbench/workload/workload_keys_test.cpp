@@ -157,8 +157,8 @@ TEST_CASE("a wrong flag names the flag and the rule", "[workload][keys]") {
   CHECK(FlagError({{"model.preset", "llama9"}}).rfind("--model llama9: unknown model (known: llama3-8b", 0) == 0);
   CHECK(FlagError({{"model.preset", "llama3-8b"}, {"model.kv_heads", "5"}}) ==
         "--kv-heads 5: must divide the heads (32): grouped-query attention");
-  // Dimensions without a preset describe a new model, which must give them all.
-  CHECK(FlagError({{"model.kv_heads", "4"}}) == "model.hidden 0: must be in 1..16777216 (a model without a preset must give it)");
+  // A flag alone changes the default preset (it used to start an empty model).
+  CHECK(FlagError({{"model.kv_heads", "4"}}) == "no error");
   CHECK(FlagError({{"run.context", "0"}}) ==
         "--context 0: must be in 1..8191 (llama3-8b takes sequences of up to 8192 tokens)");
   CHECK(FlagError({{"model.preset", "gpt3-175b"}, {"run.context", "2048"}}) ==
@@ -188,4 +188,28 @@ TEST_CASE("every key is documented once, with a flag, a default, a unit and a me
                         "run.prompt", "run.context", "run.dtype", "run.layers"}) {
     CHECK(keys.count(k) == 1);
   }
+}
+
+TEST_CASE("a preset whose shape was changed is not the published model", "[workload][keys]") {
+  // A flag alone changes the default preset: the rest of llama3-8b stays.
+  const Workload f = ResolveWorkload({}, {FlagSetting("model.kv_heads", "4")});
+  CHECK(f.model.hidden == 4096);
+  CHECK(f.model.kv_heads == 4);
+  CHECK(f.model.name == "llama3-8b (modified)");
+  CHECK(f.model.description == "the llama3-8b preset with kv_heads 4");
+  CHECK(f.model.published_params == 0);
+  // A file's dimensions under a named preset: the same, and model.name is kept when given.
+  const std::string path = Write("wafersim_workload_changed.toml", "[model]\nhidden = 512\nlayers = 4\n");
+  const Workload g = ResolveWorkload(ReadWorkloadFile(path), {FlagSetting("model.preset", "llama3-70b")});
+  CHECK(g.model.name == "llama3-70b (modified)");
+  CHECK(g.model.published_params == 0);
+  CHECK(g.model.published_active_params == 0);
+  const Workload n = ResolveWorkload(ReadWorkloadFile(path), {FlagSetting("model.preset", "llama3-70b"),
+                                                             FlagSetting("model.name", "mine")});
+  CHECK(n.model.name == "mine");
+  CHECK(n.model.published_params == 0);
+  // The same values as the preset's change nothing.
+  const Workload same = ResolveWorkload({}, {FlagSetting("model.preset", "llama3-70b"), FlagSetting("model.kv_heads", "8")});
+  CHECK(same.model.name == "llama3-70b");
+  CHECK(same.model.published_params > 0);
 }

@@ -38,7 +38,8 @@ KernelResult RunAllToAll(const GpuSpec& s, const KernelParams& p) {
 
 void RegisterAllToAll(KernelRegistry& reg) {
   reg.Add({"alltoall", "expert-parallel all-to-all over the node's links", "--bytes (per GPU) --gpus N or a -x8 preset",
-           RunAllToAll});
+           RunAllToAll,
+           [](const GpuSpec&, const KernelParams& p) { return 2.0 * static_cast<double>(p.bytes); }});
 }
 
 }  // namespace wafersim::gpu

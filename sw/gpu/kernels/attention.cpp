@@ -2,6 +2,7 @@
 // --context tokens) and split-KV decode with grouped-query attention (attention_model.h). On a
 // node the heads are split over the GPUs (tensor parallel); kv heads fewer than GPUs are
 // replicated.
+#include <cmath>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -75,7 +76,18 @@ void RegisterAttention(KernelRegistry& reg) {
   reg.Add({"attention", "FlashAttention prefill (causal or not) and split-KV decode with GQA",
            "--phase prefill|decode --heads [--kv-heads --head-dim --batch] prefill: --seq [--context --causal]; "
            "decode: --context [--seq new tokens]",
-           RunAttention});
+           RunAttention, [](const GpuSpec& s, const KernelParams& p) {
+             // Q and O for this GPU's heads, K and V for its kv heads (a kv head fewer than
+             // GPUs is replicated).
+             const int gpus = GpusFor(s, p);
+             const double kv = static_cast<double>(p.kv_heads == 0 ? p.heads : p.kv_heads);
+             const double heads = std::ceil(static_cast<double>(p.heads) / gpus);
+             const double kv_local = kv >= gpus ? std::ceil(kv / gpus) : 1;
+             const double q = static_cast<double>(p.phase == "prefill" ? p.seq : (p.seq == 0 ? 1 : p.seq));
+             const double keys = q + static_cast<double>(p.context);
+             const double b = p.batch * static_cast<double>(p.head_dim) * DTypeBytes(p.dtype);
+             return b * (2 * q * heads + 2 * keys * kv_local);
+           }});
 }
 
 }  // namespace wafersim::gpu

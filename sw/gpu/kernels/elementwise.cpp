@@ -46,7 +46,9 @@ KernelResult RunElementwise(const GpuSpec& s, const KernelParams& p) {
 
 void RegisterElementwise(KernelRegistry& reg) {
   reg.Add({"elementwise", "elementwise op over a tensor (activation, add, SwiGLU multiply)",
-           "--elements [--inputs 2 --dtype]", RunElementwise});
+           "--elements [--inputs 2 --dtype]", RunElementwise, [](const GpuSpec&, const KernelParams& p) {
+             return static_cast<double>(p.elements) * DTypeBytes(p.dtype) * (p.inputs + 1);
+           }});
 }
 
 }  // namespace wafersim::gpu

@@ -4,6 +4,7 @@
 // GPU computes N / gpus columns and no data moves (the all-reduce after a row-parallel layer is
 // --kernel allreduce).
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -48,9 +49,17 @@ KernelResult RunGemm(const GpuSpec& s, const KernelParams& p) {
 
 }  // namespace
 
+double GemmFootprint(const GpuSpec& s, const KernelParams& p, int64_t m) {
+  // A whole, B's and C's columns of this GPU.
+  const double n_local = std::ceil(static_cast<double>(p.n) / GpusFor(s, p));
+  const double mm = static_cast<double>(m), k = static_cast<double>(p.k);
+  return (mm * k + k * n_local) * DTypeBytes(p.dtype) + mm * n_local * OutputBytes(p.dtype);
+}
+
 void RegisterGemm(KernelRegistry& reg) {
   reg.Add({"gemm", "tiled matrix product as cuBLAS/CUTLASS run it (tile choice, waves, split-K)",
-           "--m --n --k [--dtype --tile BMxBNxBK --split-k S --gpus N]", RunGemm});
+           "--m --n --k [--dtype --tile BMxBNxBK --split-k S --gpus N]", RunGemm,
+           [](const GpuSpec& s, const KernelParams& p) { return GemmFootprint(s, p, p.m); }});
 }
 
 }  // namespace wafersim::gpu

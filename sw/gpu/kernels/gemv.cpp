@@ -36,7 +36,8 @@ KernelResult RunGemv(const GpuSpec& s, const KernelParams& p) {
 
 void RegisterGemv(KernelRegistry& reg) {
   reg.Add({"gemv", "vector-matrix product and skinny GEMM for decode (weight streaming)",
-           "--n --k [--m rows, default 1; --dtype --gpus N]", RunGemv});
+           "--n --k [--m rows, default 1; --dtype --gpus N]", RunGemv,
+           [](const GpuSpec& s, const KernelParams& p) { return GemmFootprint(s, p, p.m == 0 ? 1 : p.m); }});
 }
 
 }  // namespace wafersim::gpu

@@ -35,5 +35,7 @@ std::string LinkName(const GpuSpec& s);
 int RequireNodeGpus(const GpuSpec& s, const KernelParams& p, const std::string& kernel);
 /// "1.23 GB", "456 KB"
 std::string Bytes(double b);
+/// gemm and gemv: bytes one GPU holds, all of A (m rows) and its columns of B and C.
+double GemmFootprint(const GpuSpec& s, const KernelParams& p, int64_t m);
 
 }  // namespace wafersim::gpu

@@ -180,7 +180,23 @@ void RegisterMoe(KernelRegistry& reg) {
   reg.Add({"moe", "MoE FFN: routing, grouped expert GEMMs, expert-parallel all-to-all on a node",
            "--tokens --experts --top-k --d-model --d-ff [--expert-tokens LIST | --routing balanced|uniform|zipf "
            "--skew --seed] [--ungated --gpus N]",
-           RunMoe});
+           RunMoe, [](const GpuSpec& s, const KernelParams& p) {
+             // This GPU's experts' weights, the tokens in and out, and its share of the routed
+             // copies with their intermediate (balanced: the footprint, not the busiest GPU's).
+             const double g = GpusFor(s, p);
+             double experts = static_cast<double>(p.experts), routed = 0;
+             if (!p.expert_tokens.empty()) {
+               experts = static_cast<double>(p.expert_tokens.size());
+               for (const int64_t c : p.expert_tokens) routed += static_cast<double>(c);
+             } else {
+               routed = static_cast<double>(p.tokens) * static_cast<double>(p.top_k);
+             }
+             const double d = static_cast<double>(p.d_model), f = static_cast<double>(p.d_ff);
+             const double up = p.gated ? 2 * f : f;
+             const double weights = std::ceil(experts / g) * d * (up + f);
+             const double tokens = 2 * std::max(static_cast<double>(p.tokens), routed) * d;
+             return (weights + tokens + routed / g * (d + up)) * DTypeBytes(p.dtype);
+           }});
 }
 
 }  // namespace wafersim::gpu

@@ -13,6 +13,7 @@
 #include "cli/command_files.h"
 #include "cli/helper_program.h"
 #include "cli/noc_report.h"
+#include "cli/workload_flags.h"
 #include "compare/comparison.h"
 #include "fabric_config.h"
 #include "runtime/fabric_file.h"
@@ -30,9 +31,7 @@ namespace wl = wafersim::workload;
 namespace cmp = wafersim::compare;
 
 struct CompareFlags {
-  std::string workload_file;
-  std::map<std::string, std::string> text;
-  std::map<std::string, CLI::Option*> given;
+  WorkloadFlags workload;
   std::string wafer = "wse3";
   std::string wafer_config;
   std::string gpu = "h100-sxm";
@@ -204,12 +203,7 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
   CLI::App* cmd = app.add_subcommand(
       "compare", "A workload on the wafer and on an HBM GPU node, side by side (time, tokens/s, bound, memory, "
                  "energy per token)");
-  cmd->add_option("--config", flags->workload_file, "workload TOML file of [model] and [run] keys (flags override it)")
-      ->check(FileName());
-  for (const auto& k : wl::WorkloadKeys()) {
-    flags->given[k.key] =
-        cmd->add_option(k.flag, flags->text[k.key], fmt::format("{} ({}; default {})", k.meaning, k.unit, k.fallback));
-  }
+  AddWorkloadOptions(*cmd, flags->workload);
   cmd->add_option("--wafer", flags->wafer, "fabric preset (see wafersim config)")->capture_default_str();
   cmd->add_option("--wafer-config", flags->wafer_config, "fabric TOML file over the preset")->check(FileName());
   cmd->add_option("--gpu", flags->gpu, "GPU preset (see wafersim gpu --list)")->capture_default_str();
@@ -231,7 +225,7 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
     run = [flags, cmd]() -> int {
       // Every output is checked before the work, and removed again if a later step fails.
       CommandFiles files;
-      files.Input("--config", flags->workload_file);
+      files.Input("--config", flags->workload.file);
       files.Input("--wafer-config", flags->wafer_config);
       files.Input("--layer-cycles", flags->layer_cycles);
       files.Output("--json", flags->json);
@@ -245,14 +239,8 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
         plot_script = FindHelperScript("--plots", "plot_compare");
       }
       files.Check();
-      std::vector<wl::Setting> from_file;
-      if (!flags->workload_file.empty()) from_file = wl::ReadWorkloadFile(flags->workload_file);
-      std::vector<wl::Setting> from_flags;
-      for (const auto& k : wl::WorkloadKeys()) {
-        if (flags->given[k.key]->count() > 0) from_flags.push_back(wl::FlagSetting(k.key, flags->text[k.key]));
-      }
       cmp::CompareRequest req;
-      req.workload = wl::ResolveWorkload(from_file, from_flags);
+      req.workload = ResolveWorkloadFlags(flags->workload);
       try {
         fabric::Preset(flags->wafer);  // an unknown preset is named with its flag
       } catch (const std::invalid_argument& e) {

@@ -8,11 +8,11 @@
 #include "cli/cli_util.h"
 #include "cli/command_files.h"
 #include "cli/helper_program.h"
+#include "cli/workload_flags.h"
 #include "fabric_config.h"
 #include "runtime/fabric_file.h"
 #include "io/file_io.h"
 #include "placement/model_placement.h"
-#include "workload/workload_keys.h"
 
 namespace wafersim::cli {
 
@@ -21,9 +21,7 @@ namespace {
 namespace wl = wafersim::workload;
 
 struct PlaceFlags {
-  std::string workload_file;
-  std::map<std::string, std::string> text;
-  std::map<std::string, CLI::Option*> given;
+  WorkloadFlags workload;
   std::string preset = "wse3";
   std::string config_file;
   std::string json;
@@ -69,12 +67,7 @@ void AddPlaceCommand(CLI::App& app, std::function<int()>& run) {
   auto flags = std::make_shared<PlaceFlags>();
   CLI::App* cmd = app.add_subcommand(
       "place", "Place a whole model on one wafer, every weight resident: its regions, their SRAM and their plans' costs");
-  cmd->add_option("--config", flags->workload_file, "workload TOML file of [model] and [run] keys (flags override it)")
-      ->check(FileName());
-  for (const auto& k : wl::WorkloadKeys()) {
-    flags->given[k.key] =
-        cmd->add_option(k.flag, flags->text[k.key], fmt::format("{} ({}; default {})", k.meaning, k.unit, k.fallback));
-  }
+  AddWorkloadOptions(*cmd, flags->workload);
   cmd->add_option("--wafer", flags->preset, "fabric preset (see wafersim config)")->capture_default_str();
   cmd->add_option("--wafer-config", flags->config_file, "fabric TOML file over the preset")->check(FileName());
   cmd->add_option("--json", flags->json, "write the placement as JSON")->check(FileName());
@@ -83,7 +76,7 @@ void AddPlaceCommand(CLI::App& app, std::function<int()>& run) {
   cmd->callback([flags, &run] {
     run = [flags]() -> int {
       CommandFiles files;
-      files.Input("--config", flags->workload_file);
+      files.Input("--config", flags->workload.file);
       files.Input("--wafer-config", flags->config_file);
       files.Output("--json", flags->json);
       const std::string json_path = !flags->json.empty() || flags->png.empty() ? flags->json : flags->png + ".json";
@@ -94,13 +87,7 @@ void AddPlaceCommand(CLI::App& app, std::function<int()>& run) {
         plot_script = FindHelperScript("--png", "plot_placement");
       }
       files.Check();
-      std::vector<wl::Setting> from_file;
-      if (!flags->workload_file.empty()) from_file = wl::ReadWorkloadFile(flags->workload_file);
-      std::vector<wl::Setting> from_flags;
-      for (const auto& k : wl::WorkloadKeys()) {
-        if (flags->given[k.key]->count() > 0) from_flags.push_back(wl::FlagSetting(k.key, flags->text[k.key]));
-      }
-      const wl::Workload w = wl::ResolveWorkload(from_file, from_flags);
+      const wl::Workload w = ResolveWorkloadFlags(flags->workload);
       compare::WaferMachine machine;
       try {
         fabric::Preset(flags->preset);  // an unknown preset is named with its flag

@@ -291,7 +291,9 @@ const runtime::BlockKernelResult& Find(const runtime::BlockResult& b, int layer,
   for (const auto& k : b.kernels) {
     if (k.kernel.layer == layer && k.kernel.name == name) return k;
   }
-  FAIL("no kernel " << name << " in layer " << layer);
+  std::string kernels;
+  for (const auto& k : b.kernels) kernels += " " + std::to_string(k.kernel.layer) + ":" + k.kernel.name;
+  FAIL("no kernel " << name << " in layer " << layer << " (the block's:" << kernels << ")");
   throw std::logic_error("unreachable");
 }
 

@@ -46,13 +46,7 @@ struct FastRouterMesh::Node {
 
 FastRouterMesh::FastRouterMesh(const RouterMeshConfig& config, int colors)
     : config_(config), colors_(colors) {
-  if (config.width < 1 || config.height < 1 || config.origin_x < 0 || config.origin_y < 0 ||
-      config.origin_x + config.width > kMaxCoord + 1 ||
-      config.origin_y + config.height > kMaxCoord + 1) {
-    throw std::invalid_argument(
-        fmt::format("mesh {}x{} at ({},{}) is impossible: coordinates must stay within 0..{}",
-                    config.width, config.height, config.origin_x, config.origin_y, kMaxCoord));
-  }
+  CheckMeshCoordinates(config);
   if (config.open_edges) {
     throw std::invalid_argument("FastRouterMesh: open edges are not modelled (RouterMesh has them)");
   }

@@ -97,7 +97,7 @@ struct RouterMesh::Node {
   bool active = false;  // this cycle: must be evaluated
 };
 
-RouterMesh::RouterMesh(const RouterMeshConfig& config) : config_(config) {
+void CheckMeshCoordinates(const RouterMeshConfig& config) {
   if (config.width < 1 || config.height < 1 || config.origin_x < 0 || config.origin_y < 0 ||
       config.origin_x + config.width > kMaxCoord + 1 ||
       config.origin_y + config.height > kMaxCoord + 1) {
@@ -105,6 +105,10 @@ RouterMesh::RouterMesh(const RouterMeshConfig& config) : config_(config) {
         fmt::format("mesh {}x{} at ({},{}) is impossible: coordinates must stay within 0..{}",
                     config.width, config.height, config.origin_x, config.origin_y, kMaxCoord));
   }
+}
+
+RouterMesh::RouterMesh(const RouterMeshConfig& config) : config_(config) {
+  CheckMeshCoordinates(config);
   if (config.buffer_depth < 1 || config.buffer_depth > kMaxBuf) {
     throw std::invalid_argument(fmt::format("buffer depth {} is out of range 1..{}",
                                             config.buffer_depth, kMaxBuf));

@@ -34,6 +34,10 @@ struct RouterMeshConfig {
   bool open_edges = false;
 };
 
+/// Throws std::invalid_argument when the mesh would leave the routers' coordinate range
+/// (both router models check it the same way).
+void CheckMeshCoordinates(const RouterMeshConfig& config);
+
 /// One end of a link the mesh does not wire itself: a Local port, or a link off the edge.
 /// What is Sent goes into the router on the next Step; what the router sent is Received.
 /// The terminal keeps the credit count for sending, and returns a credit for each received

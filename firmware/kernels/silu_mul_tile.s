@@ -7,10 +7,24 @@
 #   GADDR, UADDR      g's and u's pieces
 #   SADDR             the sigmoids; y is written over them
 #   STAMPS            two cycle stamps: sigmoids done, products done
+#   STREAM            1: the piece's g then its u arrive on COLOR_IN first, and y leaves on
+#                     COLOR_OUT at the end (a chained kernel; a GEMV's row sends them so)
 
 # 1 + exp(-g) is capped at 2^126 (binary32 bits), so that rsqrt_f32 sees a normal number.
         .equ    CAP, 0x7e800000
-main:   li      r8, GADDR
+main:
+        .if     STREAM
+        li      r3, 1
+        li      r4, N
+        dfab    d3, COLOR_IN, r4, in, f32
+        li      r5, GADDR
+        dmem    d1, r5, r4, r3, f32
+        tfmov   d1, d3
+        li      r5, UADDR
+        dmem    d1, r5, r4, r3, f32
+        tfmov   d1, d3
+        .endif
+        li      r8, GADDR
         li      r11, SADDR
         li      r9, N
         lif     r12, 1.0
@@ -39,6 +53,12 @@ sig:    lw      r1, 0(r8)
         dmem    d3, r5, r4, r3, f32
         tfmul   d1, d1, d2              # silu(g)
         tfmul   d1, d1, d3              # times u
+        .if     STREAM
+        dfab    d4, COLOR_OUT, r4, out, f32
+        li      r5, SADDR
+        dmem    d1, r5, r4, r3, f32
+        tfmov   d4, d1
+        .endif
         csrr    r10, cycle
         sw      r10, STAMPS+4(r0)
         halt

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <deque>
+#include <map>
 #include <set>
 #include <stdexcept>
 
@@ -175,6 +176,13 @@ class Chainer {
     chain_.sram_bytes_per_tile = std::max(chain_.sram_bytes_per_tile, pp.plan.sram_bytes_per_tile);
   }
 
+  ColorRoute& RouteOf(std::pair<int, int> tile, int color) {
+    for (auto& r : chain_.tiles[static_cast<size_t>(tile_of_[Index(tile.first, tile.second)])].routes) {
+      if (r.color == color) return r;
+    }
+    Fail(fmt::format("tile ({},{}): no route of color {} to fork", tile.first, tile.second, color));
+  }
+
   void AddRoute(int x, int y, const ColorRoute& route, const std::string& why) {
     if (!ColorFree(x, y, route.color)) {
       Fail(fmt::format("tile ({},{}): color {} is taken, no free color for {}", x, y, route.color, why));
@@ -182,14 +190,21 @@ class Chainer {
     MeshTile(x, y, "route").routes.push_back(route);
   }
 
-  // A shortest way from tile `from` to tile `to` through tiles outside every region where
-  // `color` is free (breadth first, sides in a fixed order: the same inputs lay the same way).
-  std::vector<std::pair<int, int>> FindWay(std::pair<int, int> from, std::pair<int, int> to, int color) const {
+  // A shortest way to tile `to` from the nearest of `from` through tiles outside every region
+  // where `color` is free (breadth first, sides in a fixed order: the same inputs lay the same
+  // way). The way starts at the source it leaves from, which need not be free: a fork leaves
+  // from a tile of a stream already laid.
+  std::vector<std::pair<int, int>> FindWay(const std::vector<std::pair<int, int>>& from, std::pair<int, int> to,
+                                           int color) const {
     auto open = [&](int x, int y) { return OnMesh(x, y) && owner_[Index(x, y)] < 0 && ColorFree(x, y, color); };
-    if (!open(from.first, from.second) || !open(to.first, to.second)) return {};
     std::vector<int> came(owner_.size(), -1);
-    std::deque<std::pair<int, int>> queue{from};
-    came[Index(from.first, from.second)] = static_cast<int>(Index(from.first, from.second));
+    std::deque<std::pair<int, int>> queue;
+    for (const auto& f : from) {
+      if (!OnMesh(f.first, f.second) || came[Index(f.first, f.second)] >= 0) continue;
+      came[Index(f.first, f.second)] = static_cast<int>(Index(f.first, f.second));
+      queue.push_back(f);
+    }
+    if (came[Index(to.first, to.second)] < 0 && !open(to.first, to.second)) return {};
     while (!queue.empty()) {
       const auto [x, y] = queue.front();
       queue.pop_front();
@@ -204,7 +219,7 @@ class Chainer {
     }
     if (came[Index(to.first, to.second)] < 0) return {};
     std::vector<std::pair<int, int>> way{to};
-    while (way.back() != from) {
+    while (came[Index(way.back().first, way.back().second)] != static_cast<int>(Index(way.back().first, way.back().second))) {
       const int prev = came[Index(way.back().first, way.back().second)];
       way.emplace_back(prev % fabric_.width, prev / fabric_.width);
     }
@@ -223,6 +238,11 @@ class Chainer {
     const Port& out = *FindPort(p.plan.outputs, l.output);
     const Port& in = *FindPort(c.plan.inputs, l.input);
     const std::string what = fmt::format("'{}.{}' -> '{}.{}'", p.label, l.output, c.label, l.input);
+    // An output linked before (a fork): its streams are laid, and each new way branches off
+    // one of their tiles, whose route sends the color on to both sides (a multicast).
+    auto& laid = laid_[{l.from, l.output}];
+    const bool fork = !laid.empty();
+    laid.resize(out.streams.size());
     for (size_t k = 0; k < out.streams.size(); ++k) {
       const StreamSegment &a = out.streams[k], &b = in.streams[k];
       const std::pair<int, int> src{p.plan.region.x0 + a.x, p.plan.region.y0 + a.y};
@@ -230,7 +250,12 @@ class Chainer {
       const Step sa = Toward(a.side), sb = Toward(b.side);
       const std::pair<int, int> first{src.first + sa.dx, src.second + sa.dy};  // just outside the producer
       const std::pair<int, int> last{dst.first + sb.dx, dst.second + sb.dy};   // just outside the consumer
-      if (first == dst) {
+      if (fork && laid[k].empty()) {
+        Fail(fmt::format("{} stream {}: '{}.{}' goes straight into its first consumer's region (no tile between "
+                         "them to fork it from); leave a tile between the regions",
+                         what, k, p.label, l.output));
+      }
+      if (first == dst && !fork) {
         // Neighbouring regions: the stream crosses one link, no tile in between.
         if (last != src) {
           Fail(fmt::format("{} stream {}: tile ({},{}) sends {} but tile ({},{}) takes it from its {}", what, k,
@@ -238,7 +263,7 @@ class Chainer {
         }
         continue;
       }
-      const auto way = FindWay(first, last, a.color);
+      const auto way = fork ? FindWay(laid[k], last, a.color) : FindWay({first}, last, a.color);
       if (way.empty()) {
         std::string why = "every way is blocked by regions or routes on that color";
         for (const auto& end : {first, last}) {
@@ -258,11 +283,16 @@ class Chainer {
                          src.first, src.second, dst.first, dst.second, why));
       }
       for (size_t i = 0; i < way.size(); ++i) {
-        const auto prev = i == 0 ? src : way[i - 1];
         const auto next = i + 1 == way.size() ? dst : way[i + 1];
+        if (i == 0 && fork) {
+          RouteOf(way[0], a.color).tx |= noc::PortBit(SideToward(way[0], next));
+          continue;
+        }
+        const auto prev = i == 0 ? src : way[i - 1];
         AddRoute(way[i].first, way[i].second,
                  {a.color, noc::PortBit(SideToward(way[i], prev)), noc::PortBit(SideToward(way[i], next))},
                  fmt::format("{} stream {}", what, k));
+        laid[k].push_back(way[i]);
       }
     }
   }
@@ -313,6 +343,8 @@ class Chainer {
   const fabric::FabricConfig& fabric_;
   std::vector<int> owner_;    // per mesh tile: the plan whose region holds it, or -1
   std::vector<int> tile_of_;  // per mesh tile: its entry in chain_.tiles, or -1
+  // Per linked output port: the tiles each of its streams was laid through, to fork from.
+  std::map<std::pair<size_t, std::string>, std::vector<std::vector<std::pair<int, int>>>> laid_;
   Plan chain_;
 };
 

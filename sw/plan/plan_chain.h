@@ -18,7 +18,10 @@ struct PlacedPlan {
 
 /// plans[from]'s output port `output` feeds plans[to]'s input port `input`. The two ports must
 /// be split alike: the same segments (offsets and counts) in the same order, each segment on
-/// one color.
+/// one color. An output may feed several inputs (a fork, as a residual stream feeds the next
+/// norm and the skip connection): the later links branch off the first one's route, whose
+/// tile then multicasts; the first link's regions must leave a tile between them to branch
+/// from, and a consumer that takes its copy late must buffer it early (or the fork stalls).
 struct PlanLink {
   size_t from;
   std::string output;

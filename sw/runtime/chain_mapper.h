@@ -2,7 +2,7 @@
 // of one mesh, each output routed over the fabric to the next kernel's input with no host
 // move: GEMV (x from the north edge, y1 east) -> RMSNorm, transposed (y1 from the west, z
 // east) -> GEMV, transposed (z from the west, y2 south) -> residual (y2 from the north, r from
-// the south edge, the sum left in SRAM). One tile of gap between regions, so the routes
+// the south edge, the sum streamed out of the south edge). One tile of gap between regions, so the routes
 // cross tiles that belong to no kernel. Checked against the whole chain in double precision.
 #pragma once
 

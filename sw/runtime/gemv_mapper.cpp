@@ -141,9 +141,12 @@ plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& f
   auto stored = [&](float v) { return AsStored(v, es); };
   for (auto& v : w) v = stored(wscale * dist(rng));
   for (auto& v : x) v = dist(rng);
-  CheckInputNames(req, {"x"});
+  // W too may be given: a block that fuses two matrices into one GEMV orders their rows itself.
+  CheckInputNames(req, {"x", "W"});
   TakeInput(req, "x", x);
+  TakeInput(req, "W", w);
   for (auto& v : x) v = stored(v);
+  for (auto& v : w) v = stored(v);
   p.reference.assign(static_cast<size_t>(req.m), 0.0);
   p.tolerance.assign(static_cast<size_t>(req.m), 0.0);
   // Each binary32 result is a chain of n roundings at most: |error| <= n * 2^-24 * sum |w x|
@@ -205,6 +208,10 @@ plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& f
   p.parameters = {{"m", req.m}, {"n", req.n}, {"dtype", req.dtype}, {"region", fmt::format("{}x{}", pw, ph)},
                   {"seed", req.seed}};
   return p;
+}
+
+uint64_t GemvTileSramBytes(int64_t rows, int64_t cols, uint32_t element_bytes) {
+  return Layout(rows, cols, element_bytes).end;
 }
 
 KernelMapping MapGemv(const KernelRequest& req, const fabric::FabricConfig& fabric) {

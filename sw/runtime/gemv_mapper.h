@@ -6,6 +6,8 @@
 // (colors 1 and 2 alternate), to leave the mesh at the east edge as y's rows.
 #pragma once
 
+#include <cstdint>
+
 #include "fabric_config.h"
 #include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
@@ -16,6 +18,9 @@ namespace wafersim::runtime {
 /// Throws std::invalid_argument naming the flag when the shape is wrong, and when a tile's
 /// share does not fit its SRAM (bytes needed versus available, per tensor).
 plan::Plan BuildGemvPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The SRAM bytes a tile with a rows x cols block of W (`element_bytes` each) needs.
+uint64_t GemvTileSramBytes(int64_t rows, int64_t cols, uint32_t element_bytes);
+
 /// The plan, lowered.
 KernelMapping MapGemv(const KernelRequest& request, const fabric::FabricConfig& fabric);
 

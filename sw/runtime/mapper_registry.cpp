@@ -7,6 +7,7 @@
 
 #include "runtime/attention_mapper.h"
 #include "runtime/chain_mapper.h"
+#include "runtime/ffn_mapper.h"
 #include "runtime/gemm_mapper.h"
 #include "runtime/gemv_mapper.h"
 #include "runtime/moe_mapper.h"
@@ -85,6 +86,11 @@ const std::vector<MapperInfo>& Mappers() {
          const double d = D(r.d_model), n = r.n > 0 ? D(r.n) : d, m = r.m > 0 ? D(r.m) : d;
          return d * n + m * d + 2 * (n + d + m);
        }},
+      {"ffn",
+       "y = h + W_down (silu(W_gate n) * W_up n), n = rmsnorm(h): a resident SwiGLU FFN, five regions chained over "
+       "the fabric",
+       MapFfn, BuildFfnPlan, Flags({"--d-model", "--d-ff", "--region"}),
+       [](const KernelRequest& r) { return 3 * D(r.d_model) * D(r.d_ff) + 3 * D(r.d_model) + D(r.d_ff); }},
   };
   return mappers;
 }

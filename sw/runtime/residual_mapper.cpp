@@ -19,7 +19,7 @@ namespace {
 
 constexpr uint32_t kStampsAddr = 0;
 // Streamed (chained) x arrives from the north, r from the south.
-constexpr int kColorX = 0, kColorR = 1;
+constexpr int kColorX = 0, kColorR = 1, kColorY = 2;  // streamed (chained) x, r and y
 
 
 // x from byte 32, r one bank on from the next bank row (so a step's two reads never want the
@@ -43,9 +43,9 @@ Layout MakeLayout(int64_t elements) {
 plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
   CheckVectorRequest(req, "residual");
   const bool stream = req.stream_ports;
-  if (stream && fabric.colors < 2) {
+  if (stream && fabric.colors < 3) {
     throw std::invalid_argument(
-        fmt::format("router.colors: residual with streamed x and r needs 2 colors, the fabric has {}", fabric.colors));
+        fmt::format("router.colors: residual with streamed x, r and y needs 3 colors, the fabric has {}", fabric.colors));
   }
   const int64_t d = req.d_model, T = req.tokens;
   const int64_t total = T * d;
@@ -69,7 +69,7 @@ plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfi
   p.phases = {"add"};
   p.stamps_addr = kStampsAddr;
   p.description = fmt::format("y = x + r, {} tokens x {} binary32, on a {}x{} region of the {}x{} mesh{}", T, d, pw, ph,
-                              fabric.width, fabric.height, stream ? " (x from the north, r from the south)" : "");
+                              fabric.width, fabric.height, stream ? " (r from the south, then x from the north; y to the south)" : "");
   p.sram_bytes_per_tile = static_cast<uint32_t>(worst().end);
 
   std::mt19937_64 rng(req.seed);
@@ -104,17 +104,20 @@ plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfi
       t.role = "compute";
       t.program = {"kernels/residual_tile.s",
                    {{"N", n}, {"XADDR", l.x_addr}, {"RADDR", l.r_addr}, {"STAMPS", kStampsAddr},
-                    {"STREAM_X", stream}, {"COLOR_X", kColorX}, {"STREAM_R", stream}, {"COLOR_R", kColorR}}};
+                    {"STREAM_X", stream}, {"COLOR_X", kColorX}, {"STREAM_R", stream}, {"COLOR_R", kColorR},
+                    {"STREAM_Y", stream}, {"COLOR_Y", kColorY}}};
       if (stream) {
         t.routes.push_back({kColorX, kPortNorth, kPortCore});
         t.routes.push_back({kColorR, kPortSouth, kPortCore});
         in_x.streams.push_back({c, r, noc::Dir::North, kColorX, static_cast<size_t>(at), static_cast<size_t>(n)});
         in_r.streams.push_back({c, r, noc::Dir::South, kColorR, static_cast<size_t>(at), static_cast<size_t>(n)});
+        t.routes.push_back({kColorY, kPortCore, kPortSouth});
+        out.streams.push_back({c, r, noc::Dir::South, kColorY, static_cast<size_t>(at), static_cast<size_t>(n)});
       } else {
         t.shards.push_back({"x", l.x_addr, 0, 1, at, n, 0});
         t.shards.push_back({"r", l.r_addr, 0, 1, at, n, 0});
+        out.sram.push_back({c, r, l.x_addr, static_cast<size_t>(at), static_cast<size_t>(n)});
       }
-      out.sram.push_back({c, r, l.x_addr, static_cast<size_t>(at), static_cast<size_t>(n)});
       p.tiles.push_back(std::move(t));
       p.stamped_tiles.emplace_back(c, r);
     }
@@ -131,7 +134,7 @@ plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfi
   p.cost.compute_bound_cycles = double(max_elems);
   if (!stream) p.cost.estimated_cycles = ResidualCycles(max_elems);
   p.cost.macs_per_tile_cycle = 1;
-  p.cost.io_bound_cycles = stream ? double(max_elems) / fabric.edge_wavelets_per_cycle : 0;
+  p.cost.io_bound_cycles = stream ? 3.0 * double(max_elems) / fabric.edge_wavelets_per_cycle : 0;
   p.parameters = {{"d_model", d}, {"tokens", T}, {"region", fmt::format("{}x{}", pw, ph)}, {"seed", req.seed}};
   return p;
 }

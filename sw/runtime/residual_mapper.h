@@ -2,8 +2,9 @@
 // output), on a P x Q region, as a Plan (docs/mapping.md, residual): the
 // T x d elements, flattened, split into one contiguous piece per tile (row-major); both
 // operands are in each tile's SRAM where the previous kernels left them, and one tensor add
-// per tile leaves the sum in place of x. With request.stream_ports (a chained kernel) x
-// arrives from the north and r from the south, on one region row.
+// per tile leaves the sum in place of x. With request.stream_ports (a chained kernel) r
+// arrives from the south first (the skip connection, forked early from the layer's input),
+// then x from the north, and y leaves to the south, on one region row.
 #pragma once
 
 #include "fabric_config.h"

@@ -1,0 +1,245 @@
+#include "runtime/ffn_mapper.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <random>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "plan/plan_chain.h"
+#include "plan/plan_lowering.h"
+#include "plan/plan_transform.h"
+#include "runtime/gemv_cost.h"
+#include "runtime/gemv_mapper.h"
+#include "runtime/mapping_util.h"
+#include "runtime/residual_mapper.h"
+#include "runtime/rmsnorm_mapper.h"
+#include "runtime/silu_mul_mapper.h"
+#include "runtime/vector_cost.h"
+
+namespace wafersim::runtime {
+
+namespace {
+
+// Cycles of one token through the five stages one after another, each by its plan's cost; a
+// streamed vector stage adds a cycle per word it takes in and sends on.
+double EstimatedCycles(int64_t d, int64_t ff, int p, int r) {
+  const int64_t dp = Share(d, p, 0), fr = ff / r;
+  const double norm = RmsNormCycles(1, dp, p) + 2.0 * double(dp);
+  const double gate_up = GemvBlockCost(2 * fr, dp, p, r, 1).Cycles(1);
+  const double silu = SiluMulCycles(fr) + 3.0 * double(fr);
+  const double down = GemvBlockCost(dp, fr, r, p, 1).Cycles(1);
+  const double residual = ResidualCycles(dp) + 3.0 * double(dp);
+  return norm + gate_up + silu + down + residual;
+}
+
+bool Fits(int64_t d, int64_t ff, int p, int r, const fabric::FabricConfig& f) {
+  const auto sram = static_cast<uint64_t>(f.sram_bytes);
+  const int64_t dp = Share(d, p, 0), fr = ff / r;
+  return GemvTileSramBytes(2 * fr, dp, 4) <= sram && GemvTileSramBytes(dp, fr, 4) <= sram &&
+         uint64_t(12 * fr + 128) <= sram;
+}
+
+const std::vector<float>& Values(const plan::Plan& p, const char* tensor) { return p.tensors.at(tensor).values; }
+
+// The sub-block in double precision from the plans' own tensors, with an error bound that
+// carries each stage's bound (its binary32 roundings, docs/mapping.md) through the later
+// stages to first order, doubled.
+void SetReference(plan::Plan& ffn, const plan::Plan& norm, const plan::Plan& gate_up, const plan::Plan& down,
+                  int64_t d, int64_t ff, int p, int r) {
+  const auto &h = Values(norm, "x"), &g = Values(norm, "g"), &wgu = Values(gate_up, "W"), &wd = Values(down, "W");
+  double ss = 0;
+  for (int64_t j = 0; j < d; ++j) ss += double(h[j]) * h[j];
+  const double inv = 1.0 / std::sqrt(ss / double(d) + double(kRmsNormEps));
+  const double rel_norm = RmsNormRelativeBound(d, p);
+  std::vector<double> z(d), ez(d);
+  for (int64_t j = 0; j < d; ++j) {
+    z[j] = double(h[j]) * inv * g[j];
+    ez[j] = rel_norm * std::fabs(z[j]);
+  }
+  // The fused GEMV's rows: per tile row, a slice of the gate's rows then the same slice of up's.
+  const int64_t slice = ff / r;
+  std::vector<double> gate(ff), up(ff), egate(ff), eup(ff);
+  for (int64_t i = 0; i < 2 * ff; ++i) {
+    double sum = 0, mag = 0, carried = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      const double w = wgu[static_cast<size_t>(i * d + j)];
+      sum += w * z[j];
+      mag += std::fabs(w * z[j]);
+      carried += std::fabs(w) * ez[j];
+    }
+    const int64_t row = i / (2 * slice), within = i % (2 * slice);
+    const bool is_gate = within < slice;
+    const int64_t f = row * slice + (is_gate ? within : within - slice);
+    (is_gate ? gate : up)[f] = sum;
+    (is_gate ? egate : eup)[f] = 2.0 * double(d) * kU * mag + carried;
+  }
+  const double rel_silu = 1.01 * (kExpF32RelativeError + 4 * kU + 2 * kRsqrtF32RelativeError);
+  std::vector<double> s(ff), es(ff);
+  for (int64_t f = 0; f < ff; ++f) {
+    const double sig = 1.0 / (1.0 + std::exp(-gate[f])), silu = gate[f] * sig;
+    s[f] = silu * up[f];
+    const double dsilu = sig * (1.0 + gate[f] * (1.0 - sig));
+    es[f] = rel_silu * std::fabs(s[f]) + std::fabs(dsilu * up[f]) * egate[f] + std::fabs(silu) * eup[f] + 0x1p-140;
+  }
+  ffn.reference.assign(d, 0.0);
+  ffn.tolerance.assign(d, 0.0);
+  for (int64_t k = 0; k < d; ++k) {
+    double sum = 0, mag = 0, carried = 0;
+    for (int64_t f = 0; f < ff; ++f) {
+      const double w = wd[static_cast<size_t>(k * ff + f)];
+      sum += w * s[f];
+      mag += std::fabs(w * s[f]);
+      carried += std::fabs(w) * es[f];
+    }
+    const double y = double(h[k]) + sum;
+    ffn.reference[k] = y;
+    ffn.tolerance[k] = 2.0 * (2.0 * double(ff) * kU * mag + carried + kU * std::fabs(y)) + 0x1p-140;
+  }
+}
+
+}  // namespace
+
+FfnLayout ChooseFfnLayout(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  const int64_t d = req.d_model, ff = req.d_ff;
+  if (d < 1 || d > 1'000'000) throw std::invalid_argument(fmt::format("--d-model: {} must be in 1..1,000,000", d));
+  if (ff < 1 || ff > 1'000'000) throw std::invalid_argument(fmt::format("--d-ff: {} must be in 1..1,000,000", ff));
+  if (req.dtype != DType::kFp32) {
+    throw std::invalid_argument(fmt::format("--dtype {}: ffn takes fp32 only (its stages stream binary32)",
+                                            DTypeName(req.dtype)));
+  }
+  if (fabric.colors < 5) {
+    throw std::invalid_argument(fmt::format("router.colors: ffn needs 5 colors, the fabric has {}", fabric.colors));
+  }
+  auto size_ok = [&](int p, int r) { return 2 * p + 1 <= fabric.width && r + 2 <= fabric.height; };
+  if (req.region_width > 0 || req.region_height > 0) {
+    const int p = req.region_width, r = req.region_height;
+    if (p < 1 || r < 1) throw std::invalid_argument("--region: ffn takes PxR, both at least 1");
+    if (p > d) throw std::invalid_argument(fmt::format("--region {}x{}: P is at most --d-model ({})", p, r, d));
+    if (ff % r != 0) throw std::invalid_argument(fmt::format("--region {}x{}: R must divide --d-ff ({})", p, r, ff));
+    if (!size_ok(p, r)) {
+      throw std::invalid_argument(fmt::format("--region {}x{}: the ffn takes {}x{} tiles, the mesh is {}x{}", p, r,
+                                              2 * p + 1, r + 2, fabric.width, fabric.height));
+    }
+    return {p, r, EstimatedCycles(d, ff, p, r)};
+  }
+  FfnLayout best;
+  best.estimated_cycles = std::numeric_limits<double>::infinity();
+  const int p_max = static_cast<int>(std::min<int64_t>(d, (fabric.width - 1) / 2));
+  const int r_max = static_cast<int>(std::min<int64_t>(ff, fabric.height - 2));
+  for (int r = 1; r <= r_max; ++r) {
+    if (ff % r != 0) continue;
+    for (int p = 1; p <= p_max; ++p) {
+      if (!Fits(d, ff, p, r, fabric)) continue;
+      const double c = EstimatedCycles(d, ff, p, r);
+      if (c < best.estimated_cycles) best = {p, r, c};
+    }
+  }
+  if (best.columns == 0) {
+    throw std::invalid_argument(fmt::format(
+        "ffn d_model {} d_ff {}: no layout fits the {}x{} mesh ({} bytes of SRAM a tile); use a larger --mesh", d, ff,
+        fabric.width, fabric.height, fabric.sram_bytes));
+  }
+  return best;
+}
+
+plan::Plan BuildFfnPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  const FfnLayout layout = ChooseFfnLayout(req, fabric);
+  const int p = layout.columns, r = layout.rows;
+  const int64_t d = req.d_model, ff = req.d_ff;
+
+  std::vector<float> h(static_cast<size_t>(d));
+  {
+    std::mt19937_64 rng(req.seed);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (auto& v : h) v = dist(rng);
+  }
+  CheckInputNames(req, {"h"});
+  TakeInput(req, "h", h);
+
+  auto request = [&](const char* kernel, uint64_t seed_offset) {
+    KernelRequest k;
+    k.kernel = kernel;
+    k.seed = req.seed + seed_offset;
+    k.stream_ports = true;
+    k.tokens = 1;
+    return k;
+  };
+  KernelRequest rn = request("rmsnorm", 1);
+  rn.d_model = d;
+  rn.region_width = p;
+  rn.region_height = 1;
+  rn.inputs["x"] = h;
+
+  // W_gate and W_up, fused: tile row i of the GEMV holds rows [i s, (i + 1) s) of each (s =
+  // d_ff / R), the gate's first, so its sums leave east as that slice of g, then of u: what
+  // the SiLU-multiply tile of row i takes.
+  KernelRequest rgu = request("gemv", 2);
+  rgu.m = 2 * ff;
+  rgu.n = d;
+  rgu.region_width = p;
+  rgu.region_height = r;
+  {
+    std::mt19937_64 rng(req.seed + 2);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    const auto scale = static_cast<float>(1.0 / std::sqrt(double(d)));
+    std::vector<float> w_gate(static_cast<size_t>(ff * d)), w_up(static_cast<size_t>(ff * d));
+    for (auto& v : w_gate) v = scale * dist(rng);
+    for (auto& v : w_up) v = scale * dist(rng);
+    std::vector<float> w(static_cast<size_t>(2 * ff * d));
+    const int64_t slice = ff / r;
+    for (int64_t i = 0; i < 2 * ff; ++i) {
+      const int64_t row = i / (2 * slice), within = i % (2 * slice);
+      const bool is_gate = within < slice;
+      const int64_t f = row * slice + (is_gate ? within : within - slice);
+      std::copy_n(&(is_gate ? w_gate : w_up)[static_cast<size_t>(f * d)], d, &w[static_cast<size_t>(i * d)]);
+    }
+    rgu.inputs["W"] = std::move(w);
+  }
+  KernelRequest rs = request("silu_mul", 3);
+  rs.d_model = ff;
+  rs.region_width = 1;
+  rs.region_height = r;
+  KernelRequest rd = request("gemv", 4);
+  rd.m = d;
+  rd.n = ff;
+  rd.region_width = r;  // s's pieces split as the SiLU tiles hold them, across what becomes the rows
+  rd.region_height = p;
+  rd.weight_scale = 1.0 / std::sqrt(double(ff));
+  KernelRequest rr = request("residual", 5);
+  rr.d_model = d;
+  rr.region_width = p;
+  rr.region_height = 1;
+  rr.inputs["r"] = h;
+
+  const plan::Plan norm = plan::Moved(BuildRmsNormPlan(rn, fabric), 0, 0);
+  const plan::Plan gate_up = plan::Moved(BuildGemvPlan(rgu, fabric), 0, 1);
+  const plan::Plan silu = plan::Moved(BuildSiluMulPlan(rs, fabric), p, 1);
+  const plan::Plan down = plan::Moved(plan::Transposed(BuildGemvPlan(rd, fabric)), p + 1, 1);
+  const plan::Plan residual = plan::Moved(BuildResidualPlan(rr, fabric), p + 1, r + 1);
+  const double compute_bound = norm.cost.compute_bound_cycles + gate_up.cost.compute_bound_cycles +
+                               silu.cost.compute_bound_cycles + down.cost.compute_bound_cycles +
+                               residual.cost.compute_bound_cycles;
+  plan::Plan ffn = plan::Chain(
+      {{"norm", norm}, {"gate_up", gate_up}, {"silu_mul", silu}, {"down", down}, {"residual", residual}},
+      {{0, "y", 1, "x"}, {1, "y", 2, "gu"}, {2, "y", 3, "x"}, {3, "y", 4, "x"}}, fabric);
+  SetReference(ffn, norm, gate_up, down, d, ff, p, r);
+  ffn.kernel = "ffn";
+  ffn.description = fmt::format(
+      "y = h + W_down (silu(W_gate n) * W_up n), n = rmsnorm(h), d_model {} d_ff {} binary32, resident on {}x{} "
+      "tiles (P {} columns, R {} rows): {}",
+      d, ff, 2 * p + 1, r + 2, p, r, ffn.description);
+  ffn.parameters = {{"d_model", d}, {"d_ff", ff}, {"region", fmt::format("{}x{}", p, r)}, {"seed", req.seed}};
+  ffn.cost.estimated_cycles = layout.estimated_cycles;
+  ffn.cost.compute_bound_cycles = compute_bound;
+  ffn.cost.macs_per_tile_cycle = 1;
+  return ffn;
+}
+
+KernelMapping MapFfn(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return plan::Lower(BuildFfnPlan(req, fabric), fabric);
+}
+
+}  // namespace wafersim::runtime

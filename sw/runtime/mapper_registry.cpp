@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "runtime/attention_block_mapper.h"
 #include "runtime/attention_mapper.h"
 #include "runtime/chain_mapper.h"
 #include "runtime/ffn_mapper.h"
@@ -91,6 +92,15 @@ const std::vector<MapperInfo>& Mappers() {
        "the fabric",
        MapFfn, BuildFfnPlan, Flags({"--d-model", "--d-ff", "--region"}),
        [](const KernelRequest& r) { return 3 * D(r.d_model) * D(r.d_ff) + 3 * D(r.d_model) + D(r.d_ff); }},
+      {"attention_block",
+       "h = x + W_o attention(rope(W_qkv rmsnorm(x))): a decoder layer's attention, KV cache resident, six regions "
+       "chained over the fabric",
+       MapAttentionBlock, BuildAttentionBlockPlan,
+       Flags({"--d-model", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base", "--region"}),
+       [](const KernelRequest& r) {
+         const double d = D(r.d_model), q = D(r.heads) * D(r.head_dim), kv = KvHeads(r) * D(r.head_dim);
+         return d * (q + 2 * kv) + q * d + 2 * kv * (D(r.context) + 1) + 3 * d;
+       }},
   };
   return mappers;
 }

@@ -89,6 +89,9 @@ inline constexpr uint32_t kPortNorth = 1, kPortEast = 2, kPortSouth = 4, kPortWe
 /// A static route word: the ports a color is taken from and the ports it goes to.
 inline uint32_t Route(uint32_t rx, uint32_t tx) { return rx | (tx << 5); }
 inline uint32_t Align(uint32_t v, uint32_t a) { return (v + a - 1) / a * a; }
+/// A descriptor's length is 16 bits (docs/isa.md).
+inline constexpr int64_t kMaxDescriptorLength = 65535;
+
 /// Align in 64 bits: the end of a layout too large for any tile, which its message states.
 inline uint64_t Align64(uint64_t v, uint64_t a) { return (v + a - 1) / a * a; }
 

@@ -18,7 +18,6 @@ namespace wafersim::runtime {
 namespace {
 
 constexpr uint32_t kStampsAddr = 0;
-constexpr int64_t kMaxDescriptorLength = 65535;  // a descriptor's length is 16 bits (docs/isa.md)
 
 // Every operand is read with stride 2, so element i of an array whose first word is in bank b
 // is in bank b + 2i (8 banks): two operands of a step meet only when their b are equal, and

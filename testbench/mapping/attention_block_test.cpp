@@ -1,0 +1,111 @@
+// The resident attention sub-block (rmsnorm -> band-ordered QKV GEMV -> band RoPE -> attention
+// decode over a resident KV cache -> o_proj -> residual, chained over the fabric) runs correct
+// against the sub-block in double precision, with the older cache rows checked word by word,
+// the same on fast and RTL tiles; the band RoPE alone is right; layouts that cannot be are
+// refused naming the flag.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "fabric/fabric_harness.h"
+#include "plan/plan_lowering.h"
+#include "runtime/attention_block_mapper.h"
+#include "runtime/band_rope_plan.h"
+#include "runtime/kernel_run.h"
+
+using namespace wafersim;
+using testbench::SmallFabric;
+
+namespace {
+
+runtime::KernelResult Run(const runtime::KernelMapping& m, const fabric::FabricConfig& config,
+                          fabric::TileModel tiles = fabric::TileModel::Fast) {
+  fabric::TileGrid grid(config, {}, fabric::TileModels::All(tiles));
+  return runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
+}
+
+runtime::KernelRequest Block(int d, int heads, int kv_heads, int head_dim, int context) {
+  runtime::KernelRequest req;
+  req.kernel = "attention_block";
+  req.d_model = d;
+  req.heads = heads;
+  req.kv_heads = kv_heads;
+  req.head_dim = head_dim;
+  req.context = context;
+  return req;
+}
+
+}  // namespace
+
+TEST_CASE("a resident attention sub-block is right, the same on fast and RTL tiles", "[attention_block]") {
+  const auto config = SmallFabric(24, 8);
+  runtime::KernelRequest req = Block(32, 4, 2, 8, 13);
+  req.rope_base = 500000;
+  const plan::Plan block = runtime::BuildAttentionBlockPlan(req, config);
+  REQUIRE(block.inputs.size() == 2);
+  CHECK(block.inputs[0].name == "norm.x");
+  CHECK(block.inputs[1].name == "residual.r");
+  REQUIRE(block.outputs.size() == 1);
+  CHECK(block.outputs[0].name == "residual.y");
+  // The older cache rows are checked after the run; the new row is the fabric's own.
+  CHECK_FALSE(block.sram_expected.empty());
+
+  const runtime::KernelMapping m = plan::Lower(block, config);
+  const runtime::KernelResult fast = Run(m, config);
+  INFO(fast.check);
+  CHECK(fast.correct);
+  CHECK(fast.received == 32);
+  const runtime::KernelResult rtl = Run(m, config, fabric::TileModel::Rtl);
+  CHECK(rtl.correct);
+  CHECK(rtl.cycles == fast.cycles);
+  CHECK(rtl.output == fast.output);
+  CHECK(std::fabs(block.cost.estimated_cycles / double(fast.cycles) - 1) < 0.15);
+
+  // The check can fail: an answer off by more than the bound is wrong.
+  runtime::KernelMapping wrong = m;
+  for (size_t i = 0; i < wrong.reference.size(); ++i) wrong.reference[i] += 4 * wrong.tolerance[i] + 1e-6;
+  CHECK_FALSE(Run(wrong, config).correct);
+}
+
+TEST_CASE("the attention sub-block at a chosen layout, several groups a band, on fast tiles", "[attention_block]") {
+  const auto config = SmallFabric(48, 12);
+  runtime::KernelRequest req = Block(48, 8, 4, 16, 70);
+  req.region_width = 6;
+  req.region_height = 2;  // two bands of two kv groups
+  req.seed = 5;
+  const plan::Plan block = runtime::BuildAttentionBlockPlan(req, config);
+  CHECK(block.parameters["region"] == "6x2");
+  const runtime::KernelResult r = Run(plan::Lower(block, config), config);
+  INFO(r.check);
+  CHECK(r.correct);
+}
+
+TEST_CASE("attention sub-block layouts that cannot be are refused naming the flag", "[attention_block]") {
+  const auto config = SmallFabric(24, 8);
+  runtime::KernelRequest req = Block(32, 4, 2, 8, 13);
+  req.region_width = 4;
+  req.region_height = 3;
+  CHECK_THROWS_WITH(runtime::BuildAttentionBlockPlan(req, config), "--region 4x3: B must divide the kv heads (2)");
+  req.region_width = 0;
+  req.region_height = 0;
+  req.head_dim = 7;
+  CHECK_THROWS_WITH(runtime::BuildAttentionBlockPlan(req, config), "--head-dim: 7 must be even for RoPE");
+  req.head_dim = 8;
+  req.batch = 2;
+  CHECK_THROWS_WITH(runtime::BuildAttentionBlockPlan(req, config), "--batch 2: attention_block runs one sequence");
+  req.batch = 1;
+  req.context = 100000;
+  CHECK_THROWS_WITH(runtime::BuildAttentionBlockPlan(req, config), Catch::Contains("no layout fits the 24x8 mesh"));
+}
+
+TEST_CASE("the band RoPE turns queries and K rows, passes V rows, and sends them on two colors", "[attention_block]") {
+  const auto config = SmallFabric(4, 4);
+  runtime::BandRopeShape shape{3, 2, 1, 8, 37, 10000, 9};
+  const plan::Plan p = runtime::BuildBandRopePlan(shape, config);
+  REQUIRE(p.outputs.size() == 2);
+  CHECK(p.outputs[0].streams[0].color != p.outputs[1].streams[0].color);
+  const runtime::KernelResult r = Run(plan::Lower(p, config), config);
+  INFO(r.check);
+  CHECK(r.correct);
+  CHECK(r.received == 3 * (16 + 16));
+}

@@ -10,6 +10,7 @@
 #                     up the stream it was forked from)
 #   STREAM_X          1: x's piece arrives on COLOR_X next
 #   STREAM_Y          1: y's piece leaves on COLOR_Y at the end
+#   STREAM_Y2         1: and again on COLOR_Y2 (a copy for a later skip connection)
 main:   li      r3, 1
         li      r4, N
         .if     STREAM_R
@@ -31,6 +32,10 @@ main:   li      r3, 1
         tfadd   d1, d1, d2
         .if     STREAM_Y
         dfab    d4, COLOR_Y, r4, out, f32
+        tfmov   d4, d1
+        .endif
+        .if     STREAM_Y2
+        dfab    d4, COLOR_Y2, r4, out, f32
         tfmov   d4, d1
         .endif
         csrr    r10, cycle

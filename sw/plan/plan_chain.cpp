@@ -96,26 +96,30 @@ class Chainer {
   }
 
   // Each link's stream keeps one color end to end: the consumer takes the producer's (its
-  // colors swapped), or, when the consumer's colors are already fixed by an earlier link,
-  // the producer takes the consumer's.
+  // colors swapped), or, when the consumer's colors involved are pinned by earlier links, the
+  // producer takes the consumer's. A color is pinned in a plan once a link uses it there.
   void ChooseColors() {
-    std::vector<bool> fixed(plans_.size(), false);
+    std::vector<std::set<int>> pinned(plans_.size());
+    auto free_to_swap = [&](size_t plan, int a, int b) { return !pinned[plan].count(a) && !pinned[plan].count(b); };
     for (const auto& l : links_) {
       PlacedPlan &p = plans_[l.from], &c = plans_[l.to];
       const int cp = PortColor(p, *FindPort(p.plan.outputs, l.output));
       const int cc = PortColor(c, *FindPort(c.plan.inputs, l.input));
+      int color = cp;
       if (cp != cc) {
-        if (!fixed[l.to]) {
+        if (free_to_swap(l.to, cc, cp)) {
           c.plan = ColorsSwapped(std::move(c.plan), cc, cp);
-        } else if (!fixed[l.from]) {
+        } else if (free_to_swap(l.from, cp, cc)) {
           p.plan = ColorsSwapped(std::move(p.plan), cp, cc);
+          color = cc;
         } else {
-          Fail(fmt::format("'{}.{}' streams on color {} and '{}.{}' on {}, and both plans' colors are fixed by "
+          Fail(fmt::format("'{}.{}' streams on color {} and '{}.{}' on {}, and both colors are pinned in both plans by "
                            "earlier links",
                            p.label, l.output, cp, c.label, l.input, cc));
         }
       }
-      fixed[l.from] = fixed[l.to] = true;
+      pinned[l.from].insert(color);
+      pinned[l.to].insert(color);
     }
   }
 

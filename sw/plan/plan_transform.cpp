@@ -1,5 +1,6 @@
 #include "plan/plan_transform.h"
 
+#include <set>
 #include <stdexcept>
 #include <utility>
 
@@ -106,6 +107,57 @@ Plan Recolored(Plan plan, const std::map<int, int>& map) {
 Plan ColorsSwapped(Plan plan, int a, int b) {
   if (a == b) return plan;
   return Recolored(std::move(plan), {{a, b}, {b, a}});
+}
+
+}  // namespace wafersim::plan
+
+namespace wafersim::plan {
+
+Plan PassedThrough(Plan plan, const std::string& name, const std::vector<int>& columns,
+                   const std::vector<size_t>& counts, int colors) {
+  std::set<int> used;
+  for (const auto& t : plan.tiles) {
+    for (const auto& r : t.routes) used.insert(r.color);
+  }
+  for (const auto* ports : {&plan.inputs, &plan.outputs}) {
+    for (const auto& port : *ports) {
+      for (const auto& s : port.streams) used.insert(s.color);
+    }
+  }
+  int color = 0;
+  while (color < colors && used.count(color)) ++color;
+  if (color == colors) {
+    throw std::invalid_argument(fmt::format("{}: no color free to pass '{}' through (all {} used)", plan.kernel, name,
+                                            colors));
+  }
+  std::map<std::pair<int, int>, size_t> at;
+  for (size_t i = 0; i < plan.tiles.size(); ++i) at[{plan.tiles[i].x, plan.tiles[i].y}] = i;
+  Port in{name + "_in", DType::kFp32, 0, {}, {}}, out{name + "_out", DType::kFp32, 0, {}, {}};
+  size_t offset = 0;
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const int x = columns[i];
+    for (int y = 0; y < plan.region.height; ++y) {
+      auto it = at.find({x, y});
+      if (it == at.end()) {
+        PlanTile t;
+        t.x = x;
+        t.y = y;
+        t.role = "pass";
+        t.program = {"kernels/halt.s", {}};
+        plan.tiles.push_back(std::move(t));
+        it = at.emplace(std::make_pair(x, y), plan.tiles.size() - 1).first;
+      }
+      plan.tiles[it->second].routes.push_back({color, noc::PortBit(noc::Dir::North), noc::PortBit(noc::Dir::South)});
+    }
+    in.streams.push_back({x, 0, noc::Dir::North, color, offset, counts[i]});
+    out.streams.push_back({x, plan.region.height - 1, noc::Dir::South, color, offset, counts[i]});
+    offset += counts[i];
+  }
+  in.size = out.size = offset;
+  plan.tensors[in.name] = Tensor{{static_cast<int64_t>(offset)}, DType::kFp32, std::vector<float>(offset, 0.0f)};
+  plan.inputs.push_back(std::move(in));
+  plan.outputs.push_back(std::move(out));
+  return plan;
 }
 
 }  // namespace wafersim::plan

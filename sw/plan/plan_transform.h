@@ -5,6 +5,8 @@
 #pragma once
 
 #include <map>
+#include <string>
+#include <vector>
 
 #include "plan/plan.h"
 
@@ -17,5 +19,14 @@ Plan Transposed(Plan plan);
 Plan Recolored(Plan plan, const std::map<int, int>& map);
 /// Swaps colors a and b throughout the plan.
 Plan ColorsSwapped(Plan plan, int a, int b);
+
+/// The plan with a stream passing through its region from north to south on a color it does
+/// not use: segment i enters column columns[i] at the top from the north and leaves it at the
+/// bottom to the south, each tile's router passing it on (no program sees it). Input port
+/// `name` + "_in" and output port `name` + "_out" of `size` elements, segment i carrying
+/// `counts[i]` of them in order. How a chain carries a skip connection across the kernels it
+/// skips. Throws std::invalid_argument when every color of `colors` is used.
+Plan PassedThrough(Plan plan, const std::string& name, const std::vector<int>& columns,
+                   const std::vector<size_t>& counts, int colors);
 
 }  // namespace wafersim::plan

@@ -19,7 +19,7 @@ namespace {
 
 constexpr uint32_t kStampsAddr = 0;
 // Streamed (chained) x arrives from the north, r from the south.
-constexpr int kColorX = 0, kColorR = 1, kColorY = 2;  // streamed (chained) x, r and y
+constexpr int kColorX = 0, kColorR = 1, kColorY = 2, kColorY2 = 3;  // streamed (chained) x, r, y and y2
 
 
 // x from byte 32, r one bank on from the next bank row (so a step's two reads never want the
@@ -41,11 +41,17 @@ Layout MakeLayout(int64_t elements) {
 }  // namespace
 
 plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return BuildChainedResidualPlan(req, fabric, {});
+}
+
+plan::Plan BuildChainedResidualPlan(const KernelRequest& req, const fabric::FabricConfig& fabric,
+                                    const ResidualStreams& streams) {
   CheckVectorRequest(req, "residual");
   const bool stream = req.stream_ports;
-  if (stream && fabric.colors < 3) {
+  if (stream && fabric.colors < (streams.second_y ? 4 : 3)) {
     throw std::invalid_argument(
-        fmt::format("router.colors: residual with streamed x, r and y needs 3 colors, the fabric has {}", fabric.colors));
+        fmt::format("router.colors: residual with streamed x, r and y needs {} colors, the fabric has {}",
+                    streams.second_y ? 4 : 3, fabric.colors));
   }
   const int64_t d = req.d_model, T = req.tokens;
   const int64_t total = T * d;
@@ -93,6 +99,7 @@ plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfi
   plan::Port in_x{"x", plan::DType::kFp32, static_cast<size_t>(total), {}, {}};
   plan::Port in_r{"r", plan::DType::kFp32, static_cast<size_t>(total), {}, {}};
   plan::Port out{"y", plan::DType::kFp32, static_cast<size_t>(total), {}, {}};
+  plan::Port out2{"y2", plan::DType::kFp32, static_cast<size_t>(total), {}, {}};
   for (int r = 0; r < ph; ++r) {
     for (int c = 0; c < pw; ++c) {
       const int64_t tile = int64_t{r} * pw + c, n = Share(total, int64_t{pw} * ph, tile);
@@ -105,14 +112,20 @@ plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfi
       t.program = {"kernels/residual_tile.s",
                    {{"N", n}, {"XADDR", l.x_addr}, {"RADDR", l.r_addr}, {"STAMPS", kStampsAddr},
                     {"STREAM_X", stream}, {"COLOR_X", kColorX}, {"STREAM_R", stream}, {"COLOR_R", kColorR},
-                    {"STREAM_Y", stream}, {"COLOR_Y", kColorY}}};
+                    {"STREAM_Y", stream}, {"COLOR_Y", kColorY}, {"STREAM_Y2", stream && streams.second_y},
+                    {"COLOR_Y2", kColorY2}}};
       if (stream) {
         t.routes.push_back({kColorX, kPortNorth, kPortCore});
-        t.routes.push_back({kColorR, kPortSouth, kPortCore});
+        const noc::Dir r_side = streams.r_from_north ? noc::Dir::North : noc::Dir::South;
+        t.routes.push_back({kColorR, noc::PortBit(r_side), kPortCore});
         in_x.streams.push_back({c, r, noc::Dir::North, kColorX, static_cast<size_t>(at), static_cast<size_t>(n)});
-        in_r.streams.push_back({c, r, noc::Dir::South, kColorR, static_cast<size_t>(at), static_cast<size_t>(n)});
+        in_r.streams.push_back({c, r, r_side, kColorR, static_cast<size_t>(at), static_cast<size_t>(n)});
         t.routes.push_back({kColorY, kPortCore, kPortSouth});
         out.streams.push_back({c, r, noc::Dir::South, kColorY, static_cast<size_t>(at), static_cast<size_t>(n)});
+        if (streams.second_y) {
+          t.routes.push_back({kColorY2, kPortCore, kPortSouth});
+          out2.streams.push_back({c, r, noc::Dir::South, kColorY2, static_cast<size_t>(at), static_cast<size_t>(n)});
+        }
       } else {
         t.shards.push_back({"x", l.x_addr, 0, 1, at, n, 0});
         t.shards.push_back({"r", l.r_addr, 0, 1, at, n, 0});
@@ -127,6 +140,15 @@ plan::Plan BuildResidualPlan(const KernelRequest& req, const fabric::FabricConfi
     p.inputs.push_back(std::move(in_r));
   }
   p.outputs.push_back(std::move(out));
+  if (stream && streams.second_y) {
+    p.outputs.push_back(std::move(out2));
+    // The chain's reference covers both outputs: the second is the first again.
+    const auto first = p.reference.size();
+    for (size_t i = 0; i < first; ++i) {
+      p.reference.push_back(p.reference[i]);
+      p.tolerance.push_back(p.tolerance[i]);
+    }
+  }
 
   // One tensor add per element at one element per tile per cycle; nothing crosses the edge
   // unless x and r are streamed.

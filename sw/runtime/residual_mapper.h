@@ -17,6 +17,15 @@ namespace wafersim::runtime {
 /// Throws std::invalid_argument naming the flag when the shape is wrong, and when a tile's
 /// share does not fit its SRAM (with `request.fit` it takes a larger region, up to the mesh).
 plan::Plan BuildResidualPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+
+/// How a streamed residual's ports cross its row, where the defaults do not suit a chain.
+struct ResidualStreams {
+  bool r_from_north = false;  ///< r from the north beside x (on its own color), not from the south
+  bool second_y = false;      ///< y leaves twice, as "y" then "y2" on another color: to the next
+                              ///< kernel and to a later residual's skip connection
+};
+plan::Plan BuildChainedResidualPlan(const KernelRequest& request, const fabric::FabricConfig& fabric,
+                                    const ResidualStreams& streams);
 /// The plan, lowered.
 KernelMapping MapResidual(const KernelRequest& request, const fabric::FabricConfig& fabric);
 

@@ -120,8 +120,20 @@ void Product(const std::vector<float>& w, int64_t m, int64_t n, const std::vecto
 
 }  // namespace
 
+std::vector<plan::PlanLink> AttentionBlockLinks() {
+  return {{0, "y", 1, "x"}, {1, "y", 2, "x"}, {2, "q", 3, "q"}, {2, "kv", 3, "kv_new"}, {3, "o", 4, "x"}, {4, "y", 5, "x"}};
+}
+
 AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return ChooseAttentionBlockLayout(req, fabric, {});
+}
+
+AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& req, const fabric::FabricConfig& mesh,
+                                                const LayoutRoom& room) {
   const Shape s = CheckShape(req);
+  fabric::FabricConfig fabric = mesh;  // the room, for the size checks
+  if (room.width > 0) fabric.width = room.width;
+  if (room.height > 0) fabric.height = room.height;
   if (fabric.colors < 8) {
     throw std::invalid_argument(fmt::format("router.colors: attention_block needs 8 colors, the fabric has {}",
                                             fabric.colors));
@@ -136,6 +148,11 @@ AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& req, const 
     }
     ps = {p};
     bs = {b};
+  } else if (room.columns > 0) {
+    ps = {room.columns};
+    for (int b = 1; b <= s.groups; ++b) {
+      if (s.groups % b == 0) bs.push_back(b);
+    }
   } else {
     ps = Sizes(static_cast<int>(std::min<int64_t>(s.d, std::max(1, (fabric.width - 2) / 2))));
     for (int b = 1; b <= s.groups; ++b) {
@@ -162,21 +179,13 @@ AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& req, const 
   return best;
 }
 
-plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  const AttentionBlockLayout layout = ChooseAttentionBlockLayout(req, fabric);
+AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::FabricConfig& fabric,
+                                     const AttentionBlockLayout& layout, std::vector<float> x,
+                                     const ResidualStreams& residual_streams) {
   const Shape s = CheckShape(req);
   const int p = layout.columns, b = layout.bands, a = layout.attention_columns;
   const int64_t d = s.d, hd = s.hd, hpg = s.Hpg(), gpb = s.groups / b, qd = s.heads * hd;
   const double base = req.rope_base > 0 ? req.rope_base : 10000.0;
-
-  std::vector<float> x(static_cast<size_t>(d));
-  {
-    std::mt19937_64 rng(req.seed);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    for (auto& v : x) v = dist(rng);
-  }
-  CheckInputNames(req, {"x"});
-  TakeInput(req, "x", x);
 
   auto request = [&](const char* kernel, uint64_t seed_offset) {
     KernelRequest k;
@@ -191,7 +200,7 @@ plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::Fabri
   rn.region_width = p;
   rn.region_height = 1;
   rn.inputs["x"] = x;
-  const plan::Plan norm = plan::Moved(BuildRmsNormPlan(rn, fabric), 0, 0);
+  plan::Plan norm = BuildRmsNormPlan(rn, fabric);
 
   // W_q, W_k and W_v, fused with their rows in band order: band i's query heads, then for each
   // of its kv groups that group's K rows and V rows.
@@ -219,11 +228,11 @@ plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::Fabri
     }
     rq.inputs["W"] = std::move(w);
   }
-  const plan::Plan qkv = plan::Moved(BuildGemvPlan(rq, fabric), 0, 1);
+  plan::Plan qkv = BuildGemvPlan(rq, fabric);
 
   BandRopeShape rope_shape{b, static_cast<int>(gpb * hpg), static_cast<int>(gpb), static_cast<int>(hd), s.context,
                            base, req.seed + 3};
-  const plan::Plan rope = plan::Moved(BuildBandRopePlan(rope_shape, fabric), p, 1);
+  plan::Plan rope = BuildBandRopePlan(rope_shape, fabric);
 
   // The sub-block up to attention in double precision, with each value's error bound: the
   // queries and the new K and V row the fabric will hand attention.
@@ -284,7 +293,6 @@ plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::Fabri
   // The band's last tile holds the new K and V row as the fabric computed them, not as the
   // reference rounds them: only the older rows are checked word by word.
   std::erase_if(attention.sram_expected, [&](const plan::SramExpectation& e) { return e.x == a - 1; });
-  attention = plan::Moved(std::move(attention), p + 1, 1);
 
   KernelRequest ro = request("gemv", 5);
   ro.m = d;
@@ -292,31 +300,13 @@ plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::Fabri
   ro.region_width = b;  // each band's heads enter its row
   ro.region_height = p;
   ro.weight_scale = 1.0 / std::sqrt(double(qd));
-  const plan::Plan o_proj = plan::Moved(plan::Transposed(BuildGemvPlan(ro, fabric)), p + 1 + a, 1);
+  plan::Plan o_proj = plan::Transposed(BuildGemvPlan(ro, fabric));
   KernelRequest rr = request("residual", 6);
   rr.d_model = d;
   rr.region_width = p;
   rr.region_height = 1;
   rr.inputs["r"] = x;
-  const plan::Plan residual = plan::Moved(BuildResidualPlan(rr, fabric), p + 1 + a, b + 1);
-
-  double compute_bound = 0;
-  for (const plan::Plan* stage : std::initializer_list<const plan::Plan*>{&norm, &qkv, &rope, &attention, &o_proj, &residual}) {
-    compute_bound += stage->cost.compute_bound_cycles;
-  }
-  plan::Plan block = plan::Chain({{"norm", norm},
-                                  {"qkv", qkv},
-                                  {"rope", rope},
-                                  {"attention", attention},
-                                  {"o_proj", o_proj},
-                                  {"residual", residual}},
-                                 {{0, "y", 1, "x"},
-                                  {1, "y", 2, "x"},
-                                  {2, "q", 3, "q"},
-                                  {2, "kv", 3, "kv_new"},
-                                  {3, "o", 4, "x"},
-                                  {4, "y", 5, "x"}},
-                                 fabric);
+  plan::Plan residual = BuildChainedResidualPlan(rr, fabric, residual_streams);
 
   // Attention's output off by the inputs' errors, to first order: each score by
   // scale (|dq| |k| + |q| |dk|), each weight p_t by p_t (ds_t + sum p ds), each output
@@ -367,13 +357,44 @@ plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::Fabri
   }
   std::vector<double> y, ey;
   Product(Values(o_proj, "W"), d, qd, o, eo, y, ey);
-  block.reference.assign(d, 0);
-  block.tolerance.assign(d, 0);
+  AttentionStages st{std::move(norm), std::move(qkv), std::move(rope), std::move(attention), std::move(o_proj),
+                      std::move(residual), std::vector<double>(d), std::vector<double>(d)};
   for (int64_t k = 0; k < d; ++k) {
-    const double out = double(x[k]) + y[k];
-    block.reference[k] = out;
-    block.tolerance[k] = 2.0 * (ey[k] + kU * std::fabs(out)) + 0x1p-140;
+    st.h[k] = double(x[k]) + y[k];
+    st.eh[k] = ey[k] + kU * std::fabs(st.h[k]);
   }
+  return st;
+}
+
+plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  const AttentionBlockLayout layout = ChooseAttentionBlockLayout(req, fabric);
+  const Shape s = CheckShape(req);
+  const int p = layout.columns, b = layout.bands, a = layout.attention_columns;
+  const int64_t d = s.d, hd = s.hd;
+  std::vector<float> x(static_cast<size_t>(d));
+  {
+    std::mt19937_64 rng(req.seed);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (auto& v : x) v = dist(rng);
+  }
+  CheckInputNames(req, {"x"});
+  TakeInput(req, "x", x);
+  AttentionStages st = BuildAttentionStages(req, fabric, layout, x, {});
+  double compute_bound = 0;
+  for (const plan::Plan* stage :
+       std::initializer_list<const plan::Plan*>{&st.norm, &st.qkv, &st.rope, &st.attention, &st.o_proj, &st.residual}) {
+    compute_bound += stage->cost.compute_bound_cycles;
+  }
+  plan::Plan block = plan::Chain({{"norm", plan::Moved(std::move(st.norm), 0, 0)},
+                                  {"qkv", plan::Moved(std::move(st.qkv), 0, 1)},
+                                  {"rope", plan::Moved(std::move(st.rope), p, 1)},
+                                  {"attention", plan::Moved(std::move(st.attention), p + 1, 1)},
+                                  {"o_proj", plan::Moved(std::move(st.o_proj), p + 1 + a, 1)},
+                                  {"residual", plan::Moved(std::move(st.residual), p + 1 + a, b + 1)}},
+                                 AttentionBlockLinks(), fabric);
+  block.reference = st.h;
+  block.tolerance.resize(st.eh.size());
+  for (size_t k = 0; k < st.eh.size(); ++k) block.tolerance[k] = 2.0 * st.eh[k] + 0x1p-140;
   block.kernel = "attention_block";
   block.description = fmt::format(
       "h = x + W_o attention(rope(W_qkv rmsnorm(x))), d_model {}, {} heads ({} kv) x {}, context {} + 1, binary32, "

@@ -17,10 +17,14 @@
 // sub-block in double precision; the older cache rows are checked word by word after the run.
 #pragma once
 
+#include <vector>
+
 #include "fabric_config.h"
 #include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
+#include "runtime/residual_mapper.h"
+#include "plan/plan_chain.h"
 
 namespace wafersim::runtime {
 
@@ -35,6 +39,27 @@ struct AttentionBlockLayout {
 /// then the fastest that fits). Throws std::invalid_argument naming the flag when the shape is
 /// wrong or nothing fits the mesh.
 AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& request, const fabric::FabricConfig& fabric);
+
+/// Where a sub-block's layout must fit inside a larger one: its P fixed (0: free) and the room
+/// it has (0: the mesh's).
+struct LayoutRoom {
+  int columns = 0;
+  int width = 0, height = 0;
+};
+AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& request, const fabric::FabricConfig& fabric,
+                                                const LayoutRoom& room);
+
+/// The sub-block's six plans, unplaced (o_proj already transposed), and its answer h = x +
+/// W_o attention(...) in double precision with the error bound eh of the fabric's.
+struct AttentionStages {
+  plan::Plan norm, qkv, rope, attention, o_proj, residual;
+  std::vector<double> h, eh;
+};
+AttentionStages BuildAttentionStages(const KernelRequest& request, const fabric::FabricConfig& fabric,
+                                     const AttentionBlockLayout& layout, std::vector<float> x,
+                                     const ResidualStreams& residual);
+/// The links between the six, in that order: norm, qkv, rope, attention, o_proj, residual.
+std::vector<plan::PlanLink> AttentionBlockLinks();
 
 plan::Plan BuildAttentionBlockPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
 /// The plan, lowered.

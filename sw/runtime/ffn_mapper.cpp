@@ -44,65 +44,17 @@ bool Fits(int64_t d, int64_t ff, int p, int r, const fabric::FabricConfig& f) {
 
 const std::vector<float>& Values(const plan::Plan& p, const char* tensor) { return p.tensors.at(tensor).values; }
 
-// The sub-block in double precision from the plans' own tensors, with an error bound that
-// carries each stage's bound (its binary32 roundings, docs/mapping.md) through the later
-// stages to first order, doubled.
-void SetReference(plan::Plan& ffn, const plan::Plan& norm, const plan::Plan& gate_up, const plan::Plan& down,
-                  int64_t d, int64_t ff, int p, int r) {
-  const auto &h = Values(norm, "x"), &g = Values(norm, "g"), &wgu = Values(gate_up, "W"), &wd = Values(down, "W");
-  double ss = 0;
-  for (int64_t j = 0; j < d; ++j) ss += double(h[j]) * h[j];
-  const double inv = 1.0 / std::sqrt(ss / double(d) + double(kRmsNormEps));
-  const double rel_norm = RmsNormRelativeBound(d, p);
-  std::vector<double> z(d), ez(d);
-  for (int64_t j = 0; j < d; ++j) {
-    z[j] = double(h[j]) * inv * g[j];
-    ez[j] = rel_norm * std::fabs(z[j]);
-  }
-  // The fused GEMV's rows: per tile row, a slice of the gate's rows then the same slice of up's.
-  const int64_t slice = ff / r;
-  std::vector<double> gate(ff), up(ff), egate(ff), eup(ff);
-  for (int64_t i = 0; i < 2 * ff; ++i) {
-    double sum = 0, mag = 0, carried = 0;
-    for (int64_t j = 0; j < d; ++j) {
-      const double w = wgu[static_cast<size_t>(i * d + j)];
-      sum += w * z[j];
-      mag += std::fabs(w * z[j]);
-      carried += std::fabs(w) * ez[j];
-    }
-    const int64_t row = i / (2 * slice), within = i % (2 * slice);
-    const bool is_gate = within < slice;
-    const int64_t f = row * slice + (is_gate ? within : within - slice);
-    (is_gate ? gate : up)[f] = sum;
-    (is_gate ? egate : eup)[f] = 2.0 * double(d) * kU * mag + carried;
-  }
-  const double rel_silu = 1.01 * (kExpF32RelativeError + 4 * kU + 2 * kRsqrtF32RelativeError);
-  std::vector<double> s(ff), es(ff);
-  for (int64_t f = 0; f < ff; ++f) {
-    const double sig = 1.0 / (1.0 + std::exp(-gate[f])), silu = gate[f] * sig;
-    s[f] = silu * up[f];
-    const double dsilu = sig * (1.0 + gate[f] * (1.0 - sig));
-    es[f] = rel_silu * std::fabs(s[f]) + std::fabs(dsilu * up[f]) * egate[f] + std::fabs(silu) * eup[f] + 0x1p-140;
-  }
-  ffn.reference.assign(d, 0.0);
-  ffn.tolerance.assign(d, 0.0);
-  for (int64_t k = 0; k < d; ++k) {
-    double sum = 0, mag = 0, carried = 0;
-    for (int64_t f = 0; f < ff; ++f) {
-      const double w = wd[static_cast<size_t>(k * ff + f)];
-      sum += w * s[f];
-      mag += std::fabs(w * s[f]);
-      carried += std::fabs(w) * es[f];
-    }
-    const double y = double(h[k]) + sum;
-    ffn.reference[k] = y;
-    ffn.tolerance[k] = 2.0 * (2.0 * double(ff) * kU * mag + carried + kU * std::fabs(y)) + 0x1p-140;
-  }
-}
-
 }  // namespace
 
 FfnLayout ChooseFfnLayout(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return ChooseFfnLayout(req, fabric, 0, 0, 0);
+}
+
+FfnLayout ChooseFfnLayout(const KernelRequest& req, const fabric::FabricConfig& mesh, int columns, int width,
+                          int height) {
+  fabric::FabricConfig fabric = mesh;  // the room, for the size checks
+  if (width > 0) fabric.width = width;
+  if (height > 0) fabric.height = height;
   const int64_t d = req.d_model, ff = req.d_ff;
   if (d < 1 || d > 1'000'000) throw std::invalid_argument(fmt::format("--d-model: {} must be in 1..1,000,000", d));
   if (ff < 1 || ff > 1'000'000) throw std::invalid_argument(fmt::format("--d-ff: {} must be in 1..1,000,000", ff));
@@ -131,7 +83,7 @@ FfnLayout ChooseFfnLayout(const KernelRequest& req, const fabric::FabricConfig& 
   const int r_max = static_cast<int>(std::min<int64_t>(ff, fabric.height - 2));
   for (int r = 1; r <= r_max; ++r) {
     if (ff % r != 0) continue;
-    for (int p = 1; p <= p_max; ++p) {
+    for (int p = columns > 0 ? columns : 1; p <= (columns > 0 ? std::min(columns, p_max) : p_max); ++p) {
       if (!Fits(d, ff, p, r, fabric)) continue;
       const double c = EstimatedCycles(d, ff, p, r);
       if (c < best.estimated_cycles) best = {p, r, c};
@@ -145,20 +97,9 @@ FfnLayout ChooseFfnLayout(const KernelRequest& req, const fabric::FabricConfig& 
   return best;
 }
 
-plan::Plan BuildFfnPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  const FfnLayout layout = ChooseFfnLayout(req, fabric);
-  const int p = layout.columns, r = layout.rows;
+FfnStages BuildFfnStages(const KernelRequest& req, const fabric::FabricConfig& fabric, int p, int r,
+                         const std::vector<float>& h, const ResidualStreams& residual) {
   const int64_t d = req.d_model, ff = req.d_ff;
-
-  std::vector<float> h(static_cast<size_t>(d));
-  {
-    std::mt19937_64 rng(req.seed);
-    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
-    for (auto& v : h) v = dist(rng);
-  }
-  CheckInputNames(req, {"h"});
-  TakeInput(req, "h", h);
-
   auto request = [&](const char* kernel, uint64_t seed_offset) {
     KernelRequest k;
     k.kernel = kernel;
@@ -213,19 +154,96 @@ plan::Plan BuildFfnPlan(const KernelRequest& req, const fabric::FabricConfig& fa
   rr.region_width = p;
   rr.region_height = 1;
   rr.inputs["r"] = h;
+  return {BuildRmsNormPlan(rn, fabric), BuildGemvPlan(rgu, fabric), BuildSiluMulPlan(rs, fabric),
+          plan::Transposed(BuildGemvPlan(rd, fabric)), BuildChainedResidualPlan(rr, fabric, residual)};
+}
 
-  const plan::Plan norm = plan::Moved(BuildRmsNormPlan(rn, fabric), 0, 0);
-  const plan::Plan gate_up = plan::Moved(BuildGemvPlan(rgu, fabric), 0, 1);
-  const plan::Plan silu = plan::Moved(BuildSiluMulPlan(rs, fabric), p, 1);
-  const plan::Plan down = plan::Moved(plan::Transposed(BuildGemvPlan(rd, fabric)), p + 1, 1);
-  const plan::Plan residual = plan::Moved(BuildResidualPlan(rr, fabric), p + 1, r + 1);
-  const double compute_bound = norm.cost.compute_bound_cycles + gate_up.cost.compute_bound_cycles +
-                               silu.cost.compute_bound_cycles + down.cost.compute_bound_cycles +
-                               residual.cost.compute_bound_cycles;
-  plan::Plan ffn = plan::Chain(
-      {{"norm", norm}, {"gate_up", gate_up}, {"silu_mul", silu}, {"down", down}, {"residual", residual}},
-      {{0, "y", 1, "x"}, {1, "y", 2, "gu"}, {2, "y", 3, "x"}, {3, "y", 4, "x"}}, fabric);
-  SetReference(ffn, norm, gate_up, down, d, ff, p, r);
+void FfnReference(const FfnStages& stages, const std::vector<double>& h, const std::vector<double>& eh, int p, int r,
+                  std::vector<double>& y, std::vector<double>& ey) {
+  const auto &g = Values(stages.norm, "g"), &wgu = Values(stages.gate_up, "W"), &wd = Values(stages.down, "W");
+  const auto d = static_cast<int64_t>(h.size()), ff = static_cast<int64_t>(wgu.size()) / d / 2;
+  // RMSNorm, its input off by eh: each z_j by g_j inv eh_j, and every z by the inverse's change.
+  double ss = 0, dss = 0;
+  for (int64_t j = 0; j < d; ++j) {
+    ss += h[j] * h[j];
+    dss += std::fabs(h[j]) * eh[j];
+  }
+  const double inv = 1.0 / std::sqrt(ss / double(d) + double(kRmsNormEps));
+  const double rel_norm = RmsNormRelativeBound(d, p), dinv = dss / std::max(ss, 1e-300);
+  std::vector<double> z(d), ez(d);
+  for (int64_t j = 0; j < d; ++j) {
+    z[j] = h[j] * inv * g[j];
+    ez[j] = rel_norm * std::fabs(z[j]) + std::fabs(g[j]) * inv * eh[j] + std::fabs(z[j]) * dinv;
+  }
+  // The fused GEMV's rows: per tile row, a slice of the gate's rows then the same slice of up's.
+  const int64_t slice = ff / r;
+  std::vector<double> gate(ff), up(ff), egate(ff), eup(ff);
+  for (int64_t i = 0; i < 2 * ff; ++i) {
+    double sum = 0, mag = 0, carried = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      const double w = wgu[static_cast<size_t>(i * d + j)];
+      sum += w * z[j];
+      mag += std::fabs(w * z[j]);
+      carried += std::fabs(w) * ez[j];
+    }
+    const int64_t row = i / (2 * slice), within = i % (2 * slice);
+    const bool is_gate = within < slice;
+    const int64_t f = row * slice + (is_gate ? within : within - slice);
+    (is_gate ? gate : up)[f] = sum;
+    (is_gate ? egate : eup)[f] = 2.0 * double(d) * kU * mag + carried;
+  }
+  const double rel_silu = 1.01 * (kExpF32RelativeError + 4 * kU + 2 * kRsqrtF32RelativeError);
+  std::vector<double> s(ff), es(ff);
+  for (int64_t f = 0; f < ff; ++f) {
+    const double sig = 1.0 / (1.0 + std::exp(-gate[f])), silu = gate[f] * sig;
+    s[f] = silu * up[f];
+    const double dsilu = sig * (1.0 + gate[f] * (1.0 - sig));
+    es[f] = rel_silu * std::fabs(s[f]) + std::fabs(dsilu * up[f]) * egate[f] + std::fabs(silu) * eup[f] + 0x1p-140;
+  }
+  y.assign(d, 0.0);
+  ey.assign(d, 0.0);
+  for (int64_t k = 0; k < d; ++k) {
+    double sum = 0, mag = 0, carried = 0;
+    for (int64_t f = 0; f < ff; ++f) {
+      const double w = wd[static_cast<size_t>(k * ff + f)];
+      sum += w * s[f];
+      mag += std::fabs(w * s[f]);
+      carried += std::fabs(w) * es[f];
+    }
+    y[k] = h[k] + sum;
+    ey[k] = eh[k] + 2.0 * double(ff) * kU * mag + carried + kU * std::fabs(y[k]);
+  }
+}
+
+plan::Plan BuildFfnPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  const FfnLayout layout = ChooseFfnLayout(req, fabric);
+  const int p = layout.columns, r = layout.rows;
+  const int64_t d = req.d_model, ff = req.d_ff;
+
+  std::vector<float> h(static_cast<size_t>(d));
+  {
+    std::mt19937_64 rng(req.seed);
+    std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
+    for (auto& v : h) v = dist(rng);
+  }
+  CheckInputNames(req, {"h"});
+  TakeInput(req, "h", h);
+
+  FfnStages st = BuildFfnStages(req, fabric, p, r, h, {});
+  const double compute_bound = st.norm.cost.compute_bound_cycles + st.gate_up.cost.compute_bound_cycles +
+                               st.silu_mul.cost.compute_bound_cycles + st.down.cost.compute_bound_cycles +
+                               st.residual.cost.compute_bound_cycles;
+  std::vector<double> y, ey;
+  FfnReference(st, std::vector<double>(h.begin(), h.end()), std::vector<double>(h.size(), 0.0), p, r, y, ey);
+  plan::Plan ffn = plan::Chain({{"norm", plan::Moved(std::move(st.norm), 0, 0)},
+                                {"gate_up", plan::Moved(std::move(st.gate_up), 0, 1)},
+                                {"silu_mul", plan::Moved(std::move(st.silu_mul), p, 1)},
+                                {"down", plan::Moved(std::move(st.down), p + 1, 1)},
+                                {"residual", plan::Moved(std::move(st.residual), p + 1, r + 1)}},
+                               {{0, "y", 1, "x"}, {1, "y", 2, "gu"}, {2, "y", 3, "x"}, {3, "y", 4, "x"}}, fabric);
+  ffn.reference = y;
+  ffn.tolerance.resize(ey.size());
+  for (size_t k = 0; k < ey.size(); ++k) ffn.tolerance[k] = 2.0 * ey[k] + 0x1p-140;
   ffn.kernel = "ffn";
   ffn.description = fmt::format(
       "y = h + W_down (silu(W_gate n) * W_up n), n = rmsnorm(h), d_model {} d_ff {} binary32, resident on {}x{} "

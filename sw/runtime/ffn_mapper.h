@@ -15,10 +15,13 @@
 // sub-block in double precision. Binary32 only (the stages take binary32 streams).
 #pragma once
 
+#include <vector>
+
 #include "fabric_config.h"
 #include "plan/plan.h"
 #include "runtime/kernel_mapping.h"
 #include "runtime/kernel_request.h"
+#include "runtime/residual_mapper.h"
 
 namespace wafersim::runtime {
 
@@ -31,6 +34,23 @@ struct FfnLayout {
 /// --d-model, --d-ff; --region PxR. Throws std::invalid_argument naming the flag when the
 /// shape is wrong or no layout fits the mesh.
 FfnLayout ChooseFfnLayout(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The same with P fixed (> 0) and the room it has, width x height tiles (0: the mesh's).
+FfnLayout ChooseFfnLayout(const KernelRequest& request, const fabric::FabricConfig& fabric, int columns, int width,
+                          int height);
+
+/// The FFN's five plans, unplaced, the down projection already transposed.
+struct FfnStages {
+  plan::Plan norm, gate_up, silu_mul, down, residual;
+};
+/// The stages on P columns and R rows for input h (the values the norm and the residual take
+/// when they run alone; in a chain they come over the fabric).
+FfnStages BuildFfnStages(const KernelRequest& request, const fabric::FabricConfig& fabric, int columns, int rows,
+                         const std::vector<float>& h, const ResidualStreams& residual);
+/// y = h + FFN(h) in double precision from the stages' weights, and the error bound ey of the
+/// fabric's answer (binary32 roundings, carried through to first order), for an input h the
+/// fabric holds to within eh.
+void FfnReference(const FfnStages& stages, const std::vector<double>& h, const std::vector<double>& eh, int columns,
+                  int rows, std::vector<double>& y, std::vector<double>& ey);
 
 plan::Plan BuildFfnPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
 /// The plan, lowered.

@@ -8,6 +8,7 @@
 #include "runtime/attention_block_mapper.h"
 #include "runtime/attention_mapper.h"
 #include "runtime/chain_mapper.h"
+#include "runtime/decoder_layer_mapper.h"
 #include "runtime/ffn_mapper.h"
 #include "runtime/gemm_mapper.h"
 #include "runtime/gemv_mapper.h"
@@ -100,6 +101,15 @@ const std::vector<MapperInfo>& Mappers() {
        [](const KernelRequest& r) {
          const double d = D(r.d_model), q = D(r.heads) * D(r.head_dim), kv = KvHeads(r) * D(r.head_dim);
          return d * (q + 2 * kv) + q * d + 2 * kv * (D(r.context) + 1) + 3 * d;
+       }},
+      {"layer",
+       "a dense decoder layer, attention with its KV cache and the SwiGLU FFN, twelve regions chained over the fabric "
+       "with the skip connections",
+       MapDecoderLayer, BuildDecoderLayerPlan,
+       Flags({"--d-model", "--d-ff", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base"}),
+       [](const KernelRequest& r) {
+         const double d = D(r.d_model), q = D(r.heads) * D(r.head_dim), kv = KvHeads(r) * D(r.head_dim);
+         return d * (q + 2 * kv) + q * d + 2 * kv * (D(r.context) + 1) + 3 * d * D(r.d_ff) + 4 * d;
        }},
   };
   return mappers;

@@ -124,6 +124,8 @@ std::vector<plan::PlanLink> AttentionBlockLinks() {
   return {{0, "y", 1, "x"}, {1, "y", 2, "x"}, {2, "q", 3, "q"}, {2, "kv", 3, "kv_new"}, {3, "o", 4, "x"}, {4, "y", 5, "x"}};
 }
 
+void CheckAttentionBlockShape(const KernelRequest& req) { (void)CheckShape(req); }
+
 AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& req, const fabric::FabricConfig& fabric) {
   return ChooseAttentionBlockLayout(req, fabric, {});
 }

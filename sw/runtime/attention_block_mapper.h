@@ -39,6 +39,8 @@ struct AttentionBlockLayout {
 /// then the fastest that fits). Throws std::invalid_argument naming the flag when the shape is
 /// wrong or nothing fits the mesh.
 AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The shape's own errors, naming the flag.
+void CheckAttentionBlockShape(const KernelRequest& request);
 
 /// Where a sub-block's layout must fit inside a larger one: its P fixed (0: free) and the room
 /// it has (0: the mesh's).

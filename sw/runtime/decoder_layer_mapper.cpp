@@ -31,7 +31,7 @@ LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f
   if (req.d_ff < 1 || req.d_ff > 1'000'000) {
     throw std::invalid_argument(fmt::format("--d-ff: {} must be in 1..1,000,000", req.d_ff));
   }
-  (void)ChooseAttentionBlockLayout(req, f);  // the shape's own errors first, naming the flag
+  CheckAttentionBlockShape(req);
   LayerLayout best;
   const int top = static_cast<int>(std::min<int64_t>(req.d_model, f.width / 3));
   for (int p = 1; p <= top; p = p < 4 ? p + 1 : p + p / 4) {

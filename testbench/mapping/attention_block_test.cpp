@@ -5,12 +5,14 @@
 // refused naming the flag.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 
 #include "fabric/fabric_harness.h"
 #include "plan/plan_lowering.h"
 #include "runtime/attention_block_mapper.h"
 #include "runtime/band_rope_plan.h"
+#include "runtime/decoder_layer_mapper.h"
 #include "runtime/kernel_run.h"
 
 using namespace wafersim;
@@ -108,4 +110,39 @@ TEST_CASE("the band RoPE turns queries and K rows, passes V rows, and sends them
   INFO(r.check);
   CHECK(r.correct);
   CHECK(r.received == 3 * (16 + 16));
+}
+
+TEST_CASE("a whole decoder layer resident on the fabric is right, the same on fast and RTL tiles", "[layer]") {
+  const auto config = SmallFabric(40, 40);
+  runtime::KernelRequest req = Block(32, 4, 2, 8, 9);
+  req.kernel = "layer";
+  req.d_ff = 64;
+  const plan::Plan layer = runtime::BuildDecoderLayerPlan(req, config);
+  // x enters twice (the norm's and the skip's copy); everything else crosses the fabric.
+  REQUIRE(layer.inputs.size() == 2);
+  CHECK(layer.inputs[0].name == "attn_norm.x");
+  CHECK(layer.inputs[1].name == "o_proj.skip_in");
+  CHECK(layer.inputs[1].size == 32);
+  REQUIRE(layer.outputs.size() == 1);
+  CHECK(layer.outputs[0].name == "ffn_residual.y");
+
+  const runtime::KernelMapping m = plan::Lower(layer, config);
+  const runtime::KernelResult fast = Run(m, config);
+  INFO(fast.check);
+  CHECK(fast.correct);
+  CHECK(fast.received == 32);
+  const runtime::KernelResult rtl = Run(m, config, fabric::TileModel::Rtl);
+  CHECK(rtl.correct);
+  CHECK(rtl.cycles == fast.cycles);
+  CHECK(rtl.output == fast.output);
+  CHECK(std::fabs(layer.cost.estimated_cycles / double(fast.cycles) - 1) < 0.15);
+
+  // The skip connection matters: without the layer's input on it the answer is wrong.
+  plan::Plan no_skip = layer;
+  auto& skip = no_skip.tensors.at("o_proj.skip_in").values;
+  std::fill(skip.begin(), skip.end(), 0.0f);
+  CHECK_FALSE(Run(plan::Lower(no_skip, config), config).correct);
+  runtime::KernelMapping wrong = m;
+  for (size_t i = 0; i < wrong.reference.size(); ++i) wrong.reference[i] += 4 * wrong.tolerance[i] + 1e-6;
+  CHECK_FALSE(Run(wrong, config).correct);
 }

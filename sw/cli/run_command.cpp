@@ -318,7 +318,8 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
                   "this PNG (and its map as PNG.json), and exit without running it")
       ->check(FileName());
   cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");
-  cmd->add_option("--layers", job->layers, "with --model: layers to run")->capture_default_str();
+  cmd->add_option("--layers", job->layers, "with --model: layers to run; --kernel layer: layers chained one into the next")
+      ->capture_default_str();
   cmd->add_flag("--fit", r.fit,
                 "take a larger region when the kernel does not fit the one asked for (gemm, moe, attention, rmsnorm, "
                 "silu_mul, residual, rope)");
@@ -364,6 +365,7 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
     }
     run = [job, dtype]() -> int {
       job->request.dtype = ParseDType(*dtype, "--dtype", plan::kPlanDTypes);
+      job->request.layers = job->layers;
       return RunKernelJob(*job);
     };
   });

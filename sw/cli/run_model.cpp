@@ -61,14 +61,14 @@ int RunModelJob(const RunJob& job) {
   }
   if (!job.region.empty()) throw std::invalid_argument("--region: each kernel of a --model block picks its own region");
   // The block's kernels and shapes come from the model: the flags of one kernel do not apply.
-  static const std::vector<std::string> kModelFlags = {"--phase", "--batch", "--context", "--prompt", "--dtype",
-                                                       "--fit", "--rope-base", "--dispatch"};
+  static const std::vector<std::string> kModelFlags = {"--layers", "--phase", "--batch", "--context", "--prompt",
+                                                       "--dtype", "--fit", "--rope-base", "--dispatch"};
   for (const auto& flag : job.kernel_flags) {
     const auto& all = runtime::AllKernelFlags();
     const bool kernel_flag = flag == "--kernel" || std::find(all.begin(), all.end(), flag) != all.end();
     if (kernel_flag && std::find(kModelFlags.begin(), kModelFlags.end(), flag) == kModelFlags.end()) {
       throw std::invalid_argument(fmt::format(
-          "{}: a --model block takes its kernels and shapes from the model (its flags: --layers{})", flag,
+          "{}: a --model block takes its kernels and shapes from the model (its flags:{})", flag,
           [] {
             std::string s;
             for (const auto& f : kModelFlags) s += " " + f;

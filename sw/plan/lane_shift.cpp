@@ -1,30 +1,26 @@
 #include "plan/lane_shift.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 namespace wafersim::plan {
 
-namespace {
-constexpr int kColorShift = 0, kColorStraight = 1;
-}  // namespace
-
-Plan LaneShift(const std::vector<size_t>& counts, int shift, const std::vector<size_t>& straight) {
-  const int lanes = static_cast<int>(counts.size());
-  if (lanes < 1 || shift < lanes) {
-    throw std::invalid_argument(fmt::format("lane shift: {} lanes shifted by {} (at least the lanes)", lanes, shift));
+Plan Lanes(int width, const std::vector<LaneGroup>& groups, int colors) {
+  if (groups.empty() || static_cast<int>(groups.size()) > colors) {
+    throw std::invalid_argument(fmt::format("lanes: {} groups on {} colors", groups.size(), colors));
   }
-  if (!straight.empty() && straight.size() != counts.size()) {
-    throw std::invalid_argument("lane shift: the straight lanes must be as many as the shifted ones");
-  }
+  int rows = 0;
+  for (const auto& g : groups) rows = std::max(rows, static_cast<int>(g.counts.size()));
   Plan p;
-  p.kernel = "lane_shift";
-  p.region = {0, 0, shift + lanes, lanes};
-  p.description = fmt::format("{} lanes shifted {} columns east over {} rows", lanes, shift, lanes);
-  std::vector<std::vector<int>> tile_at(static_cast<size_t>(shift + lanes), std::vector<int>(lanes, -1));
+  p.kernel = "lanes";
+  p.region = {0, 0, width, rows};
+  p.description = fmt::format("{} lane groups over {}x{} tiles", groups.size(), width, rows);
+  std::vector<int> tile_at(static_cast<size_t>(width) * rows, -1);
   auto route = [&](int x, int y, int color, noc::Dir from, noc::Dir to) {
-    int& t = tile_at[static_cast<size_t>(x)][static_cast<size_t>(y)];
+    int& t = tile_at[static_cast<size_t>(y) * width + x];
     if (t < 0) {
       PlanTile pt;
       pt.x = x;
@@ -37,36 +33,37 @@ Plan LaneShift(const std::vector<size_t>& counts, int shift, const std::vector<s
     p.tiles[static_cast<size_t>(t)].routes.push_back({color, noc::PortBit(from), noc::PortBit(to)});
   };
   using noc::Dir;
-  Port in{"shift_in", DType::kFp32, 0, {}, {}}, out{"shift_out", DType::kFp32, 0, {}, {}};
-  Port s_in{"straight_in", DType::kFp32, 0, {}, {}}, s_out{"straight_out", DType::kFp32, 0, {}, {}};
-  size_t offset = 0, s_offset = 0;
-  for (int i = 0; i < lanes; ++i) {
-    const int turn = lanes - 1 - i, to = i + shift;
-    for (int y = 0; y < turn; ++y) route(i, y, kColorShift, Dir::North, Dir::South);
-    route(i, turn, kColorShift, Dir::North, Dir::East);
-    for (int x = i + 1; x < to; ++x) route(x, turn, kColorShift, Dir::West, Dir::East);
-    route(to, turn, kColorShift, Dir::West, Dir::South);
-    for (int y = turn + 1; y < lanes; ++y) route(to, y, kColorShift, Dir::North, Dir::South);
-    in.streams.push_back({i, 0, Dir::North, kColorShift, offset, counts[static_cast<size_t>(i)]});
-    out.streams.push_back({to, lanes - 1, Dir::South, kColorShift, offset, counts[static_cast<size_t>(i)]});
-    offset += counts[static_cast<size_t>(i)];
-    if (!straight.empty()) {
-      for (int y = 0; y < lanes; ++y) route(to, y, kColorStraight, Dir::North, Dir::South);
-      s_in.streams.push_back({to, 0, Dir::North, kColorStraight, s_offset, straight[static_cast<size_t>(i)]});
-      s_out.streams.push_back({to, lanes - 1, Dir::South, kColorStraight, s_offset, straight[static_cast<size_t>(i)]});
-      s_offset += straight[static_cast<size_t>(i)];
+  for (size_t gi = 0; gi < groups.size(); ++gi) {
+    const LaneGroup& g = groups[gi];
+    const int color = static_cast<int>(gi), lanes = static_cast<int>(g.counts.size()), shift = g.to - g.from;
+    if (std::min(g.from, g.to) < 0 || std::max(g.from, g.to) + lanes > width || (shift != 0 && std::abs(shift) < lanes)) {
+      throw std::invalid_argument(fmt::format("lanes: group '{}' of {} lanes from column {} to {} in {} columns", g.name,
+                                              lanes, g.from, g.to, width));
     }
-  }
-  in.size = out.size = offset;
-  p.tensors["shift_in"] = Tensor{{static_cast<int64_t>(offset)}, DType::kFp32, std::vector<float>(offset, 0.0f)};
-  p.inputs.push_back(std::move(in));
-  p.outputs.push_back(std::move(out));
-  if (!straight.empty()) {
-    s_in.size = s_out.size = s_offset;
-    p.tensors["straight_in"] =
-        Tensor{{static_cast<int64_t>(s_offset)}, DType::kFp32, std::vector<float>(s_offset, 0.0f)};
-    p.inputs.push_back(std::move(s_in));
-    p.outputs.push_back(std::move(s_out));
+    Port in{g.name + "_in", DType::kFp32, 0, {}, {}}, out{g.name + "_out", DType::kFp32, 0, {}, {}};
+    size_t offset = 0;
+    for (int i = 0; i < lanes; ++i) {
+      const int a = g.from + i, b = g.to + i;
+      if (shift == 0) {
+        for (int y = 0; y < rows; ++y) route(a, y, color, Dir::North, Dir::South);
+      } else {
+        const int turn = shift > 0 ? lanes - 1 - i : i;
+        const Dir ahead = shift > 0 ? Dir::East : Dir::West, behind = shift > 0 ? Dir::West : Dir::East;
+        const int step = shift > 0 ? 1 : -1;
+        for (int y = 0; y < turn; ++y) route(a, y, color, Dir::North, Dir::South);
+        route(a, turn, color, Dir::North, ahead);
+        for (int x = a + step; x != b; x += step) route(x, turn, color, behind, ahead);
+        route(b, turn, color, behind, Dir::South);
+        for (int y = turn + 1; y < rows; ++y) route(b, y, color, Dir::North, Dir::South);
+      }
+      in.streams.push_back({a, 0, Dir::North, color, offset, g.counts[static_cast<size_t>(i)]});
+      out.streams.push_back({b, rows - 1, Dir::South, color, offset, g.counts[static_cast<size_t>(i)]});
+      offset += g.counts[static_cast<size_t>(i)];
+    }
+    in.size = out.size = offset;
+    p.tensors[in.name] = Tensor{{static_cast<int64_t>(offset)}, DType::kFp32, std::vector<float>(offset, 0.0f)};
+    p.inputs.push_back(std::move(in));
+    p.outputs.push_back(std::move(out));
   }
   return p;
 }

@@ -183,7 +183,7 @@ AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& req, const 
 
 AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::FabricConfig& fabric,
                                      const AttentionBlockLayout& layout, std::vector<float> x,
-                                     const ResidualStreams& residual_streams) {
+                                     const std::vector<double>& ex, const ResidualStreams& residual_streams) {
   const Shape s = CheckShape(req);
   const int p = layout.columns, b = layout.bands, a = layout.attention_columns;
   const int64_t d = s.d, hd = s.hd, hpg = s.Hpg(), gpb = s.groups / b, qd = s.heads * hd;
@@ -240,14 +240,18 @@ AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::Fab
   // queries and the new K and V row the fabric will hand attention.
   std::vector<double> z(d), ez(d);
   {
+    // x is held to within ex: each z_j moves by g_j inv ex_j, and every z by the inverse's change.
     const auto& g = Values(norm, "g");
-    double ss = 0;
-    for (int64_t j = 0; j < d; ++j) ss += double(x[j]) * x[j];
+    double ss = 0, dss = 0;
+    for (int64_t j = 0; j < d; ++j) {
+      ss += double(x[j]) * x[j];
+      dss += std::fabs(double(x[j])) * ex[j];
+    }
     const double inv = 1.0 / std::sqrt(ss / double(d) + double(kRmsNormEps));
-    const double rel = RmsNormRelativeBound(d, p);
+    const double rel = RmsNormRelativeBound(d, p), dinv = dss / std::max(ss, 1e-300);
     for (int64_t j = 0; j < d; ++j) {
       z[j] = double(x[j]) * inv * g[j];
-      ez[j] = rel * std::fabs(z[j]);
+      ez[j] = rel * std::fabs(z[j]) + std::fabs(double(g[j])) * inv * ex[j] + std::fabs(z[j]) * dinv;
     }
   }
   std::vector<double> fused, efused;
@@ -363,7 +367,7 @@ AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::Fab
                       std::move(residual), std::vector<double>(d), std::vector<double>(d)};
   for (int64_t k = 0; k < d; ++k) {
     st.h[k] = double(x[k]) + y[k];
-    st.eh[k] = ey[k] + kU * std::fabs(st.h[k]);
+    st.eh[k] = ey[k] + ex[k] + kU * std::fabs(st.h[k]);
   }
   return st;
 }
@@ -381,7 +385,7 @@ plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::Fabri
   }
   CheckInputNames(req, {"x"});
   TakeInput(req, "x", x);
-  AttentionStages st = BuildAttentionStages(req, fabric, layout, x, {});
+  AttentionStages st = BuildAttentionStages(req, fabric, layout, x, std::vector<double>(x.size(), 0.0), {});
   double compute_bound = 0;
   for (const plan::Plan* stage :
        std::initializer_list<const plan::Plan*>{&st.norm, &st.qkv, &st.rope, &st.attention, &st.o_proj, &st.residual}) {

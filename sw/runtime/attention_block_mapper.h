@@ -52,14 +52,15 @@ AttentionBlockLayout ChooseAttentionBlockLayout(const KernelRequest& request, co
                                                 const LayoutRoom& room);
 
 /// The sub-block's six plans, unplaced (o_proj already transposed), and its answer h = x +
-/// W_o attention(...) in double precision with the error bound eh of the fabric's.
+/// W_o attention(...) in double precision with the error bound eh of the fabric's, for an
+/// input the fabric holds to within ex of x.
 struct AttentionStages {
   plan::Plan norm, qkv, rope, attention, o_proj, residual;
   std::vector<double> h, eh;
 };
 AttentionStages BuildAttentionStages(const KernelRequest& request, const fabric::FabricConfig& fabric,
                                      const AttentionBlockLayout& layout, std::vector<float> x,
-                                     const ResidualStreams& residual);
+                                     const std::vector<double>& ex, const ResidualStreams& residual);
 /// The links between the six, in that order: norm, qkv, rope, attention, o_proj, residual.
 std::vector<plan::PlanLink> AttentionBlockLinks();
 

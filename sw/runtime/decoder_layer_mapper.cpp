@@ -27,30 +27,38 @@ struct LayerLayout {
 
 // The attention sub-block's width is 2P + 1 + A and the FFN's 2P + 1 beside its output
 // projection (P + 1 + A in); the FFN's height is R + 2 plus P rows of lane shift.
+// With L layers stacked, each has (H - (L - 1) P) / L rows: P rows of lanes lead each
+// layer's output to the next one's input.
 LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f) {
   if (req.d_ff < 1 || req.d_ff > 1'000'000) {
     throw std::invalid_argument(fmt::format("--d-ff: {} must be in 1..1,000,000", req.d_ff));
+  }
+  if (req.layers < 1 || req.layers > 1000) {
+    throw std::invalid_argument(fmt::format("--layers: {} must be in 1..1000", req.layers));
   }
   CheckAttentionBlockShape(req);
   LayerLayout best;
   const int top = static_cast<int>(std::min<int64_t>(req.d_model, f.width / 3));
   for (int p = 1; p <= top; p = p < 4 ? p + 1 : p + p / 4) {
+    const int height = (f.height - (req.layers - 1) * p) / req.layers;
+    if (height < 1) break;
     AttentionBlockLayout a;
     FfnLayout ffn;
     try {
-      a = ChooseAttentionBlockLayout(req, f, {p, f.width - p - 1, f.height});
-      ffn = ChooseFfnLayout(req, f, p, 2 * p + 1, f.height - (a.bands + 2) - p);
+      a = ChooseAttentionBlockLayout(req, f, {p, f.width - p - 1, height});
+      ffn = ChooseFfnLayout(req, f, p, 2 * p + 1, height - (a.bands + 2) - p);
     } catch (const std::invalid_argument&) {
       continue;  // no room at this P
     }
-    const double cycles = a.estimated_cycles + ffn.estimated_cycles;
+    const double cycles = req.layers * (a.estimated_cycles + ffn.estimated_cycles);
     if (cycles < best.estimated_cycles) best = {a, ffn, cycles};
   }
   if (best.attention.columns == 0) {
     throw std::invalid_argument(fmt::format(
-        "layer d_model {} d_ff {}, {} heads ({} kv) x {}, context {}: no layout fits the {}x{} mesh ({} bytes of SRAM "
-        "a tile); use a larger --mesh",
-        req.d_model, req.d_ff, req.heads, req.kv_heads, req.head_dim, req.context, f.width, f.height, f.sram_bytes));
+        "layer d_model {} d_ff {}, {} heads ({} kv) x {}, context {}{}: no layout fits the {}x{} mesh ({} bytes of "
+        "SRAM a tile); use a larger --mesh",
+        req.d_model, req.d_ff, req.heads, req.kv_heads, req.head_dim, req.context,
+        req.layers > 1 ? fmt::format(", {} layers", req.layers) : "", f.width, f.height, f.sram_bytes));
   }
   return best;
 }
@@ -80,60 +88,96 @@ plan::Plan BuildDecoderLayerPlan(const KernelRequest& req, const fabric::FabricC
     counts[static_cast<size_t>(c)] = static_cast<size_t>(Share(d, p, c));
   }
 
-  AttentionStages at = BuildAttentionStages(req, fabric, layout.attention, x, {true, true});
-  std::vector<float> h(at.h.begin(), at.h.end());
-  KernelRequest ffn_req = req;
-  ffn_req.seed = req.seed + 100;  // the FFN's weights are not the attention's
-  FfnStages ff = BuildFfnStages(ffn_req, fabric, p, r, h, {true, false});
-  std::vector<double> y, ey;
-  FfnReference(ff, at.h, at.eh, p, r, y, ey);
-
-  double compute_bound = 0;
-  for (const plan::Plan* stage : std::initializer_list<const plan::Plan*>{
-           &at.norm, &at.qkv, &at.rope, &at.attention, &at.o_proj, &at.residual, &ff.norm, &ff.gate_up, &ff.silu_mul,
-           &ff.down, &ff.residual}) {
-    compute_bound += stage->cost.compute_bound_cycles;
-  }
   const int x0 = p + 1 + a;  // the output projection's column, and the FFN's
-  const int top = b + 2;     // the FFN's first row
-  plan::Plan o_proj = plan::PassedThrough(std::move(at.o_proj), "skip", columns, counts, fabric.colors);
-  o_proj.tensors["skip_in"].values = x;  // the layer's input again, for the first residual
-  plan::Plan norm2 = plan::PassedThrough(std::move(ff.norm), "skip", columns, counts, fabric.colors);
-  plan::Plan gate_up = plan::PassedThrough(std::move(ff.gate_up), "skip", columns, counts, fabric.colors);
-  std::vector<plan::PlanLink> links = AttentionBlockLinks();
-  const std::vector<plan::PlanLink> more = {
-      {4, "skip_out", 5, "r"},   {5, "y", 6, "x"},          {5, "y2", 6, "skip_in"},
-      {6, "y", 7, "x"},          {6, "skip_out", 7, "skip_in"}, {7, "y", 8, "gu"},
-      {8, "y", 9, "x"},          {9, "y", 10, "straight_in"}, {7, "skip_out", 10, "shift_in"},
-      {10, "straight_out", 11, "x"}, {10, "shift_out", 11, "r"}};
-  links.insert(links.end(), more.begin(), more.end());
-  plan::Plan layer = plan::Chain(
-      {{"attn_norm", plan::Moved(std::move(at.norm), 0, 0)},
-       {"qkv", plan::Moved(std::move(at.qkv), 0, 1)},
-       {"rope", plan::Moved(std::move(at.rope), p, 1)},
-       {"attention", plan::Moved(std::move(at.attention), p + 1, 1)},
-       {"o_proj", plan::Moved(std::move(o_proj), x0, 1)},
-       {"attn_residual", plan::Moved(std::move(at.residual), x0, b + 1)},
-       {"ffn_norm", plan::Moved(std::move(norm2), x0, top)},
-       {"gate_up", plan::Moved(std::move(gate_up), x0, top + 1)},
-       {"silu_mul", plan::Moved(std::move(ff.silu_mul), x0 + p, top + 1)},
-       {"down", plan::Moved(std::move(ff.down), x0 + p + 1, top + 1)},
-       {"skip_lanes", plan::Moved(plan::LaneShift(counts, p + 1, counts), x0, top + 1 + r)},
-       {"ffn_residual", plan::Moved(std::move(ff.residual), x0 + p + 1, top + 1 + r + p)}},
-      links, fabric);
+  const int top = b + 2;     // the FFN's first row in a layer
+  const int layer_height = top + r + p + 2, width = x0 + 2 * p + 1;
+  std::vector<plan::PlacedPlan> plans;
+  std::vector<plan::PlanLink> links;
+  std::vector<double> y(x.begin(), x.end()), ey(x.size(), 0.0);  // the answer so far
+  double compute_bound = 0;
+  for (int k = 0; k < req.layers; ++k) {
+    const bool last = k + 1 == req.layers;
+    const int y0 = k * (layer_height + p);
+    const size_t first = plans.size();
+    auto at_index = [&](size_t i) { return first + i; };
+    KernelRequest layer_req = req;
+    layer_req.seed = req.seed + 1000 * static_cast<uint64_t>(k);
+    std::vector<float> in(y.begin(), y.end());  // the layer's input, as the reference has it
+    std::vector<double> ein(ey);
+    for (size_t i = 0; i < in.size(); ++i) ein[i] += kU * std::fabs(y[i]);  // its rounding to binary32
+    AttentionStages at = BuildAttentionStages(layer_req, fabric, layout.attention, in, ein, {true, true});
+    std::vector<float> h(at.h.begin(), at.h.end());
+    KernelRequest ffn_req = layer_req;
+    ffn_req.seed = layer_req.seed + 100;  // the FFN's weights are not the attention's
+    FfnStages ff = BuildFfnStages(ffn_req, fabric, p, r, h, {true, !last});
+    FfnReference(ff, at.h, at.eh, p, r, y, ey);
+    for (const plan::Plan* stage : std::initializer_list<const plan::Plan*>{
+             &at.norm, &at.qkv, &at.rope, &at.attention, &at.o_proj, &at.residual, &ff.norm, &ff.gate_up,
+             &ff.silu_mul, &ff.down, &ff.residual}) {
+      compute_bound += stage->cost.compute_bound_cycles;
+    }
+    plan::Plan o_proj = plan::PassedThrough(std::move(at.o_proj), "skip", columns, counts, fabric.colors);
+    o_proj.tensors["skip_in"].values = in;  // the layer's input again, for the first residual
+    plan::Plan norm2 = plan::PassedThrough(std::move(ff.norm), "skip", columns, counts, fabric.colors);
+    plan::Plan gate_up = plan::PassedThrough(std::move(ff.gate_up), "skip", columns, counts, fabric.colors);
+    const plan::Plan skip_lanes =
+        plan::Lanes(2 * p + 1, {{"skip", 0, p + 1, counts}, {"down", p + 1, p + 1, counts}}, fabric.colors);
+    const std::string name = req.layers > 1 ? fmt::format("L{}.", k) : "";
+    auto place = [&](const char* label, plan::Plan stage, int x, int y_in_layer) {
+      plans.push_back({name + label, plan::Moved(std::move(stage), x, y0 + y_in_layer)});
+    };
+    place("attn_norm", std::move(at.norm), 0, 0);
+    place("qkv", std::move(at.qkv), 0, 1);
+    place("rope", std::move(at.rope), p, 1);
+    place("attention", std::move(at.attention), p + 1, 1);
+    place("o_proj", std::move(o_proj), x0, 1);
+    place("attn_residual", std::move(at.residual), x0, b + 1);
+    place("ffn_norm", std::move(norm2), x0, top);
+    place("gate_up", std::move(gate_up), x0, top + 1);
+    place("silu_mul", std::move(ff.silu_mul), x0 + p, top + 1);
+    place("down", std::move(ff.down), x0 + p + 1, top + 1);
+    place("skip_lanes", skip_lanes, x0, top + 1 + r);
+    place("ffn_residual", std::move(ff.residual), x0 + p + 1, top + 1 + r + p);
+    for (const plan::PlanLink& l : AttentionBlockLinks()) links.push_back({at_index(l.from), l.output, at_index(l.to), l.input});
+    const std::vector<plan::PlanLink> more = {
+        {4, "skip_out", 5, "r"},   {5, "y", 6, "x"},          {5, "y2", 6, "skip_in"},
+        {6, "y", 7, "x"},          {6, "skip_out", 7, "skip_in"}, {7, "y", 8, "gu"},
+        {8, "y", 9, "x"},          {9, "y", 10, "down_in"},    {7, "skip_out", 10, "skip_in"},
+        {10, "down_out", 11, "x"}, {10, "skip_out", 11, "r"}};
+    for (const plan::PlanLink& l : more) links.push_back({at_index(l.from), l.output, at_index(l.to), l.input});
+    if (k > 0) {
+      // The previous layer's lanes feed this layer's norm and its skip.
+      const size_t lanes = first - 1;
+      links.push_back({lanes, "next_out", at_index(0), "x"});
+      links.push_back({lanes, "skip_next_out", at_index(4), "skip_in"});
+    }
+    if (!last) {
+      // The output, sent twice, back west: to the next layer's norm (column 0) and its skip
+      // (beside its output projection).
+      plans.push_back({name + "to_next", plan::Moved(plan::Lanes(width, {{"next", x0 + p + 1, 0, counts},
+                                                                        {"skip_next", x0 + p + 1, x0, counts}},
+                                                                  fabric.colors),
+                                                       0, y0 + layer_height)});
+      links.push_back({at_index(11), "y", plans.size() - 1, "next_in"});
+      links.push_back({at_index(11), "y2", plans.size() - 1, "skip_next_in"});
+    }
+  }
+  plan::Plan layer = plan::Chain(std::move(plans), links, fabric);
   layer.reference = y;
   layer.tolerance.resize(ey.size());
   for (size_t k = 0; k < ey.size(); ++k) layer.tolerance[k] = 2.0 * ey[k] + 0x1p-140;
   layer.kernel = "layer";
   layer.description = fmt::format(
-      "a decoder layer, d_model {} d_ff {}, {} heads ({} kv) x {}, context {} + 1, binary32, resident on {}x{} tiles "
-      "(P {}, B {} bands, A {} attention columns, R {} FFN rows): {}",
-      d, req.d_ff, req.heads, req.kv_heads > 0 ? req.kv_heads : req.heads, req.head_dim, req.context,
-      x0 + 2 * p + 1, top + r + p + 2, p, b, a, r, layer.description);
+      "{}, d_model {} d_ff {}, {} heads ({} kv) x {}, context {} + 1, binary32, resident on {}x{} tiles (P {}, B {} "
+      "bands, A {} attention columns, R {} FFN rows{}): {}",
+      req.layers > 1 ? fmt::format("{} decoder layers", req.layers) : "a decoder layer", d, req.d_ff, req.heads,
+      req.kv_heads > 0 ? req.kv_heads : req.heads, req.head_dim, req.context, width,
+      req.layers * layer_height + (req.layers - 1) * p, p, b, a, r,
+      req.layers > 1 ? fmt::format("; {} rows a layer", layer_height) : "", layer.description);
   layer.parameters = {{"d_model", d},          {"d_ff", req.d_ff},  {"heads", req.heads},
                       {"kv_heads", req.kv_heads}, {"head_dim", req.head_dim}, {"context", req.context},
                       {"columns", p},          {"bands", b},        {"attention_columns", a},
-                      {"ffn_rows", r},         {"seed", req.seed}};
+                      {"ffn_rows", r},         {"layers", req.layers}, {"seed", req.seed}};
   layer.cost.estimated_cycles = layout.estimated_cycles;
   layer.cost.compute_bound_cycles = compute_bound;
   layer.cost.macs_per_tile_cycle = 1;

@@ -37,6 +37,7 @@ struct KernelRequest {
   int head_dim = 0;
   int context = 0;              ///< decode: tokens already in the KV cache; rope: the first token's position
   int prompt = 0;               ///< prefill: prompt tokens
+  int layers = 1;               ///< layer: decoder layers chained one into the next
   double rope_base = 0;         ///< rope: theta_i = base^(-2i / head_dim); 0: 10000, or a --model's rope_theta
   // Mixture of experts (and the dense FFN).
   int d_model = 0;

@@ -35,7 +35,7 @@ const std::vector<std::string>& AllKernelFlags() {
   static const std::vector<std::string> flags = {
       "--m",       "--n",       "--k",       "--dtype",  "--phase",  "--batch",   "--heads",
       "--kv-heads", "--head-dim", "--context", "--rope-base", "--prompt", "--d-model", "--d-ff",
-      "--experts", "--top-k",   "--tokens",  "--dispatch", "--fit",   "--region"};
+      "--experts", "--top-k",   "--tokens",  "--dispatch", "--fit",   "--region", "--layers"};
   return flags;
 }
 
@@ -106,10 +106,10 @@ const std::vector<MapperInfo>& Mappers() {
        "a dense decoder layer, attention with its KV cache and the SwiGLU FFN, twelve regions chained over the fabric "
        "with the skip connections",
        MapDecoderLayer, BuildDecoderLayerPlan,
-       Flags({"--d-model", "--d-ff", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base"}),
+       Flags({"--d-model", "--d-ff", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base", "--layers"}),
        [](const KernelRequest& r) {
          const double d = D(r.d_model), q = D(r.heads) * D(r.head_dim), kv = KvHeads(r) * D(r.head_dim);
-         return d * (q + 2 * kv) + q * d + 2 * kv * (D(r.context) + 1) + 3 * d * D(r.d_ff) + 4 * d;
+         return D(r.layers) * (d * (q + 2 * kv) + q * d + 2 * kv * (D(r.context) + 1) + 3 * d * D(r.d_ff) + 4 * d);
        }},
   };
   return mappers;

@@ -146,3 +146,27 @@ TEST_CASE("a whole decoder layer resident on the fabric is right, the same on fa
   for (size_t i = 0; i < wrong.reference.size(); ++i) wrong.reference[i] += 4 * wrong.tolerance[i] + 1e-6;
   CHECK_FALSE(Run(wrong, config).correct);
 }
+
+TEST_CASE("decoder layers chained one into the next stay right through every layer", "[layer]") {
+  const auto config = SmallFabric(40, 100);
+  runtime::KernelRequest req = Block(32, 4, 2, 8, 9);
+  req.kernel = "layer";
+  req.d_ff = 64;
+  req.layers = 2;
+  const plan::Plan two = runtime::BuildDecoderLayerPlan(req, config);
+  REQUIRE(two.inputs.size() == 2);
+  CHECK(two.inputs[0].name == "L0.attn_norm.x");
+  REQUIRE(two.outputs.size() == 1);
+  CHECK(two.outputs[0].name == "L1.ffn_residual.y");
+  const runtime::KernelMapping m = plan::Lower(two, config);
+  const runtime::KernelResult fast = Run(m, config);
+  INFO(fast.check);
+  CHECK(fast.correct);
+  // (Fast tiles only: one layer is compared with RTL tiles above.)
+  // The second layer is not the first again: one layer's answer is not two layers'.
+  req.layers = 1;
+  const plan::Plan one = runtime::BuildDecoderLayerPlan(req, config);
+  CHECK(one.reference != two.reference);
+  req.layers = 40;
+  CHECK_THROWS_WITH(runtime::BuildDecoderLayerPlan(req, config), Catch::Contains("40 layers: no layout fits"));
+}

@@ -41,12 +41,14 @@ LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f
   const int top = static_cast<int>(std::min<int64_t>(req.d_model, f.width / 3));
   for (int p = 1; p <= top; p = p < 4 ? p + 1 : p + p / 4) {
     const int height = (f.height - (req.layers - 1) * p) / req.layers;
-    if (height < 1) break;
+    if (height < 3 || f.width - p - 1 < 1) break;
     AttentionBlockLayout a;
     FfnLayout ffn;
     try {
       a = ChooseAttentionBlockLayout(req, f, {p, f.width - p - 1, height});
-      ffn = ChooseFfnLayout(req, f, p, 2 * p + 1, height - (a.bands + 2) - p);
+      const int ffn_height = height - (a.bands + 2) - p;  // below the attention, above its lanes
+      if (ffn_height < 3) continue;
+      ffn = ChooseFfnLayout(req, f, p, 2 * p + 1, ffn_height);
     } catch (const std::invalid_argument&) {
       continue;  // no room at this P
     }

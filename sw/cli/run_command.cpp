@@ -32,6 +32,41 @@ namespace {
 
 std::string Percent(double part, double whole) { return fmt::format("{:.1f}%", whole > 0 ? 100.0 * part / whole : 0.0); }
 
+// A chain's time line: each plan's share of the token's cycles (from the plan before's finish
+// to its own); with many plans, the shares by kind and by layer instead.
+void PrintStages(const runtime::KernelResult& r) {
+  const std::vector<runtime::StageShare> shares = runtime::StageShares(r);
+  const double total = shares.empty() ? 0.0 : double(shares.back().end_cycle);
+  auto pct = [&](uint64_t c) { return total > 0 ? 100.0 * double(c) / total : 0.0; };
+  if (shares.size() <= 16) {
+    std::string s;
+    for (const auto& x : shares) s += fmt::format("{}{} {} ({:.0f}%)", s.empty() ? "" : "; ", x.label, x.cycles, pct(x.cycles));
+    fmt::print("  stages     cycles from the plan before's finish to each plan's (the token's path): {}\n", s);
+    return;
+  }
+  std::vector<std::pair<std::string, uint64_t>> kinds, layers;
+  auto add = [](std::vector<std::pair<std::string, uint64_t>>& v, const std::string& k, uint64_t c) {
+    for (auto& [name, sum] : v) {
+      if (name == k) {
+        sum += c;
+        return;
+      }
+    }
+    v.emplace_back(k, c);
+  };
+  for (const auto& x : shares) {
+    add(kinds, x.kind, x.cycles);
+    if (!x.layer.empty()) add(layers, x.layer, x.cycles);
+  }
+  auto line = [&](const std::vector<std::pair<std::string, uint64_t>>& v) {
+    std::string s;
+    for (const auto& [name, c] : v) s += fmt::format("{}{} {} ({:.0f}%)", s.empty() ? "" : "; ", name, c, pct(c));
+    return s;
+  };
+  fmt::print("  stages     cycles by kind (from the plan before's finish to each plan's, summed): {}\n", line(kinds));
+  if (!layers.empty()) fmt::print("             by layer: {}\n", line(layers));
+}
+
 void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r, const fabric::TileGrid& grid,
                  bool systemc) {
   const fabric::FabricTotals t = fabric::Totals(grid);
@@ -73,6 +108,7 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
     }
     fmt::print("  phases     mean cycles per region tile: {}\n", s);
   }
+  if (!r.stages.empty()) PrintStages(r);
   if (!m.report_line.empty()) fmt::print("  {}\n", m.report_line);
   const double all = tile_cycles;
   using fabric::Activity;

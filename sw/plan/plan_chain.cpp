@@ -354,7 +354,17 @@ class Chainer {
 
 }  // namespace
 
-Plan Chain(std::vector<PlacedPlan> plans, const std::vector<PlanLink>& links, const fabric::FabricConfig& fabric) {
+Plan Chain(std::vector<PlacedPlan> plans, const std::vector<PlanLink>& links, const fabric::FabricConfig& fabric,
+           std::vector<runtime::StageStamps>* stages) {
+  if (stages != nullptr) {
+    stages->clear();
+    for (const PlacedPlan& pp : plans) {
+      if (pp.plan.stamped_tiles.empty() || pp.plan.phases.empty()) continue;
+      runtime::StageStamps s{pp.label, pp.plan.stamps_addr, static_cast<int>(pp.plan.phases.size()), {}};
+      for (const auto& [x, y] : pp.plan.stamped_tiles) s.tiles.emplace_back(pp.plan.region.x0 + x, pp.plan.region.y0 + y);
+      stages->push_back(std::move(s));
+    }
+  }
   return Chainer(std::move(plans), links, fabric).Run();
 }
 

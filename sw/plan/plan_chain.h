@@ -8,6 +8,7 @@
 
 #include "fabric_config.h"
 #include "plan/plan.h"
+#include "runtime/kernel_mapping.h"
 
 namespace wafersim::plan {
 
@@ -37,6 +38,9 @@ struct PlanLink {
 /// set (a chain's answer is not its plans' answers). Throws std::invalid_argument naming the
 /// plan, tile and color when regions overlap, a port is fed twice or not split alike, or a
 /// route cannot be laid.
-Plan Chain(std::vector<PlacedPlan> plans, const std::vector<PlanLink>& links, const fabric::FabricConfig& fabric);
+/// `stages`, when given, gets each stamped plan's stamps (for the run's time line, in the
+/// plans' order).
+Plan Chain(std::vector<PlacedPlan> plans, const std::vector<PlanLink>& links, const fabric::FabricConfig& fabric,
+           std::vector<runtime::StageStamps>* stages = nullptr);
 
 }  // namespace wafersim::plan

@@ -372,7 +372,10 @@ AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::Fab
   return st;
 }
 
-plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+namespace {
+
+plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
+                 std::vector<StageStamps>* stages) {
   const AttentionBlockLayout layout = ChooseAttentionBlockLayout(req, fabric);
   const Shape s = CheckShape(req);
   const int p = layout.columns, b = layout.bands, a = layout.attention_columns;
@@ -397,7 +400,7 @@ plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::Fabri
                                   {"attention", plan::Moved(std::move(st.attention), p + 1, 1)},
                                   {"o_proj", plan::Moved(std::move(st.o_proj), p + 1 + a, 1)},
                                   {"residual", plan::Moved(std::move(st.residual), p + 1 + a, b + 1)}},
-                                 AttentionBlockLinks(), fabric);
+                                 AttentionBlockLinks(), fabric, stages);
   block.reference = st.h;
   block.tolerance.resize(st.eh.size());
   for (size_t k = 0; k < st.eh.size(); ++k) block.tolerance[k] = 2.0 * st.eh[k] + 0x1p-140;
@@ -415,8 +418,17 @@ plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::Fabri
   return block;
 }
 
+}  // namespace
+
+plan::Plan BuildAttentionBlockPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return Build(req, fabric, nullptr);
+}
+
 KernelMapping MapAttentionBlock(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  return plan::Lower(BuildAttentionBlockPlan(req, fabric), fabric);
+  std::vector<StageStamps> stages;
+  KernelMapping m = plan::Lower(Build(req, fabric, &stages), fabric);
+  m.stages = std::move(stages);  // the time line of the chain's plans
+  return m;
 }
 
 }  // namespace wafersim::runtime

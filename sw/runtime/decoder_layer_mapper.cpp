@@ -67,7 +67,10 @@ LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f
 
 }  // namespace
 
-plan::Plan BuildDecoderLayerPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+namespace {
+
+plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
+                 std::vector<StageStamps>* stages) {
   const LayerLayout layout = ChooseLayout(req, fabric);
   const int p = layout.attention.columns, b = layout.attention.bands, a = layout.attention.attention_columns;
   const int r = layout.ffn.rows;
@@ -164,7 +167,7 @@ plan::Plan BuildDecoderLayerPlan(const KernelRequest& req, const fabric::FabricC
       links.push_back({at_index(11), "y2", plans.size() - 1, "skip_next_in"});
     }
   }
-  plan::Plan layer = plan::Chain(std::move(plans), links, fabric);
+  plan::Plan layer = plan::Chain(std::move(plans), links, fabric, stages);
   layer.reference = y;
   layer.tolerance.resize(ey.size());
   for (size_t k = 0; k < ey.size(); ++k) layer.tolerance[k] = 2.0 * ey[k] + 0x1p-140;
@@ -186,8 +189,17 @@ plan::Plan BuildDecoderLayerPlan(const KernelRequest& req, const fabric::FabricC
   return layer;
 }
 
+}  // namespace
+
+plan::Plan BuildDecoderLayerPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return Build(req, fabric, nullptr);
+}
+
 KernelMapping MapDecoderLayer(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  return plan::Lower(BuildDecoderLayerPlan(req, fabric), fabric);
+  std::vector<StageStamps> stages;
+  KernelMapping m = plan::Lower(Build(req, fabric, &stages), fabric);
+  m.stages = std::move(stages);  // the time line of the chain's plans
+  return m;
 }
 
 }  // namespace wafersim::runtime

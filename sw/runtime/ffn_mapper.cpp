@@ -215,7 +215,10 @@ void FfnReference(const FfnStages& stages, const std::vector<double>& h, const s
   }
 }
 
-plan::Plan BuildFfnPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+namespace {
+
+plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
+                 std::vector<StageStamps>* stages) {
   const FfnLayout layout = ChooseFfnLayout(req, fabric);
   const int p = layout.columns, r = layout.rows;
   const int64_t d = req.d_model, ff = req.d_ff;
@@ -240,7 +243,7 @@ plan::Plan BuildFfnPlan(const KernelRequest& req, const fabric::FabricConfig& fa
                                 {"silu_mul", plan::Moved(std::move(st.silu_mul), p, 1)},
                                 {"down", plan::Moved(std::move(st.down), p + 1, 1)},
                                 {"residual", plan::Moved(std::move(st.residual), p + 1, r + 1)}},
-                               {{0, "y", 1, "x"}, {1, "y", 2, "gu"}, {2, "y", 3, "x"}, {3, "y", 4, "x"}}, fabric);
+                               {{0, "y", 1, "x"}, {1, "y", 2, "gu"}, {2, "y", 3, "x"}, {3, "y", 4, "x"}}, fabric, stages);
   ffn.reference = y;
   ffn.tolerance.resize(ey.size());
   for (size_t k = 0; k < ey.size(); ++k) ffn.tolerance[k] = 2.0 * ey[k] + 0x1p-140;
@@ -256,8 +259,17 @@ plan::Plan BuildFfnPlan(const KernelRequest& req, const fabric::FabricConfig& fa
   return ffn;
 }
 
+}  // namespace
+
+plan::Plan BuildFfnPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
+  return Build(req, fabric, nullptr);
+}
+
 KernelMapping MapFfn(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  return plan::Lower(BuildFfnPlan(req, fabric), fabric);
+  std::vector<StageStamps> stages;
+  KernelMapping m = plan::Lower(Build(req, fabric, &stages), fabric);
+  m.stages = std::move(stages);  // the time line of the chain's plans
+  return m;
 }
 
 }  // namespace wafersim::runtime

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,15 @@
 #include "wavelet.h"
 
 namespace wafersim::runtime {
+
+/// One plan of a chain as the run reports it: its tiles store a cycle stamp per phase at
+/// `stamps_addr` (`words` of them); the last, the latest over its tiles, is when it finished.
+struct StageStamps {
+  std::string label;  ///< "L3.attention"
+  uint32_t stamps_addr = 0;
+  int words = 0;
+  std::vector<std::pair<int, int>> tiles;  ///< on the mesh
+};
 
 struct TileProgram {
   int x, y;
@@ -69,6 +79,8 @@ struct KernelMapping {
   std::vector<std::string> phases;
   uint32_t stamps_addr = 0;
   std::vector<std::pair<int, int>> stamped_tiles;
+  /// A chain's plans, in the order a token visits them, for the time line (empty otherwise).
+  std::vector<StageStamps> stages;
   double flops = 0;                 ///< useful floating-point operations (2 per multiply-add)
   double compute_bound_cycles = 0;  ///< FLOPs over the region's multiply-add rate
   double macs_per_tile_cycle = 1;   ///< that rate per tile (1 binary32, SimdWidth binary16)

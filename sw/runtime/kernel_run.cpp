@@ -81,6 +81,19 @@ void ReadPhases(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r)
   }
 }
 
+// The stamps are the cycle counter's low 32 bits: a run of 2^32 cycles or more would wrap,
+// which the cycle limit keeps far off.
+void ReadStages(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r) {
+  for (const StageStamps& s : m.stages) {
+    StageTime t{s.label, 0};
+    for (const auto& [x, y] : s.tiles) {
+      const uint32_t end = grid.Tile(x, y).Sram().ReadWord(s.stamps_addr + 4 * static_cast<uint32_t>(s.words - 1));
+      t.end_cycle = std::max<uint64_t>(t.end_cycle, end);
+    }
+    r.stages.push_back(t);
+  }
+}
+
 }  // namespace
 
 void LoadKernel(const KernelMapping& m, fabric::TileGrid& grid) {
@@ -143,11 +156,29 @@ KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler
   CheckOutput(m, r);
   CheckSram(m, grid, r);
   ReadPhases(m, grid, r);
+  ReadStages(m, grid, r);
   if (r.status != fabric::RunStatus::Done) {
     r.correct = false;
     r.check = fmt::format("not checked, the run stopped early ({})", r.check);
   }
   return r;
+}
+
+std::vector<StageShare> StageShares(const KernelResult& r) {
+  std::vector<StageShare> shares;
+  uint64_t before = 0;
+  for (const StageTime& t : r.stages) {
+    StageShare s;
+    s.label = t.label;
+    s.end_cycle = t.end_cycle;
+    s.cycles = t.end_cycle > before ? t.end_cycle - before : 0;
+    before = std::max(before, t.end_cycle);
+    const size_t dot = t.label.find('.');
+    s.layer = dot == std::string::npos ? "" : t.label.substr(0, dot);
+    s.kind = dot == std::string::npos ? t.label : t.label.substr(dot + 1);
+    shares.push_back(std::move(s));
+  }
+  return shares;
 }
 
 nlohmann::json ResultJson(const KernelMapping& m, const KernelResult& r, const fabric::TileGrid& grid) {
@@ -156,7 +187,17 @@ nlohmann::json ResultJson(const KernelMapping& m, const KernelResult& r, const f
   nlohmann::json phases = nlohmann::json::object();
   for (const auto& p : r.phases) phases[p.name] = {{"mean_cycles", p.mean_cycles}, {"max_cycles", p.max_cycles}};
   const double region_tile_cycles = double(r.cycles) * m.region_width * m.region_height;
+  nlohmann::json stages = nlohmann::json::array(), kinds = nlohmann::json::object(),
+                 layers = nlohmann::json::object();
+  for (const StageShare& s : StageShares(r)) {
+    stages.push_back({{"label", s.label}, {"end_cycle", s.end_cycle}, {"cycles", s.cycles}});
+    kinds[s.kind] = kinds.value(s.kind, uint64_t{0}) + s.cycles;
+    if (!s.layer.empty()) layers[s.layer] = layers.value(s.layer, uint64_t{0}) + s.cycles;
+  }
   return {{"kernel", m.kernel},
+          {"stages", stages},
+          {"stage_cycles_by_kind", kinds},
+          {"stage_cycles_by_layer", layers},
           {"description", m.description},
           {"parameters", m.parameters},
           {"status", fabric::RunStatusName(r.status)},

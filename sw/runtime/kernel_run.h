@@ -21,6 +21,12 @@ struct PhaseTime {
   double mean_cycles = 0, max_cycles = 0;  ///< over the stamped tiles
 };
 
+/// When a chain's plan finished: the latest last stamp over its tiles.
+struct StageTime {
+  std::string label;
+  uint64_t end_cycle = 0;
+};
+
 struct KernelResult {
   fabric::RunStatus status = fabric::RunStatus::Running;
   std::string stop_reason;
@@ -34,6 +40,7 @@ struct KernelResult {
   size_t worst = 0;        ///< the element furthest outside (or closest to) its tolerance
   std::string check;       ///< one line: what was wrong, or "all N elements within tolerance"
   std::vector<PhaseTime> phases;
+  std::vector<StageTime> stages;  ///< a chain's plans, in order
 };
 
 /// Loads `mapping` into `grid` (fresh from construction): every tile's program (an empty one
@@ -43,6 +50,15 @@ void LoadKernel(const KernelMapping& mapping, fabric::TileGrid& grid);
 /// Loads `mapping` into `grid` (fresh from construction) and runs it. The run's own failures
 /// (deadlock, tile error, cycle limit, a wrong answer) are in the result, not thrown.
 KernelResult RunKernel(const KernelMapping& mapping, fabric::TileGrid& grid, Scheduler scheduler);
+
+/// A chain's time line: each plan's finish, and the cycles from the plan before's finish to
+/// its own (its share of the token's time through the chain, waiting for its input included),
+/// with the label split into layer ("L3", empty for one layer) and kind ("attention").
+struct StageShare {
+  std::string label, layer, kind;
+  uint64_t end_cycle = 0, cycles = 0;
+};
+std::vector<StageShare> StageShares(const KernelResult& result);
 
 /// The run's JSON: cycles, time_s, correct, errors, sram_peak_bytes, phases, efficiency, stats.
 nlohmann::json ResultJson(const KernelMapping& mapping, const KernelResult& result, const fabric::TileGrid& grid);

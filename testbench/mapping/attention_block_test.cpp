@@ -137,6 +137,17 @@ TEST_CASE("a whole decoder layer resident on the fabric is right, the same on fa
   CHECK(rtl.output == fast.output);
   CHECK(std::fabs(layer.cost.estimated_cycles / double(fast.cycles) - 1) < 0.15);
 
+  // The time line: each of the eleven computing plans finished, in the token's order.
+  const runtime::KernelResult timed = Run(runtime::MapDecoderLayer(req, config), config);
+  REQUIRE(timed.stages.size() == 11);
+  CHECK(timed.stages.front().label == "attn_norm");
+  CHECK(timed.stages.back().label == "ffn_residual");
+  CHECK(timed.stages.back().end_cycle <= timed.cycles);
+  CHECK(timed.stages[3].end_cycle > timed.stages[2].end_cycle);  // attention after RoPE
+  uint64_t shares = 0;
+  for (const auto& s : runtime::StageShares(timed)) shares += s.cycles;
+  CHECK(shares == timed.stages.back().end_cycle);
+
   // The skip connection matters: without the layer's input on it the answer is wrong.
   plan::Plan no_skip = layer;
   auto& skip = no_skip.tensors.at("o_proj.skip_in").values;

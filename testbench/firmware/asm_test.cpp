@@ -281,7 +281,8 @@ TEST_CASE("built-in programs assemble without the source checkout and include ea
   CHECK_THROWS_WITH(assembler::AssembleBuiltIn("kernels/none.s"), Catch::Contains("no such built-in program"));
 }
 
-// Found by the fuzzer (fuzz/fuzz_asm.cpp) or while writing it; the inputs are in fuzz/crashes/asm.
+// Found by the fuzzer (testbench/fuzz/fuzz_asm.cpp) or while writing it; the inputs are in
+// testbench/fuzz/crashes/asm.
 TEST_CASE("expressions wrap around in 64 bits instead of overflowing", "[asm][fuzz]") {
   const auto value = [](const std::string& expr) {
     const auto p = AssembleText(".equ A, " + expr + "\n", "t.s");

@@ -1,7 +1,8 @@
 // The harnesses without libFuzzer: runs LLVMFuzzerTestOneInput over each file given, and over
 // the files of each folder given (in name order). The default suite runs each harness this way
-// over its seed corpus and the inputs that once broke a reader (fuzz/crashes/NAME); a reader
-// that throws an undocumented exception, crashes or (under the sanitizers) misbehaves fails it.
+// over its seed corpus and the inputs that once broke a reader (testbench/fuzz/crashes/NAME);
+// a reader that throws an undocumented exception, crashes or (under the sanitizers) misbehaves
+// fails it.
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>

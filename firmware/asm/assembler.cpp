@@ -1,6 +1,7 @@
 #include "asm/assembler.h"
 
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -24,6 +25,12 @@ namespace {
 
 using isa::Instr;
 using isa::Shape;
+
+// Expressions are 64-bit two's complement and wrap around, as in other assemblers (operands are
+// range-checked where they are used); written through uint64_t, where wrapping is defined.
+int64_t WrapAdd(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b)); }
+int64_t WrapSub(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) - static_cast<uint64_t>(b)); }
+int64_t WrapMul(int64_t a, int64_t b) { return static_cast<int64_t>(static_cast<uint64_t>(a) * static_cast<uint64_t>(b)); }
 
 // ------------------------------------------------------------------ source and tokens
 
@@ -101,8 +108,10 @@ std::vector<Token> Tokenize(const SourceLine& src) {
       if (!is_float) {
         char* end = nullptr;
         const bool bin = text.size() > 2 && (text[1] == 'b' || text[1] == 'B');
+        errno = 0;
         const unsigned long long v = std::strtoull(bin ? text.c_str() + 2 : text.c_str(), &end, bin ? 2 : 0);
         if (*end != '\0' || text == "0x" || text == "0b") at.Fail(col, fmt::format("bad number '{}'", text));
+        if (errno == ERANGE) at.Fail(col, fmt::format("number '{}' does not fit 64 bits", text));
         t.value = static_cast<int64_t>(v);
       }
       out.push_back(t);
@@ -159,8 +168,11 @@ void LoadLines(const std::string& text, const std::string& name, const Origin& o
       std::string key, included, included_name;
       Origin next;
       for (const auto& c : candidates) {
-        if (std::filesystem::is_regular_file(c)) {
-          key = std::filesystem::weakly_canonical(c).string();
+        // The error_code forms: a name the system refuses (too long, say) is one not found.
+        std::error_code ec;
+        if (std::filesystem::is_regular_file(c, ec)) {
+          key = std::filesystem::weakly_canonical(c, ec).string();
+          if (ec) key = c.lexically_normal().string();
           try {
             included = io::ReadFile(c.string());
           } catch (const io::FileError& e) {
@@ -255,9 +267,13 @@ class Assembler {
     if (pass_ == 1) {
       for (const auto& [name, value] : opt_.defines) symbols_[name] = Sym{value, isa::Symbol::kConst};
     }
+    size_t walked = 0;
     for (size_t k = 0; k < statements_.size(); ++k) {
       const Statement& st = statements_[k];
       const Where at{st.src};
+      if (++walked > kMaxStatements) {
+        at.Fail(1, fmt::format("the program runs to more than {} statements with its .rept copies", kMaxStatements));
+      }
       if (Conditional(at, st)) continue;
       if (Repeat(at, k)) continue;
       size_t i = 0;
@@ -283,6 +299,10 @@ class Assembler {
   }
 
   // ---------------------------------------------------------------- repetition
+
+  /// Statements one pass may assemble, .rept copies included: 4 times the largest instruction
+  /// memory (65,536 words), and few enough that nested .repts cannot take minutes.
+  static constexpr size_t kMaxStatements = size_t{1} << 18;
 
   struct Repetition {
     const SourceLine* src;  // the .rept
@@ -488,8 +508,8 @@ class Assembler {
     int64_t Add() {
       int64_t v = Mul();
       for (;;) {
-        if (IsPunct("+")) ++i, v += Mul();
-        else if (IsPunct("-")) ++i, v -= Mul();
+        if (IsPunct("+")) ++i, v = WrapAdd(v, Mul());
+        else if (IsPunct("-")) ++i, v = WrapSub(v, Mul());
         else return v;
       }
     }
@@ -498,7 +518,7 @@ class Assembler {
       for (;;) {
         if (IsPunct("*")) {
           ++i;
-          v *= Unary();
+          v = WrapMul(v, Unary());
         } else if (IsPunct("/") || IsPunct("%")) {
           const bool div = IsPunct("/");
           const int col = Peek().col;
@@ -508,14 +528,15 @@ class Assembler {
             if (undefined) return 0;
             at.Fail(col, "division by zero");
           }
-          v = div ? v / d : v % d;
+          // The one quotient that overflows, INT64_MIN / -1, wraps to INT64_MIN.
+          v = d == -1 ? (div ? WrapSub(0, v) : 0) : div ? v / d : v % d;
         } else {
           return v;
         }
       }
     }
     int64_t Unary() {
-      if (IsPunct("-")) return ++i, -Unary();
+      if (IsPunct("-")) return ++i, WrapSub(0, Unary());
       if (IsPunct("+")) return ++i, Unary();
       if (IsPunct("~")) return ++i, ~Unary();
       return Primary();
@@ -583,7 +604,8 @@ class Assembler {
       std::string s = op[0].text;
       if (prefix == 'r' && s == "zero") s = "r0";
       if (prefix == 'r' && s == "lr") s = "r15";
-      if (s.size() >= 2 && s[0] == prefix && s.find_first_not_of("0123456789", 1) == std::string::npos) {
+      // At most three digits, so that "r4294967296" is not taken for r0.
+      if (s.size() >= 2 && s.size() <= 4 && s[0] == prefix && s.find_first_not_of("0123456789", 1) == std::string::npos) {
         const int n = std::atoi(s.c_str() + 1);
         if (n < count) return n;
       }
@@ -953,7 +975,7 @@ class Assembler {
 
   int64_t Offset(const Where& at, const Operand& op, int64_t target, int64_t lo, int64_t hi) {
     if (pass_ == 1) return 0;
-    const int64_t off = target - pc_;
+    const int64_t off = WrapSub(target, pc_);
     if (off < lo || off > hi) at.Fail(Col(op), fmt::format("target is {} words away, beyond {}..{}", off, lo, hi));
     return off;
   }

@@ -107,12 +107,20 @@ Program LoadProgram(const std::string& path) {
     DataSegment d;
     d.addr = r.U32();
     d.bytes = r.Bytes(r.U32());
+    if (uint64_t{d.addr} + d.bytes.size() > (uint64_t{1} << 32)) {
+      throw std::invalid_argument(fmt::format("{}: data segment {} at 0x{:x} ({} bytes) runs past the 32-bit address space",
+                                              path, i, d.addr, d.bytes.size()));
+    }
     p.data.push_back(std::move(d));
   }
   for (uint32_t i = 0; i < nsym; ++i) {
     Symbol s;
     s.value = r.U32();
-    s.kind = static_cast<Symbol::Kind>(r.U8());
+    const uint8_t kind = r.U8();
+    if (kind > Symbol::kConst) {
+      throw std::invalid_argument(fmt::format("{}: symbol {} has kind {} (0 text, 1 data, 2 constant)", path, i, kind));
+    }
+    s.kind = static_cast<Symbol::Kind>(kind);
     const auto name = r.Bytes(r.U8());
     s.name.assign(name.begin(), name.end());
     p.symbols.push_back(std::move(s));

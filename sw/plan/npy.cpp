@@ -162,9 +162,13 @@ NpyArray ReadNpy(const std::string& path) {
     Fail(path, fmt::format("shape {} is not 1-D or 2-D", ShapeText(a.shape)));
   }
   uint64_t count = 1;
+  constexpr uint64_t kMaxCount = uint64_t{1} << 40;
   for (int64_t d : a.shape) {
+    // Checked before multiplying: two sizes of 2^40 would wrap the product around to 0.
+    if (d != 0 && count > kMaxCount / static_cast<uint64_t>(d)) {
+      Fail(path, fmt::format("shape {} is too large", ShapeText(a.shape)));
+    }
     count *= static_cast<uint64_t>(d);
-    if (count > (uint64_t{1} << 40)) Fail(path, fmt::format("shape {} is too large", ShapeText(a.shape)));
   }
   const size_t item = static_cast<size_t>(kind[2] - '0');
   const size_t have = data.size() - start - header_len, need = count * item;

@@ -280,3 +280,52 @@ TEST_CASE("built-in programs assemble without the source checkout and include ea
   CHECK_NOTHROW(AssembleText("  call rsqrt_f32\n  halt\n  .include \"rsqrt_f32.s\"\n", "u.s"));
   CHECK_THROWS_WITH(assembler::AssembleBuiltIn("kernels/none.s"), Catch::Contains("no such built-in program"));
 }
+
+// Found by the fuzzer (testbench/fuzz/fuzz_asm.cpp) or while writing it; the inputs are in
+// testbench/fuzz/crashes/asm.
+TEST_CASE("expressions wrap around in 64 bits instead of overflowing", "[asm][fuzz]") {
+  const auto value = [](const std::string& expr) {
+    const auto p = AssembleText(".equ A, " + expr + "\n", "t.s");
+    return static_cast<int64_t>(*p.Find("A"));
+  };
+  CHECK(value("0x7fffffffffffffff + 1 + 5") == 5);
+  CHECK(value("-(0x8000000000000000) + 7") == 7);
+  CHECK(value("0x8000000000000000 / -1 + 3") == 3);
+  CHECK(value("0x8000000000000000 % -1 + 3") == 3);
+  CHECK(value("0x4000000000000000 * 4 + 9") == 9);
+  CHECK_THROWS_WITH(AssembleText("li r1, 99999999999999999999\n", "t.s"),
+                    "t.s:1:8: error: number '99999999999999999999' does not fit 64 bits");
+}
+
+TEST_CASE("a register index is not read modulo 2^32", "[asm][fuzz]") {
+  CHECK_THROWS_WITH(AssembleText("li r4294967296, 1\n", "t.s"), Catch::Contains("expected a register (r0..r15)"));
+  CHECK_THROWS_WITH(AssembleText("tbind t4294967296, 1, 0, data\n", "t.s"), Catch::Contains("expected a task"));
+}
+
+TEST_CASE("nested .rept blocks that would run for hours are refused", "[asm][fuzz]") {
+  CHECK_THROWS_WITH(AssembleText(".rept 65535, i\n.rept 65535, j\n.endr\n.endr\n", "t.s"),
+                    Catch::Contains("error: the program runs to more than 262144 statements with its .rept copies"));
+  // 64 x 64 copies of an instruction are fine.
+  CHECK(AssembleText(".rept 64, i\n.rept 64, j\nnop\n.endr\n.endr\n", "t.s").code.size() == 4096);
+}
+
+TEST_CASE("a program file with a symbol of no known kind or data past 4 GiB is refused", "[asm][fuzz]") {
+  const std::string path = (std::filesystem::temp_directory_path() / "asm_test_fuzz.bin").string();
+  const auto write = [&](const std::vector<uint8_t>& bytes) {
+    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()),
+                                                static_cast<std::streamsize>(bytes.size()));
+  };
+  // "WSPE", version 1, no code, no data, one symbol: value 0, kind 7, name "a".
+  write({'W', 'S', 'P', 'E', 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 7, 1, 'a'});
+  CHECK_THROWS_WITH(isa::LoadProgram(path), Catch::Contains("symbol 0 has kind 7 (0 text, 1 data, 2 constant)"));
+  // One data segment of 2 bytes at 0xffffffff.
+  write({'W', 'S', 'P', 'E', 1, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 2, 0, 0, 0, 1, 2});
+  CHECK_THROWS_WITH(isa::LoadProgram(path), Catch::Contains("runs past the 32-bit address space"));
+  std::remove(path.c_str());
+}
+
+TEST_CASE("an include file name the system refuses is one not found", "[asm][fuzz]") {
+  const std::string name(5000, 'x');
+  CHECK_THROWS_WITH(AssembleText("  .include \"" + name + "\"\n", "t.s"),
+                    "t.s:1:12: error: cannot find include file \"" + name + "\"");
+}

@@ -214,7 +214,7 @@ int RunKernelJob(const RunJob& job) {
       }
     }
   }
-  if (!job.model.empty()) return RunModelJob(job);
+  if (!job.model.empty()) return job.request.kernel == "layer" ? RunKernelJob(ResidentLayerJob(job)) : RunModelJob(job);
   // Every output is checked before the work, and removed again if a later step fails.
   CommandFiles files;
   files.Input("--config", job.config_file);

@@ -20,6 +20,7 @@
 #include "tile_grid.h"
 #include "workload/phase.h"
 #include "workload/workload_keys.h"
+#include "workload/model_shape.h"
 
 namespace wafersim::cli {
 
@@ -49,6 +50,54 @@ std::string Efficiency(const runtime::BlockKernelResult& r) {
 }
 
 }  // namespace
+
+RunJob ResidentLayerJob(const RunJob& job) {
+  static const std::vector<std::string> kTaken = {"--kernel", "--model", "--layers", "--context", "--rope-base",
+                                                  "--seed", "--phase", "--batch"};
+  for (const auto& flag : job.kernel_flags) {
+    if (std::find(kTaken.begin(), kTaken.end(), flag) == kTaken.end()) {
+      throw std::invalid_argument(fmt::format(
+          "{}: --kernel layer --model takes the shapes from the model (its flags: --layers --context --rope-base)",
+          flag));
+    }
+  }
+  if (job.request.phase != "decode") {
+    throw std::invalid_argument(fmt::format("--phase {}: the resident layer runs decode", job.request.phase));
+  }
+  if (job.request.batch != 1) {
+    throw std::invalid_argument(fmt::format("--batch {}: the resident layer runs one sequence", job.request.batch));
+  }
+  const workload::Workload w = workload::ResolveWorkload({}, {workload::FlagSetting("model.preset", job.model)});
+  const workload::ModelShape& m = w.model;
+  std::string why;
+  if (m.experts > 0) why = "its MoE layers";
+  if (m.kv_lora_rank > 0) why = "its multi-head latent attention";
+  if (m.learned_positions) why = "its learned positions";
+  if (m.bias) why = "its biases";
+  if (!why.empty()) {
+    throw std::invalid_argument(
+        fmt::format("--model {}: the resident layer runs dense RoPE models; not {} yet", job.model, why));
+  }
+  RunJob out = job;
+  out.model.clear();
+  runtime::KernelRequest& r = out.request;
+  r.d_model = m.hidden;
+  r.d_ff = static_cast<int>(m.ffn);
+  r.heads = static_cast<int>(m.heads);
+  r.kv_heads = static_cast<int>(m.kv_heads);
+  r.head_dim = static_cast<int>(m.head_dim);
+  if (r.rope_base == 0) r.rope_base = static_cast<double>(m.rope_theta);
+  if (job.layers > m.layers) {
+    throw std::invalid_argument(fmt::format("--layers {}: {} has {}", job.layers, job.model, m.layers));
+  }
+  r.layers = job.layers;
+  if (!job.fabric_chosen) {
+    out.preset = "wse3";
+    out.tiles = "fast";
+  }
+  out.kernel_flags = {"--kernel", "--layers"};
+  return out;
+}
 
 int RunModelJob(const RunJob& job) {
   fabric::InstallInterruptHandler();  // (again: RunKernelJob did) Ctrl-C during setup ends the command

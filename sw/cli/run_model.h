@@ -11,4 +11,10 @@ namespace wafersim::cli {
 /// or is wrong, with a one-line reason on stderr).
 int RunModelJob(const RunJob& job);
 
+/// `--model NAME --kernel layer`: the job as the resident `layer` kernel with the model's
+/// shapes (d_model, d_ff, heads, kv heads, head dim, RoPE base), on wse3 fast tiles unless a
+/// fabric is named. Throws naming the flag for a model the layer kernel cannot run (MoE, MLA,
+/// learned positions, biases) or a shape flag given beside --model.
+RunJob ResidentLayerJob(const RunJob& job);
+
 }  // namespace wafersim::cli

@@ -402,8 +402,7 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
                                   {"residual", plan::Moved(std::move(st.residual), p + 1 + a, b + 1)}},
                                  AttentionBlockLinks(), fabric, stages);
   block.reference = st.h;
-  block.tolerance.resize(st.eh.size());
-  for (size_t k = 0; k < st.eh.size(); ++k) block.tolerance[k] = 2.0 * st.eh[k] + 0x1p-140;
+  block.tolerance = DoubledBound(st.eh);
   block.kernel = "attention_block";
   block.description = fmt::format(
       "h = x + W_o attention(rope(W_qkv rmsnorm(x))), d_model {}, {} heads ({} kv) x {}, context {} + 1, binary32, "

@@ -169,8 +169,7 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
   }
   plan::Plan layer = plan::Chain(std::move(plans), links, fabric, stages);
   layer.reference = y;
-  layer.tolerance.resize(ey.size());
-  for (size_t k = 0; k < ey.size(); ++k) layer.tolerance[k] = 2.0 * ey[k] + 0x1p-140;
+  layer.tolerance = DoubledBound(ey);
   layer.kernel = "layer";
   layer.description = fmt::format(
       "{}, d_model {} d_ff {}, {} heads ({} kv) x {}, context {} + 1, binary32, resident on {}x{} tiles (P {}, B {} "

@@ -245,8 +245,7 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
                                 {"residual", plan::Moved(std::move(st.residual), p + 1, r + 1)}},
                                {{0, "y", 1, "x"}, {1, "y", 2, "gu"}, {2, "y", 3, "x"}, {3, "y", 4, "x"}}, fabric, stages);
   ffn.reference = y;
-  ffn.tolerance.resize(ey.size());
-  for (size_t k = 0; k < ey.size(); ++k) ffn.tolerance[k] = 2.0 * ey[k] + 0x1p-140;
+  ffn.tolerance = DoubledBound(ey);
   ffn.kernel = "ffn";
   ffn.description = fmt::format(
       "y = h + W_down (silu(W_gate n) * W_up n), n = rmsnorm(h), d_model {} d_ff {} binary32, resident on {}x{} "

@@ -80,6 +80,14 @@ inline void TakeInput(const KernelRequest& req, const std::string& name, std::ve
 }
 
 inline constexpr double kU = 0x1p-24;  ///< binary32 unit roundoff
+
+/// A chained sub-block's tolerance from the error bound carried through its stages to first
+/// order: doubled (the second-order terms and room), and never below 2^-140.
+inline std::vector<double> DoubledBound(const std::vector<double>& bound) {
+  std::vector<double> t(bound.size());
+  for (size_t i = 0; i < bound.size(); ++i) t[i] = 2.0 * bound[i] + 0x1p-140;
+  return t;
+}
 /// The largest relative error of firmware/kernels/exp_f32.s on a normal result (derived in
 /// docs/mapping.md; a result below 2^-126 is off by at most 2^-150 + E 2^-126).
 inline constexpr double kExpF32RelativeError = 3.8e-7;

@@ -7,6 +7,8 @@
 #   XADDR, PADDR  x's piece, the partial sums (binary32)
 #   WADDR, WROW   the block's first row and the bytes from one row to the next
 #   DT            32 or 16: W and x stored as binary32 or binary16 (sums binary32)
+#   XT            32 or 16: x as it arrives (32 with DT 16: a chained producer's binary32,
+#                 rounded to binary16 as it is stored)
 #   COLOR_X       x's color
 #   FIRST         1 in the region's west column (no sums come from the west)
 #   COLOR_WEST    the sums' color from the west (when FIRST is 0)
@@ -15,7 +17,7 @@
         .text
 main:   li      r3, 1
         li      r4, NC
-        dfab    d1, COLOR_X, r4, in, DT     # x's piece, from the north
+        dfab    d1, COLOR_X, r4, in, XT     # x's piece, from the north
         li      r5, XADDR
         dmem    d2, r5, r4, r3, DT
         tfmov   d2, d1

@@ -53,11 +53,11 @@ std::string Efficiency(const runtime::BlockKernelResult& r) {
 
 RunJob ResidentLayerJob(const RunJob& job) {
   static const std::vector<std::string> kTaken = {"--kernel", "--model", "--layers", "--context", "--rope-base",
-                                                  "--seed", "--phase", "--batch"};
+                                                  "--dtype", "--seed", "--phase", "--batch"};
   for (const auto& flag : job.kernel_flags) {
     if (std::find(kTaken.begin(), kTaken.end(), flag) == kTaken.end()) {
       throw std::invalid_argument(fmt::format(
-          "{}: --kernel layer --model takes the shapes from the model (its flags: --layers --context --rope-base)",
+          "{}: --kernel layer --model takes the shapes from the model (its flags: --layers --context --rope-base --dtype)",
           flag));
     }
   }
@@ -95,7 +95,7 @@ RunJob ResidentLayerJob(const RunJob& job) {
     out.preset = "wse3";
     out.tiles = "fast";
   }
-  out.kernel_flags = {"--kernel", "--layers"};
+  out.kernel_flags = {"--kernel", "--layers", "--dtype"};
   return out;
 }
 

@@ -28,6 +28,7 @@ namespace {
 
 struct Shape {
   int64_t d, heads, groups, hd, context;
+  uint32_t es;  ///< bytes of a weight: 4, or 2 (binary16 weights; the activations stay binary32)
   int64_t Hpg() const { return heads / groups; }
   int64_t QkvRows() const { return (heads + 2 * groups) * hd; }
 };
@@ -46,14 +47,11 @@ Shape CheckShape(const KernelRequest& req) {
   if (req.context < 0 || req.context > 10'000'000) {
     throw std::invalid_argument(fmt::format("--context: {} must be in 0..10,000,000", req.context));
   }
-  if (req.dtype != DType::kFp32) {
-    throw std::invalid_argument(fmt::format("--dtype {}: attention_block takes fp32 only (its stages stream binary32)",
-                                            DTypeName(req.dtype)));
-  }
+  const uint32_t es = ElementBytes(req);
   if (req.rope_base != 0 && (!(req.rope_base > 1) || !std::isfinite(req.rope_base))) {
     throw std::invalid_argument(fmt::format("--rope-base: {} must be a finite number above 1", req.rope_base));
   }
-  return {req.d_model, req.heads, kv, req.head_dim, req.context};
+  return {req.d_model, req.heads, kv, req.head_dim, req.context, es};
 }
 
 // A tile's SRAM in the attention decode plan with `groups` groups and `tokens` rows each
@@ -75,17 +73,18 @@ Costs Evaluate(const Shape& s, int p, int b, int a, const fabric::FabricConfig& 
   const int64_t dp = Share(s.d, p, 0), gpb = s.groups / b, tokens = s.context + 1;
   const int64_t qkv_rows = s.QkvRows() / b, o_cols = s.heads * s.hd / b;
   BandRopeShape rope{b, static_cast<int>(gpb * s.Hpg()), static_cast<int>(gpb), static_cast<int>(s.hd)};
-  const bool fits = GemvTileSramBytes(qkv_rows, dp, 4) <= sram && GemvTileSramBytes(dp, o_cols, 4) <= sram &&
+  const int lanes = s.es == 4 ? 1 : f.simd_width;
+  const bool fits = GemvTileSramBytes(qkv_rows, dp, s.es) <= sram && GemvTileSramBytes(dp, o_cols, s.es) <= sram &&
                     AttentionTileBytes(s, gpb, Share(tokens, a, 0)) <= sram &&
                     uint64_t(4 * BandSliceElements(rope) + 12 * s.hd + 256) <= sram &&
                     BandSliceElements(rope) <= kMaxDescriptorLength && 2 * p + 1 + a <= f.width && b + 2 <= f.height;
   if (!fits) return {false, 0};
   const double norm = RmsNormCycles(1, dp, p) + 2.0 * double(dp);
-  const double qkv = GemvBlockCost(qkv_rows, dp, p, b, 1).Cycles(1);
+  const double qkv = GemvBlockCost(qkv_rows, dp, p, b, lanes).Cycles(1);
   const double rot = double(rope.q_heads + rope.kv_groups);
   const double rope_cycles = 2.0 * double(BandSliceElements(rope)) + rot * (3.0 * double(s.hd) + 40) + 40;
   const double attention = AttentionDecodeCycles({s.groups, s.Hpg(), s.hd, s.hd, 1, a, b}, tokens);
-  const double o_proj = GemvBlockCost(dp, o_cols, b, p, 1).Cycles(1);
+  const double o_proj = GemvBlockCost(dp, o_cols, b, p, lanes).Cycles(1);
   const double residual = ResidualCycles(dp) + 3.0 * double(dp);
   return {true, norm + qkv + rope_cycles + attention + o_proj + residual};
 }
@@ -211,6 +210,7 @@ AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::Fab
   rq.n = d;
   rq.region_width = p;
   rq.region_height = b;
+  rq.dtype = req.dtype;
   std::vector<int64_t> order;  // fused row -> row of [W_q; W_k; W_v]
   for (int64_t band = 0; band < b; ++band) {
     for (int64_t r = 0; r < gpb * hpg * hd; ++r) order.push_back(band * gpb * hpg * hd + r);
@@ -255,7 +255,14 @@ AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::Fab
     }
   }
   std::vector<double> fused, efused;
-  Product(Values(qkv, "W"), s.QkvRows(), d, z, ez, fused, efused);
+  // Binary16 weights: each GEMV tile rounds its binary32 x to binary16 as it stores it.
+  auto rounded = [&](const std::vector<double>& v, std::vector<double> e) {
+    if (s.es == 2) {
+      for (size_t i = 0; i < v.size(); ++i) e[i] += kU16 * (std::fabs(v[i]) + e[i]) + kHalfSubnormal;
+    }
+    return e;
+  };
+  Product(Values(qkv, "W"), s.QkvRows(), d, z, rounded(z, ez), fused, efused);
   std::vector<double> qkvd(fused.size()), eqkv(fused.size());  // in [q; k; v] order
   for (size_t i = 0; i < order.size(); ++i) {
     qkvd[static_cast<size_t>(order[i])] = fused[i];
@@ -306,6 +313,7 @@ AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::Fab
   ro.region_width = b;  // each band's heads enter its row
   ro.region_height = p;
   ro.weight_scale = 1.0 / std::sqrt(double(qd));
+  ro.dtype = req.dtype;
   plan::Plan o_proj = plan::Transposed(BuildGemvPlan(ro, fabric));
   KernelRequest rr = request("residual", 6);
   rr.d_model = d;
@@ -362,7 +370,7 @@ AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::Fab
     }
   }
   std::vector<double> y, ey;
-  Product(Values(o_proj, "W"), d, qd, o, eo, y, ey);
+  Product(Values(o_proj, "W"), d, qd, o, rounded(o, eo), y, ey);
   AttentionStages st{std::move(norm), std::move(qkv), std::move(rope), std::move(attention), std::move(o_proj),
                       std::move(residual), std::vector<double>(d), std::vector<double>(d)};
   for (int64_t k = 0; k < d; ++k) {
@@ -405,10 +413,11 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
   block.tolerance = DoubledBound(st.eh);
   block.kernel = "attention_block";
   block.description = fmt::format(
-      "h = x + W_o attention(rope(W_qkv rmsnorm(x))), d_model {}, {} heads ({} kv) x {}, context {} + 1, binary32, "
+      "h = x + W_o attention(rope(W_qkv rmsnorm(x))), d_model {}, {} heads ({} kv) x {}, context {} + 1, {}, "
       "resident on {}x{} tiles (P {}, B {} bands, A {} attention columns): {}",
-      d, s.heads, s.groups, hd, s.context, 2 * p + 1 + a, b + 2, p, b, a, block.description);
-  block.parameters = {{"d_model", d},        {"heads", s.heads}, {"kv_heads", s.groups},
+      d, s.heads, s.groups, hd, s.context,
+      s.es == 2 ? "binary16 weights, binary32 activations and KV cache" : "binary32", 2 * p + 1 + a, b + 2, p, b, a, block.description);
+  block.parameters = {{"d_model", d},        {"heads", s.heads}, {"kv_heads", s.groups}, {"dtype", req.dtype},
                       {"head_dim", hd},      {"context", s.context},
                       {"region", fmt::format("{}x{}", p, b)}, {"attention_columns", a}, {"seed", req.seed}};
   block.cost.estimated_cycles = layout.estimated_cycles;

@@ -172,14 +172,15 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
   layer.tolerance = DoubledBound(ey);
   layer.kernel = "layer";
   layer.description = fmt::format(
-      "{}, d_model {} d_ff {}, {} heads ({} kv) x {}, context {} + 1, binary32, resident on {}x{} tiles (P {}, B {} "
+      "{}, d_model {} d_ff {}, {} heads ({} kv) x {}, context {} + 1, {}, resident on {}x{} tiles (P {}, B {} "
       "bands, A {} attention columns, R {} FFN rows{}): {}",
       req.layers > 1 ? fmt::format("{} decoder layers", req.layers) : "a decoder layer", d, req.d_ff, req.heads,
-      req.kv_heads > 0 ? req.kv_heads : req.heads, req.head_dim, req.context, width,
+      req.kv_heads > 0 ? req.kv_heads : req.heads, req.head_dim, req.context,
+      req.dtype == DType::kFp16 ? "binary16 weights, binary32 activations and KV cache" : "binary32", width,
       req.layers * layer_height + (req.layers - 1) * p, p, b, a, r,
       req.layers > 1 ? fmt::format("; {} rows a layer", layer_height) : "", layer.description);
   layer.parameters = {{"d_model", d},          {"d_ff", req.d_ff},  {"heads", req.heads},
-                      {"kv_heads", req.kv_heads}, {"head_dim", req.head_dim}, {"context", req.context},
+                      {"kv_heads", req.kv_heads}, {"head_dim", req.head_dim}, {"context", req.context}, {"dtype", req.dtype},
                       {"columns", p},          {"bands", b},        {"attention_columns", a},
                       {"ffn_rows", r},         {"layers", req.layers}, {"seed", req.seed}};
   layer.cost.estimated_cycles = layout.estimated_cycles;

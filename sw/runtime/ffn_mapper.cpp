@@ -25,20 +25,20 @@ namespace {
 
 // Cycles of one token through the five stages one after another, each by its plan's cost; a
 // streamed vector stage adds a cycle per word it takes in and sends on.
-double EstimatedCycles(int64_t d, int64_t ff, int p, int r) {
+double EstimatedCycles(int64_t d, int64_t ff, int p, int r, int lanes) {
   const int64_t dp = Share(d, p, 0), fr = ff / r;
   const double norm = RmsNormCycles(1, dp, p) + 2.0 * double(dp);
-  const double gate_up = GemvBlockCost(2 * fr, dp, p, r, 1).Cycles(1);
+  const double gate_up = GemvBlockCost(2 * fr, dp, p, r, lanes).Cycles(1);
   const double silu = SiluMulCycles(fr) + 3.0 * double(fr);
-  const double down = GemvBlockCost(dp, fr, r, p, 1).Cycles(1);
+  const double down = GemvBlockCost(dp, fr, r, p, lanes).Cycles(1);
   const double residual = ResidualCycles(dp) + 3.0 * double(dp);
   return norm + gate_up + silu + down + residual;
 }
 
-bool Fits(int64_t d, int64_t ff, int p, int r, const fabric::FabricConfig& f) {
+bool Fits(int64_t d, int64_t ff, int p, int r, uint32_t es, const fabric::FabricConfig& f) {
   const auto sram = static_cast<uint64_t>(f.sram_bytes);
   const int64_t dp = Share(d, p, 0), fr = ff / r;
-  return GemvTileSramBytes(2 * fr, dp, 4) <= sram && GemvTileSramBytes(dp, fr, 4) <= sram &&
+  return GemvTileSramBytes(2 * fr, dp, es) <= sram && GemvTileSramBytes(dp, fr, es) <= sram &&
          uint64_t(12 * fr + 128) <= sram;
 }
 
@@ -58,10 +58,8 @@ FfnLayout ChooseFfnLayout(const KernelRequest& req, const fabric::FabricConfig& 
   const int64_t d = req.d_model, ff = req.d_ff;
   if (d < 1 || d > 1'000'000) throw std::invalid_argument(fmt::format("--d-model: {} must be in 1..1,000,000", d));
   if (ff < 1 || ff > 1'000'000) throw std::invalid_argument(fmt::format("--d-ff: {} must be in 1..1,000,000", ff));
-  if (req.dtype != DType::kFp32) {
-    throw std::invalid_argument(fmt::format("--dtype {}: ffn takes fp32 only (its stages stream binary32)",
-                                            DTypeName(req.dtype)));
-  }
+  const uint32_t es = ElementBytes(req);  // the weights'; the activations stream in binary32
+  const int lanes = es == 4 ? 1 : fabric.simd_width;
   if (fabric.colors < 5) {
     throw std::invalid_argument(fmt::format("router.colors: ffn needs 5 colors, the fabric has {}", fabric.colors));
   }
@@ -75,7 +73,7 @@ FfnLayout ChooseFfnLayout(const KernelRequest& req, const fabric::FabricConfig& 
       throw std::invalid_argument(fmt::format("--region {}x{}: the ffn takes {}x{} tiles, the mesh is {}x{}", p, r,
                                               2 * p + 1, r + 2, fabric.width, fabric.height));
     }
-    return {p, r, EstimatedCycles(d, ff, p, r)};
+    return {p, r, EstimatedCycles(d, ff, p, r, lanes)};
   }
   FfnLayout best;
   best.estimated_cycles = std::numeric_limits<double>::infinity();
@@ -84,8 +82,8 @@ FfnLayout ChooseFfnLayout(const KernelRequest& req, const fabric::FabricConfig& 
   for (int r = 1; r <= r_max; ++r) {
     if (ff % r != 0) continue;
     for (int p = columns > 0 ? columns : 1; p <= (columns > 0 ? std::min(columns, p_max) : p_max); ++p) {
-      if (!Fits(d, ff, p, r, fabric)) continue;
-      const double c = EstimatedCycles(d, ff, p, r);
+      if (!Fits(d, ff, p, r, es, fabric)) continue;
+      const double c = EstimatedCycles(d, ff, p, r, lanes);
       if (c < best.estimated_cycles) best = {p, r, c};
     }
   }
@@ -122,6 +120,7 @@ FfnStages BuildFfnStages(const KernelRequest& req, const fabric::FabricConfig& f
   rgu.n = d;
   rgu.region_width = p;
   rgu.region_height = r;
+  rgu.dtype = req.dtype;
   {
     std::mt19937_64 rng(req.seed + 2);
     std::uniform_real_distribution<float> dist(-1.0f, 1.0f);
@@ -149,6 +148,7 @@ FfnStages BuildFfnStages(const KernelRequest& req, const fabric::FabricConfig& f
   rd.region_width = r;  // s's pieces split as the SiLU tiles hold them, across what becomes the rows
   rd.region_height = p;
   rd.weight_scale = 1.0 / std::sqrt(double(ff));
+  rd.dtype = req.dtype;
   KernelRequest rr = request("residual", 5);
   rr.d_model = d;
   rr.region_width = p;
@@ -175,6 +175,13 @@ void FfnReference(const FfnStages& stages, const std::vector<double>& h, const s
     z[j] = h[j] * inv * g[j];
     ez[j] = rel_norm * std::fabs(z[j]) + std::fabs(g[j]) * inv * eh[j] + std::fabs(z[j]) * dinv;
   }
+  // Binary16 weights: each GEMV tile rounds its binary32 x to binary16 as it stores it.
+  const bool f16 = stages.gate_up.tensors.at("W").dtype == DType::kFp16;
+  auto rounded = [&](std::vector<double>& v, std::vector<double>& e) {
+    if (!f16) return;
+    for (size_t i = 0; i < v.size(); ++i) e[i] += kU16 * (std::fabs(v[i]) + e[i]) + kHalfSubnormal;
+  };
+  rounded(z, ez);
   // The fused GEMV's rows: per tile row, a slice of the gate's rows then the same slice of up's.
   const int64_t slice = ff / r;
   std::vector<double> gate(ff), up(ff), egate(ff), eup(ff);
@@ -200,6 +207,7 @@ void FfnReference(const FfnStages& stages, const std::vector<double>& h, const s
     const double dsilu = sig * (1.0 + gate[f] * (1.0 - sig));
     es[f] = rel_silu * std::fabs(s[f]) + std::fabs(dsilu * up[f]) * egate[f] + std::fabs(silu) * eup[f] + 0x1p-140;
   }
+  rounded(s, es);
   y.assign(d, 0.0);
   ey.assign(d, 0.0);
   for (int64_t k = 0; k < d; ++k) {
@@ -248,10 +256,12 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
   ffn.tolerance = DoubledBound(ey);
   ffn.kernel = "ffn";
   ffn.description = fmt::format(
-      "y = h + W_down (silu(W_gate n) * W_up n), n = rmsnorm(h), d_model {} d_ff {} binary32, resident on {}x{} "
+      "y = h + W_down (silu(W_gate n) * W_up n), n = rmsnorm(h), d_model {} d_ff {}, {}, resident on {}x{} "
       "tiles (P {} columns, R {} rows): {}",
-      d, ff, 2 * p + 1, r + 2, p, r, ffn.description);
-  ffn.parameters = {{"d_model", d}, {"d_ff", ff}, {"region", fmt::format("{}x{}", p, r)}, {"seed", req.seed}};
+      d, ff, req.dtype == DType::kFp16 ? "binary16 weights, binary32 activations" : "binary32", 2 * p + 1, r + 2, p,
+      r, ffn.description);
+  ffn.parameters = {{"d_model", d}, {"d_ff", ff}, {"dtype", req.dtype}, {"region", fmt::format("{}x{}", p, r)},
+                    {"seed", req.seed}};
   ffn.cost.estimated_cycles = layout.estimated_cycles;
   ffn.cost.compute_bound_cycles = compute_bound;
   ffn.cost.macs_per_tile_cycle = 1;

@@ -162,9 +162,12 @@ plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& f
     p.tolerance[i] = 2.0 * double(req.n) * std::ldexp(1.0, -24) * magnitude + 1e-30;
   }
   p.tensors["W"] = plan::Tensor{{req.m, req.n}, dtype, std::move(w)};
-  p.tensors["x"] = plan::Tensor{{req.n}, dtype, x};
+  // Chained (stream_ports) with binary16 weights, x comes as its producer sends it, binary32,
+  // and each tile rounds its piece to binary16 as it stores it (the values above are rounded).
+  const bool x32 = req.stream_ports && es == 2;
+  p.tensors["x"] = plan::Tensor{{req.n}, x32 ? plan::DType::kFp32 : dtype, x};
 
-  plan::Port in{"x", dtype, static_cast<size_t>(req.n), {}, {}};
+  plan::Port in{"x", x32 ? plan::DType::kFp32 : dtype, static_cast<size_t>(req.n), {}, {}};
   plan::Port out{"y", plan::DType::kFp32, static_cast<size_t>(req.m), {}, {}};
   const uint32_t north = kPortNorth, south = kPortSouth, east = kPortEast, west = kPortWest, core = kPortCore;
   for (int r = 0; r < ph; ++r) {
@@ -178,7 +181,8 @@ plan::Plan BuildGemvPlan(const KernelRequest& req, const fabric::FabricConfig& f
       t.role = "compute";
       t.program = {"kernels/gemv_tile.s",
                    {{"NC", cols}, {"MR", rows}, {"XADDR", l.x_addr}, {"PADDR", l.partial_addr},
-                    {"WADDR", l.w_addr}, {"WROW", l.w_row_bytes}, {"DT", es * 8}, {"COLOR_X", kColorX},
+                    {"WADDR", l.w_addr}, {"WROW", l.w_row_bytes}, {"DT", es * 8},
+                    {"XT", x32 ? 32 : es * 8}, {"COLOR_X", kColorX},
                     {"FIRST", c == 0}, {"COLOR_WEST", c > 0 ? SumColor(c - 1) : 0}, {"COLOR_EAST", SumColor(c)},
                     {"STAMPS", kStampsAddr}}};
       t.routes.push_back({kColorX, north, core | (r + 1 < ph ? south : 0)});

@@ -91,13 +91,13 @@ const std::vector<MapperInfo>& Mappers() {
       {"ffn",
        "y = h + W_down (silu(W_gate n) * W_up n), n = rmsnorm(h): a resident SwiGLU FFN, five regions chained over "
        "the fabric",
-       MapFfn, BuildFfnPlan, Flags({"--d-model", "--d-ff", "--region"}),
+       MapFfn, BuildFfnPlan, Flags({"--d-model", "--d-ff", "--dtype", "--region"}),
        [](const KernelRequest& r) { return 3 * D(r.d_model) * D(r.d_ff) + 3 * D(r.d_model) + D(r.d_ff); }},
       {"attention_block",
        "h = x + W_o attention(rope(W_qkv rmsnorm(x))): a decoder layer's attention, KV cache resident, six regions "
        "chained over the fabric",
        MapAttentionBlock, BuildAttentionBlockPlan,
-       Flags({"--d-model", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base", "--region"}),
+       Flags({"--d-model", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base", "--dtype", "--region"}),
        [](const KernelRequest& r) {
          const double d = D(r.d_model), q = D(r.heads) * D(r.head_dim), kv = KvHeads(r) * D(r.head_dim);
          return d * (q + 2 * kv) + q * d + 2 * kv * (D(r.context) + 1) + 3 * d;
@@ -106,7 +106,8 @@ const std::vector<MapperInfo>& Mappers() {
        "a dense decoder layer, attention with its KV cache and the SwiGLU FFN, twelve regions chained over the fabric "
        "with the skip connections",
        MapDecoderLayer, BuildDecoderLayerPlan,
-       Flags({"--d-model", "--d-ff", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base", "--layers"}),
+       Flags({"--d-model", "--d-ff", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base", "--dtype",
+              "--layers"}),
        [](const KernelRequest& r) {
          const double d = D(r.d_model), q = D(r.heads) * D(r.head_dim), kv = KvHeads(r) * D(r.head_dim);
          return D(r.layers) * (d * (q + 2 * kv) + q * d + 2 * kv * (D(r.context) + 1) + 3 * d * D(r.d_ff) + 4 * d);

@@ -80,6 +80,8 @@ inline void TakeInput(const KernelRequest& req, const std::string& name, std::ve
 }
 
 inline constexpr double kU = 0x1p-24;  ///< binary32 unit roundoff
+inline constexpr double kU16 = 0x1p-11;            ///< binary16 unit roundoff
+inline constexpr double kHalfSubnormal = 0x1p-25;  ///< binary16's largest rounding error below its normal range
 
 /// A chained sub-block's tolerance from the error bound carried through its stages to first
 /// order: doubled (the second-order terms and room), and never below 2^-140.

@@ -42,7 +42,7 @@ runtime::KernelRequest Gemv(int m, int n, int pw, int ph) {
 
 TEST_CASE("the mappers' programs are built into the binary", "[plan]") {
   for (const char* name : {"kernels/gemv_tile.s", "kernels/gemm_tile.s", "kernels/rmsnorm_tile.s",
-                           "kernels/silu_mul_tile.s", "kernels/residual_tile.s", "kernels/rope_tile.s",
+                           "kernels/silu_mul_tile.s", "kernels/residual_tile.s", "kernels/rope_tile.s", "kernels/rope_band_tile.s",
                            "kernels/halt.s", "kernels/rsqrt_f32.s", "kernels/exp_f32.s"}) {
     INFO(name);
     CHECK(firmware::FindBuiltIn(name) != nullptr);
@@ -52,7 +52,7 @@ TEST_CASE("the mappers' programs are built into the binary", "[plan]") {
   assembler::AsmOptions o;
   o.defines = {{"NC", 4}};
   CHECK_THROWS_WITH(assembler::AssembleBuiltIn("kernels/gemv_tile.s", o),
-                    Catch::Contains("firmware/kernels/gemv_tile.s:18:") && Catch::Contains("('DT' is not defined)"));
+                    Catch::Contains("firmware/kernels/gemv_tile.s:20:") && Catch::Contains("('XT' is not defined)"));
 }
 
 TEST_CASE("a packed binary16 input sends two elements a wavelet, low half first", "[plan]") {

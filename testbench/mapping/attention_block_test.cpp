@@ -181,3 +181,22 @@ TEST_CASE("decoder layers chained one into the next stay right through every lay
   req.layers = 40;
   CHECK_THROWS_WITH(runtime::BuildDecoderLayerPlan(req, config), Catch::Contains("40 layers: no layout fits"));
 }
+
+TEST_CASE("binary16 weights: the layer's GEMVs round their binary32 inputs and stay within the bound", "[layer]") {
+  const auto config = SmallFabric(40, 40);
+  runtime::KernelRequest req = Block(32, 4, 2, 8, 9);
+  req.kernel = "layer";
+  req.d_ff = 64;
+  req.dtype = DType::kFp16;
+  const plan::Plan layer = runtime::BuildDecoderLayerPlan(req, config);
+  CHECK(layer.tensors.at("qkv.W").dtype == DType::kFp16);
+  CHECK(layer.tensors.at("down.W").dtype == DType::kFp16);
+  const runtime::KernelResult r = Run(plan::Lower(layer, config), config);
+  INFO(r.check);
+  CHECK(r.correct);
+  CHECK(r.max_abs_err > 1e-6);  // binary16's roundings show (binary32 alone stays near 1e-7)
+  // The same weights in binary32 give another answer: the check tells them apart.
+  req.dtype = DType::kFp32;
+  const plan::Plan f32 = runtime::BuildDecoderLayerPlan(req, config);
+  CHECK(f32.reference != layer.reference);
+}

@@ -173,3 +173,18 @@ TEST_CASE("a fork delivers one output to two consumers, multicast from a tile be
   CHECK_THROWS_WITH(plan::Chain({{"a", a}, {"b", near}, {"c", c}}, {{0, "y", 1, "x"}, {0, "y", 2, "x"}}, config),
                     Catch::Contains("goes straight into its first consumer's region"));
 }
+
+TEST_CASE("a resident FFN with binary16 weights is right and faster", "[ffn]") {
+  const auto config = SmallFabric(40, 20);
+  runtime::KernelRequest req = Ffn(96, 192);
+  req.region_width = 12;
+  req.region_height = 16;
+  const runtime::KernelResult f32 = Run(runtime::MapFfn(req, config), config);
+  req.dtype = DType::kFp16;
+  const plan::Plan f16 = runtime::BuildFfnPlan(req, config);
+  const runtime::KernelResult r = Run(plan::Lower(f16, config), config);
+  INFO(r.check);
+  CHECK(r.correct);
+  CHECK(r.cycles < f32.cycles);  // the GEMVs' 8-lane path
+  CHECK(std::fabs(f16.cost.estimated_cycles / double(r.cycles) - 1) < 0.05);
+}

@@ -69,18 +69,24 @@ struct Storage {
   uint32_t RowOffset() const { return es == 4 ? 4 : 8; }
 };
 
+// Layouts in 64 bits: a shape too large for any tile still says how large (no wrap-around
+// that would pass the SRAM check); they fit 32 bits once that check has passed.
+// A layout's address or element count, once the SRAM check has passed (it fits 32 bits).
+uint32_t Addr(uint64_t a) { return static_cast<uint32_t>(a); }
+int64_t Elements(uint64_t n) { return static_cast<int64_t>(n); }
+
 struct GateLayout {
-  uint32_t x_addr, x_row, wg_addr, logits_addr, weights_addr, heads_addr, end;
+  uint64_t x_addr, x_row, wg_addr, logits_addr, weights_addr, heads_addr, end;
 };
 
 GateLayout LayoutGate(const MoeShape& s, const Storage& st, Dispatch dispatch) {
   GateLayout l;
   l.x_addr = 32;
-  l.x_row = Align(st.es * s.d_model, 32);
+  l.x_row = Align64(uint64_t{st.es} * static_cast<uint64_t>(s.d_model), 32);
   // The gate's rows just after the tokens' banks, so a dot product never waits for a bank.
   l.wg_addr = l.x_addr + l.x_row * s.tokens + st.RowOffset();
-  l.logits_addr = Align(l.wg_addr + l.x_row * s.experts, 32);
-  l.weights_addr = Align(l.logits_addr + 4 * s.experts, 32);
+  l.logits_addr = Align64(l.wg_addr + l.x_row * s.experts, 32);
+  l.weights_addr = Align64(l.logits_addr + 4 * s.experts, 32);
   // Dynamic dispatch: per expert, the head of a packet to its first tile.
   l.heads_addr = l.weights_addr + 4 * s.experts * s.tokens;
   l.end = l.heads_addr + (dispatch == Dispatch::kDynamic ? 4 * s.experts : 0);
@@ -88,9 +94,9 @@ GateLayout LayoutGate(const MoeShape& s, const Storage& st, Dispatch dispatch) {
 }
 
 struct ExpertLayout {
-  uint32_t rec_addr, x_offset, rec_bytes, y_addr, h_addr, w1_addr, w3_addr, w2_addr, row, end;
-  uint32_t w2_rows, w2_block;  // the down projection: w2_rows rows to a block of w2_block bytes
-  uint32_t weight_bytes, token_bytes, y_bytes;
+  uint64_t rec_addr, x_offset, rec_bytes, y_addr, h_addr, w1_addr, w3_addr, w2_addr, row, end;
+  uint64_t w2_rows, w2_block;  // the down projection: w2_rows rows to a block of w2_block bytes
+  uint64_t weight_bytes, token_bytes, y_bytes;
 };
 
 // A token's record: its E weights (binary32), then x, each padded to whole bank rows; the gate
@@ -101,20 +107,20 @@ struct ExpertLayout {
 ExpertLayout LayoutExpert(const MoeShape& s, const Storage& st, int hidden) {
   ExpertLayout l;
   l.rec_addr = 32;
-  l.x_offset = Align(4 * s.experts, 32);
-  l.row = Align(st.es * s.d_model, 32);
+  l.x_offset = Align64(4 * s.experts, 32);
+  l.row = Align64(uint64_t{st.es} * static_cast<uint64_t>(s.d_model), 32);
   l.rec_bytes = l.x_offset + l.row;
   l.token_bytes = l.rec_bytes * s.tokens;
   l.y_addr = l.rec_addr + l.token_bytes;
   l.y_bytes = 4 * s.tokens * s.d_model;
-  l.h_addr = Align(l.y_addr + l.y_bytes, 32);
-  l.w1_addr = Align(l.h_addr + 4 * hidden, 32) + st.RowOffset();
+  l.h_addr = Align64(l.y_addr + l.y_bytes, 32);
+  l.w1_addr = Align64(l.h_addr + 4 * hidden, 32) + st.RowOffset();
   l.w3_addr = l.w1_addr + l.row * hidden;
   l.w2_rows = 4 / st.es;
-  l.w2_block = Align(4 * s.d_model, 32);
+  l.w2_block = Align64(4 * s.d_model, 32);
   // Binary32: right after W3, which is one bank on already.
-  l.w2_addr = st.es == 4 ? l.w3_addr + l.row * hidden : Align(l.w3_addr + l.row * hidden, 32) + 4;
-  const uint32_t blocks = (hidden + l.w2_rows - 1) / l.w2_rows;
+  l.w2_addr = st.es == 4 ? l.w3_addr + l.row * hidden : Align64(l.w3_addr + l.row * hidden, 32) + 4;
+  const uint64_t blocks = (static_cast<uint64_t>(hidden) + l.w2_rows - 1) / l.w2_rows;
   l.weight_bytes = 2 * l.row * hidden + l.w2_block * blocks;
   l.end = hidden > 0 ? l.w2_addr + l.w2_block * (blocks - 1) + 4 * s.d_model : l.w1_addr;
   return l;
@@ -151,7 +157,7 @@ struct Placement {
   std::vector<Coord> chain;
   std::vector<int> tiles_per_expert;
   int max_hidden;
-  uint32_t expert_bytes, gate_bytes;
+  uint64_t expert_bytes, gate_bytes;
 };
 
 Placement Place(const MoeShape& s, const Storage& st, int pw, int ph, Dispatch dispatch) {
@@ -265,7 +271,7 @@ plan::Plan BuildMoePlan(const KernelRequest& req, const fabric::FabricConfig& fa
                                  s.tokens, s.d_model, s.experts, s.d_ff, s.top_k,
                                  st.es == 4 ? "binary32" : "binary16 weights and tokens, binary32 arithmetic",
                                  req.dispatch, pw, ph, fabric.width, fabric.height);
-  plan.sram_bytes_per_tile = std::max(p.expert_bytes, p.gate_bytes);
+  plan.sram_bytes_per_tile = static_cast<uint32_t>(std::max(p.expert_bytes, p.gate_bytes));
 
   const int64_t D = s.d_model, F = s.d_ff;
   // The tokens as the host sends them (binary32; the gate rounds them as it stores them), the
@@ -297,12 +303,12 @@ plan::Plan BuildMoePlan(const KernelRequest& req, const fabric::FabricConfig& fa
     } else {
       t.routes.push_back({kColorDispatch, kPortCore, (pw > 1 ? kPortEast : 0u) | (ph > 1 ? kPortSouth : 0u)});
     }
-    t.shards.push_back({"gate", g.wg_addr, 0, s.experts, 0, D, g.x_row / st.es});
-    t.raw.push_back({g.weights_addr, std::vector<uint8_t>(4 * s.experts * s.tokens, 0)});
+    t.shards.push_back({"gate", Addr(g.wg_addr), 0, s.experts, 0, D, Elements(g.x_row / st.es)});
+    t.raw.push_back({Addr(g.weights_addr), std::vector<uint8_t>(4 * s.experts * s.tokens, 0)});
     if (dynamic) {
       // Per expert, the head of a packet to its first tile (mesh_pkg::dyn_head_t, tag 0), in
       // mesh coordinates.
-      plan::RawData heads{g.heads_addr, std::vector<uint8_t>(4 * s.experts, 0)};
+      plan::RawData heads{Addr(g.heads_addr), std::vector<uint8_t>(4 * s.experts, 0)};
       for (int e = 0, first = 0; e < s.experts; first += p.tiles_per_expert[e++]) {
         const uint32_t head = static_cast<uint32_t>(plan.region.x0 + p.chain[first].x) |
                               static_cast<uint32_t>(plan.region.y0 + p.chain[first].y) << kHeadYShift;
@@ -362,16 +368,16 @@ plan::Plan BuildMoePlan(const KernelRequest& req, const fabric::FabricConfig& fa
       t.routes.push_back({ChainColor(position), kPortCore, next});
       if (hidden > 0) {
         const int64_t row0 = e * F + hidden0;
-        t.shards.push_back({"w1", l.w1_addr, row0, hidden, 0, D, l.row / st.es});
-        t.shards.push_back({"w3", l.w3_addr, row0, hidden, 0, D, l.row / st.es});
-        if (st.es == 4) t.shards.push_back({"w2", l.w2_addr, row0, hidden, 0, D, l.w2_block / 4});
+        t.shards.push_back({"w1", Addr(l.w1_addr), row0, hidden, 0, D, Elements(l.row / st.es)});
+        t.shards.push_back({"w3", Addr(l.w3_addr), row0, hidden, 0, D, Elements(l.row / st.es)});
+        if (st.es == 4) t.shards.push_back({"w2", Addr(l.w2_addr), row0, hidden, 0, D, Elements(l.w2_block / 4)});
       }
       // Dynamic dispatch writes only the chosen expert's weight into a token's record: the
       // others must read 0 (static dispatch writes all E).
-      if (dynamic) t.raw.push_back({l.rec_addr, std::vector<uint8_t>(l.token_bytes, 0)});
-      t.raw.push_back({l.y_addr, std::vector<uint8_t>(l.y_bytes, 0)});
+      if (dynamic) t.raw.push_back({Addr(l.rec_addr), std::vector<uint8_t>(l.token_bytes, 0)});
+      t.raw.push_back({Addr(l.y_addr), std::vector<uint8_t>(l.y_bytes, 0)});
       if (hidden > 0 && st.es == 2) {
-        t.raw.push_back({l.w2_addr, InterleavedF16Rows(plan.tensors["w2"].values, e * F + hidden0,
+        t.raw.push_back({Addr(l.w2_addr), InterleavedF16Rows(plan.tensors["w2"].values, e * F + hidden0,
                                                        static_cast<int>(hidden), static_cast<int>(D), l.w2_block)});
       }
       plan.tiles.push_back(std::move(t));

@@ -13,10 +13,14 @@
 #include "cli/command_files.h"
 #include "cli/helper_program.h"
 #include "cli/noc_report.h"
+#include "cli/run_model.h"
 #include "cli/workload_flags.h"
 #include "compare/comparison.h"
 #include "fabric_config.h"
+#include "runtime/decoder_layer_mapper.h"
 #include "runtime/fabric_file.h"
+#include "runtime/kernel_run.h"
+#include "tile_grid.h"
 #include "gpu/preset_registry.h"
 #include "io/file_io.h"
 #include "workload/dtype.h"
@@ -41,6 +45,7 @@ struct CompareFlags {
   double wafer_link_gbps = 0;
   double stream_gbps = 0;
   std::string layer_cycles;
+  bool simulate = false;
   std::string json;
   std::string plots;
 };
@@ -189,6 +194,72 @@ void PrintKernels(const cmp::Comparison& c) {
   fmt::print("  energy: counted operations and bytes x the energy table (docs/energy.md); dynamic energy only\n");
 }
 
+// --simulate: the wafer side from the simulation. Two of the model's layers (one if it has
+// one) resident and chained on the wafer, fast tiles, checked; the pass is the first layer's
+// cycles, the second's for each later layer (the same shapes and layout, so the same cycles),
+// and the output head by its plan cost. JSON: the result's "wafer_simulated".
+nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfig& wafer) {
+  const wl::Workload& w = c.workload;
+  if (w.phase != wl::Phase::kDecode || w.batch != 1) {
+    throw std::invalid_argument("--simulate: the resident layers run decode of one sequence (--phase decode --batch 1)");
+  }
+  const int layers = w.LayerCount();
+  runtime::KernelRequest req = ResidentLayerRequest(w, std::min(2, layers), "--simulate");
+  if (w.dtype == DType::kFp16 || w.dtype == DType::kBf16) {
+    req.dtype = DType::kFp16;
+  } else if (w.dtype == DType::kFp32) {
+    req.dtype = DType::kFp32;
+  } else {
+    throw std::invalid_argument(fmt::format("--simulate: --dtype {}: the resident layers hold binary16 or binary32 "
+                                            "weights", DTypeName(w.dtype)));
+  }
+  fmt::print("\nsimulating {} of {} layers resident on {} (fast tiles; a Llama 3.2 1B pair takes about two minutes)\n",
+             req.layers, layers, c.wafer.Chosen().machine);
+  std::fflush(stdout);
+  const runtime::KernelMapping m = runtime::MapDecoderLayer(req, wafer);
+  fabric::RunOptions options;
+  options.max_cycles = static_cast<uint64_t>(2 * m.estimated_cycles) + 100'000;
+  fabric::TileGrid grid(wafer, options, fabric::TileModels::All(fabric::TileModel::Fast));
+  const runtime::KernelResult r = runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
+  if (r.status != fabric::RunStatus::Done || !r.correct) {
+    throw std::runtime_error(fmt::format("--simulate: the simulated layers did not run right: {}", r.check));
+  }
+  std::map<std::string, uint64_t> by_layer, by_kind;
+  for (const auto& sh : runtime::StageShares(r)) {
+    by_layer[sh.layer] += sh.cycles;
+    if (sh.layer == (req.layers > 1 ? "L1" : "")) by_kind[sh.kind] += sh.cycles;
+  }
+  const uint64_t first = req.layers > 1 ? by_layer["L0"] : r.cycles, each = req.layers > 1 ? by_layer["L1"] : r.cycles;
+  const double clock = wafer.clock_hz;
+  const double layers_s = (double(first) + double(layers - 1) * double(each)) / clock;
+  double head_s = 0;
+  for (const auto& k : c.wafer.Chosen().kernels) {
+    if (k.name == "lm_head") head_s += k.time_s * k.count;
+  }
+  const double step_s = layers_s + head_s, gpu_s = c.gpu.step_s;
+  fmt::print("simulated: {} layers resident and chained over the fabric, {}, checked ({}); in {:.0f} s\n", req.layers,
+             req.dtype == DType::kFp16 ? "binary16 weights, binary32 activations and KV cache" : "binary32",
+             r.correct ? "correct" : "WRONG", r.wall_s);
+  Row("a layer", fmt::format("{} cycles ({})", each, Time(double(each) / clock)),
+      req.layers > 1 ? fmt::format("the first {} cycles (its input from the edge)", first) : "");
+  Row("time per output token", Time(step_s),
+      fmt::format("{} layers x their cycles + the output head by its plan cost ({})", layers, Time(head_s)));
+  Row("tokens/s", Rate(1.0 / step_s), fmt::format("the GPU node {}; the wafer model above {}", Rate(c.gpu.TokensPerS()),
+                                                  Rate(c.wafer.Chosen().TokensPerS())));
+  Row("wafer / GPU", fmt::format("{:.2f}x the GPU node's tokens/s", gpu_s / step_s), "");
+  std::string kinds;
+  for (const auto& [kind, cycles] : by_kind) {
+    kinds += fmt::format("{}{} {:.0f}%", kinds.empty() ? "" : ", ", kind, 100.0 * double(cycles) / double(each));
+  }
+  Row("a layer's time", kinds, "");
+  nlohmann::json j = {{"layers_simulated", req.layers}, {"layers", layers},
+                      {"cycles_first_layer", first}, {"cycles_per_layer", each},
+                      {"head_s", head_s}, {"step_s", step_s}, {"tokens_per_s", 1.0 / step_s},
+                      {"gpu_step_s", gpu_s}, {"wall_s", r.wall_s}, {"check", r.check},
+                      {"dtype", DTypeName(req.dtype)}, {"layer_cycles_by_kind", by_kind}};
+  return j;
+}
+
 std::string PlotPath(const std::string& prefix, const char* what) { return fmt::format("{}-{}.png", prefix, what); }
 
 double PositiveGbps(const std::string& flag, double v) {
@@ -219,6 +290,9 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--layer-cycles", flags->layer_cycles,
                   "JSON of simulated cycles per kernel, replacing the wafer model's estimates")
       ->check(FileName());
+  cmd->add_flag("--simulate", flags->simulate,
+                "also simulate the wafer side: two of the model's layers resident and chained on the fabric, checked "
+                "(dense RoPE models, decode, batch 1; minutes for a real model)");
   cmd->add_option("--json", flags->json, "write the comparison as JSON")->check(FileName());
   cmd->add_option("--plots", flags->plots, "write PREFIX-roofline.png and PREFIX-breakdown.png")->check(FileName());
   cmd->callback([flags, cmd, &run] {
@@ -271,8 +345,10 @@ void AddCompareCommand(CLI::App& app, std::function<int()>& run) {
       const cmp::Comparison c = cmp::Compare(req);
       PrintSide(c);
       PrintKernels(c);
+      nlohmann::json out = cmp::ComparisonJson(c, req.energy);
+      if (flags->simulate) out["wafer_simulated"] = SimulateWafer(c, req.wafer.config);
       if (!json_path.empty()) {
-        WriteJson(json_path, cmp::ComparisonJson(c, req.energy), flags->json.empty() ? "--plots" : "--json");
+        WriteJson(json_path, out, flags->json.empty() ? "--plots" : "--json");
         files.Writing(json_path);
       }
       if (!flags->plots.empty()) {

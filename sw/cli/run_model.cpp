@@ -51,6 +51,32 @@ std::string Efficiency(const runtime::BlockKernelResult& r) {
 
 }  // namespace
 
+runtime::KernelRequest ResidentLayerRequest(const workload::Workload& w, int layers, const std::string& flag) {
+  const workload::ModelShape& m = w.model;
+  std::string why;
+  if (m.experts > 0) why = "its MoE layers";
+  if (m.kv_lora_rank > 0) why = "its multi-head latent attention";
+  if (m.learned_positions) why = "its learned positions";
+  if (m.bias) why = "its biases";
+  if (!why.empty()) {
+    throw std::invalid_argument(fmt::format("{}: the resident layer runs dense RoPE models; not {} yet", flag, why));
+  }
+  if (layers < 1 || layers > m.layers) {
+    throw std::invalid_argument(fmt::format("--layers {}: {} has {}", layers, m.name, m.layers));
+  }
+  runtime::KernelRequest r;
+  r.kernel = "layer";
+  r.d_model = m.hidden;
+  r.d_ff = static_cast<int>(m.ffn);
+  r.heads = static_cast<int>(m.heads);
+  r.kv_heads = static_cast<int>(m.kv_heads);
+  r.head_dim = static_cast<int>(m.head_dim);
+  r.rope_base = static_cast<double>(m.rope_theta);
+  r.context = static_cast<int>(w.context);
+  r.layers = layers;
+  return r;
+}
+
 RunJob ResidentLayerJob(const RunJob& job) {
   static const std::vector<std::string> kTaken = {"--kernel", "--model", "--layers", "--context", "--rope-base",
                                                   "--dtype", "--seed", "--phase", "--batch"};
@@ -68,28 +94,16 @@ RunJob ResidentLayerJob(const RunJob& job) {
     throw std::invalid_argument(fmt::format("--batch {}: the resident layer runs one sequence", job.request.batch));
   }
   const workload::Workload w = workload::ResolveWorkload({}, {workload::FlagSetting("model.preset", job.model)});
-  const workload::ModelShape& m = w.model;
-  std::string why;
-  if (m.experts > 0) why = "its MoE layers";
-  if (m.kv_lora_rank > 0) why = "its multi-head latent attention";
-  if (m.learned_positions) why = "its learned positions";
-  if (m.bias) why = "its biases";
-  if (!why.empty()) {
-    throw std::invalid_argument(
-        fmt::format("--model {}: the resident layer runs dense RoPE models; not {} yet", job.model, why));
-  }
   RunJob out = job;
   out.model.clear();
+  const runtime::KernelRequest shapes = ResidentLayerRequest(w, job.layers, "--model " + job.model);
   runtime::KernelRequest& r = out.request;
-  r.d_model = m.hidden;
-  r.d_ff = static_cast<int>(m.ffn);
-  r.heads = static_cast<int>(m.heads);
-  r.kv_heads = static_cast<int>(m.kv_heads);
-  r.head_dim = static_cast<int>(m.head_dim);
-  if (r.rope_base == 0) r.rope_base = static_cast<double>(m.rope_theta);
-  if (job.layers > m.layers) {
-    throw std::invalid_argument(fmt::format("--layers {}: {} has {}", job.layers, job.model, m.layers));
-  }
+  r.d_model = shapes.d_model;
+  r.d_ff = shapes.d_ff;
+  r.heads = shapes.heads;
+  r.kv_heads = shapes.kv_heads;
+  r.head_dim = shapes.head_dim;
+  if (r.rope_base == 0) r.rope_base = shapes.rope_base;
   r.layers = job.layers;
   if (!job.fabric_chosen) {
     out.preset = "wse3";

@@ -3,7 +3,11 @@
 // block's cycles, time and time per token at the end.
 #pragma once
 
+#include <string>
+
 #include "cli/run_command.h"
+#include "runtime/kernel_request.h"
+#include "workload/workload.h"
 
 namespace wafersim::cli {
 
@@ -16,5 +20,10 @@ int RunModelJob(const RunJob& job);
 /// fabric is named. Throws naming the flag for a model the layer kernel cannot run (MoE, MLA,
 /// learned positions, biases) or a shape flag given beside --model.
 RunJob ResidentLayerJob(const RunJob& job);
+
+/// The resident `layer` kernel's request for a workload's dense RoPE model: its shapes, its
+/// context, `layers` layers, binary16 weights for a 16-bit workload (bf16 simulated as
+/// binary16: the same bytes), binary32 for fp32. Throws naming `flag` for what it cannot run.
+runtime::KernelRequest ResidentLayerRequest(const workload::Workload& w, int layers, const std::string& flag);
 
 }  // namespace wafersim::cli

@@ -252,11 +252,20 @@ nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfi
     kinds += fmt::format("{}{} {:.0f}%", kinds.empty() ? "" : ", ", kind, 100.0 * double(cycles) / double(each));
   }
   Row("a layer's time", kinds, "");
+  const int fit = runtime::ResidentLayersThatFit(req, wafer, layers);
+  fmt::print("  note: a pass of layers one after another at the simulated layer's cycles; {} of the {} layers fit one "
+             "wafer in this layout{}, so {}\n",
+             fit, layers, fit < layers ? " (the whole model does not yet)" : "",
+             fit < layers ? "this is the pass as if every layer ran as fast as in the two-layer layout, not a "
+                            "whole-model run"
+                          : "a run of them all (run --kernel layer --layers N) packs them tighter than the two simulated "
+                            "here and may take more cycles a layer");
   nlohmann::json j = {{"layers_simulated", req.layers}, {"layers", layers},
                       {"cycles_first_layer", first}, {"cycles_per_layer", each},
                       {"head_s", head_s}, {"step_s", step_s}, {"tokens_per_s", 1.0 / step_s},
                       {"gpu_step_s", gpu_s}, {"wall_s", r.wall_s}, {"check", r.check},
-                      {"dtype", DTypeName(req.dtype)}, {"layer_cycles_by_kind", by_kind}};
+                      {"dtype", DTypeName(req.dtype)}, {"layer_cycles_by_kind", by_kind},
+                      {"layers_that_fit_one_wafer", fit}};
   return j;
 }
 

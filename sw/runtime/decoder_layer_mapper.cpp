@@ -191,6 +191,20 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
 
 }  // namespace
 
+int ResidentLayersThatFit(const KernelRequest& request, const fabric::FabricConfig& fabric, int most) {
+  KernelRequest r = request;
+  int fit = 0;
+  for (r.layers = 1; r.layers <= most; ++r.layers) {
+    try {
+      (void)ChooseLayout(r, fabric);
+    } catch (const std::invalid_argument&) {
+      break;
+    }
+    fit = r.layers;
+  }
+  return fit;
+}
+
 plan::Plan BuildDecoderLayerPlan(const KernelRequest& req, const fabric::FabricConfig& fabric) {
   return Build(req, fabric, nullptr);
 }

@@ -24,6 +24,9 @@ namespace wafersim::runtime {
 /// --d-model, --d-ff, --heads, --kv-heads, --head-dim, --context, --rope-base. Throws
 /// std::invalid_argument naming the flag when the shape is wrong or nothing fits the mesh.
 plan::Plan BuildDecoderLayerPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
+/// The most layers of the request's shapes (up to `most`) that this layout chains on the mesh.
+int ResidentLayersThatFit(const KernelRequest& request, const fabric::FabricConfig& fabric, int most);
+
 /// The plan, lowered.
 KernelMapping MapDecoderLayer(const KernelRequest& request, const fabric::FabricConfig& fabric);
 

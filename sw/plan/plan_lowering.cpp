@@ -302,4 +302,12 @@ runtime::KernelMapping Lower(const Plan& plan, const fabric::FabricConfig& fabri
   return Lowering(plan, fabric, options).Run();
 }
 
+runtime::KernelMapping LowerWithStages(const std::function<Plan(std::vector<runtime::StageStamps>*)>& build,
+                                       const fabric::FabricConfig& fabric) {
+  std::vector<runtime::StageStamps> stages;
+  runtime::KernelMapping m = Lower(build(&stages), fabric);
+  m.stages = std::move(stages);
+  return m;
+}
+
 }  // namespace wafersim::plan

@@ -4,6 +4,7 @@
 // Nothing else writes tile programs or routes.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,11 @@ struct LowerOptions {
 /// Throws std::invalid_argument naming the plan, tile and color when the plan does not fit
 /// the mesh, a program does not assemble, or a stream cannot be laid to the mesh edge.
 runtime::KernelMapping Lower(const Plan& plan, const fabric::FabricConfig& fabric, const LowerOptions& options = {});
+
+/// A chain built by `build`, which fills its plans' time line (plan::Chain's `stages`), lowered
+/// with the time line attached for the run to read back.
+runtime::KernelMapping LowerWithStages(const std::function<Plan(std::vector<runtime::StageStamps>*)>& build,
+                                       const fabric::FabricConfig& fabric);
 
 /// Assembly that sets up `routes` (clobbers r1 and r2), in order.
 std::string RouteSetup(const std::vector<ColorRoute>& routes);

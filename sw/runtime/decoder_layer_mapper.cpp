@@ -210,10 +210,7 @@ plan::Plan BuildDecoderLayerPlan(const KernelRequest& req, const fabric::FabricC
 }
 
 KernelMapping MapDecoderLayer(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  std::vector<StageStamps> stages;
-  KernelMapping m = plan::Lower(Build(req, fabric, &stages), fabric);
-  m.stages = std::move(stages);  // the time line of the chain's plans
-  return m;
+  return plan::LowerWithStages([&](std::vector<StageStamps>* stages) { return Build(req, fabric, stages); }, fabric);
 }
 
 }  // namespace wafersim::runtime

@@ -275,10 +275,7 @@ plan::Plan BuildFfnPlan(const KernelRequest& req, const fabric::FabricConfig& fa
 }
 
 KernelMapping MapFfn(const KernelRequest& req, const fabric::FabricConfig& fabric) {
-  std::vector<StageStamps> stages;
-  KernelMapping m = plan::Lower(Build(req, fabric, &stages), fabric);
-  m.stages = std::move(stages);  // the time line of the chain's plans
-  return m;
+  return plan::LowerWithStages([&](std::vector<StageStamps>* stages) { return Build(req, fabric, stages); }, fabric);
 }
 
 }  // namespace wafersim::runtime

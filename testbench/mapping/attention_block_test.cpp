@@ -9,6 +9,8 @@
 #include <cmath>
 
 #include "fabric/fabric_harness.h"
+#include "mapping/chain_checks.h"
+#include "mapping/same_run.h"
 #include "plan/plan_lowering.h"
 #include "runtime/attention_block_mapper.h"
 #include "runtime/band_rope_plan.h"
@@ -19,12 +21,6 @@ using namespace wafersim;
 using testbench::SmallFabric;
 
 namespace {
-
-runtime::KernelResult Run(const runtime::KernelMapping& m, const fabric::FabricConfig& config,
-                          fabric::TileModel tiles = fabric::TileModel::Fast) {
-  fabric::TileGrid grid(config, {}, fabric::TileModels::All(tiles));
-  return runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
-}
 
 runtime::KernelRequest Block(int d, int heads, int kv_heads, int head_dim, int context) {
   runtime::KernelRequest req;
@@ -53,20 +49,15 @@ TEST_CASE("a resident attention sub-block is right, the same on fast and RTL til
   CHECK_FALSE(block.sram_expected.empty());
 
   const runtime::KernelMapping m = plan::Lower(block, config);
-  const runtime::KernelResult fast = Run(m, config);
+  const runtime::KernelResult fast = testbench::RunMapping(m, config);
   INFO(fast.check);
   CHECK(fast.correct);
   CHECK(fast.received == 32);
-  const runtime::KernelResult rtl = Run(m, config, fabric::TileModel::Rtl);
-  CHECK(rtl.correct);
-  CHECK(rtl.cycles == fast.cycles);
-  CHECK(rtl.output == fast.output);
+  testbench::CheckSameRun(testbench::RunMapping(m, config, fabric::TileModel::Rtl), fast);
   CHECK(std::fabs(block.cost.estimated_cycles / double(fast.cycles) - 1) < 0.15);
 
   // The check can fail: an answer off by more than the bound is wrong.
-  runtime::KernelMapping wrong = m;
-  for (size_t i = 0; i < wrong.reference.size(); ++i) wrong.reference[i] += 4 * wrong.tolerance[i] + 1e-6;
-  CHECK_FALSE(Run(wrong, config).correct);
+  CHECK_FALSE(testbench::RunMapping(testbench::ShiftedPastTolerance(m), config).correct);
 }
 
 TEST_CASE("the attention sub-block at a chosen layout, several groups a band, on fast tiles", "[attention_block]") {
@@ -77,7 +68,7 @@ TEST_CASE("the attention sub-block at a chosen layout, several groups a band, on
   req.seed = 5;
   const plan::Plan block = runtime::BuildAttentionBlockPlan(req, config);
   CHECK(block.parameters["region"] == "6x2");
-  const runtime::KernelResult r = Run(plan::Lower(block, config), config);
+  const runtime::KernelResult r = testbench::RunMapping(plan::Lower(block, config), config);
   INFO(r.check);
   CHECK(r.correct);
 }
@@ -106,7 +97,7 @@ TEST_CASE("the band RoPE turns queries and K rows, passes V rows, and sends them
   const plan::Plan p = runtime::BuildBandRopePlan(shape, config);
   REQUIRE(p.outputs.size() == 2);
   CHECK(p.outputs[0].streams[0].color != p.outputs[1].streams[0].color);
-  const runtime::KernelResult r = Run(plan::Lower(p, config), config);
+  const runtime::KernelResult r = testbench::RunMapping(plan::Lower(p, config), config);
   INFO(r.check);
   CHECK(r.correct);
   CHECK(r.received == 3 * (16 + 16));
@@ -127,18 +118,15 @@ TEST_CASE("a whole decoder layer resident on the fabric is right, the same on fa
   CHECK(layer.outputs[0].name == "ffn_residual.y");
 
   const runtime::KernelMapping m = plan::Lower(layer, config);
-  const runtime::KernelResult fast = Run(m, config);
+  const runtime::KernelResult fast = testbench::RunMapping(m, config);
   INFO(fast.check);
   CHECK(fast.correct);
   CHECK(fast.received == 32);
-  const runtime::KernelResult rtl = Run(m, config, fabric::TileModel::Rtl);
-  CHECK(rtl.correct);
-  CHECK(rtl.cycles == fast.cycles);
-  CHECK(rtl.output == fast.output);
+  testbench::CheckSameRun(testbench::RunMapping(m, config, fabric::TileModel::Rtl), fast);
   CHECK(std::fabs(layer.cost.estimated_cycles / double(fast.cycles) - 1) < 0.15);
 
   // The time line: each of the eleven computing plans finished, in the token's order.
-  const runtime::KernelResult timed = Run(runtime::MapDecoderLayer(req, config), config);
+  const runtime::KernelResult timed = testbench::RunMapping(runtime::MapDecoderLayer(req, config), config);
   REQUIRE(timed.stages.size() == 11);
   CHECK(timed.stages.front().label == "attn_norm");
   CHECK(timed.stages.back().label == "ffn_residual");
@@ -152,10 +140,8 @@ TEST_CASE("a whole decoder layer resident on the fabric is right, the same on fa
   plan::Plan no_skip = layer;
   auto& skip = no_skip.tensors.at("o_proj.skip_in").values;
   std::fill(skip.begin(), skip.end(), 0.0f);
-  CHECK_FALSE(Run(plan::Lower(no_skip, config), config).correct);
-  runtime::KernelMapping wrong = m;
-  for (size_t i = 0; i < wrong.reference.size(); ++i) wrong.reference[i] += 4 * wrong.tolerance[i] + 1e-6;
-  CHECK_FALSE(Run(wrong, config).correct);
+  CHECK_FALSE(testbench::RunMapping(plan::Lower(no_skip, config), config).correct);
+  CHECK_FALSE(testbench::RunMapping(testbench::ShiftedPastTolerance(m), config).correct);
 }
 
 TEST_CASE("decoder layers chained one into the next stay right through every layer", "[layer]") {
@@ -170,7 +156,7 @@ TEST_CASE("decoder layers chained one into the next stay right through every lay
   REQUIRE(two.outputs.size() == 1);
   CHECK(two.outputs[0].name == "L1.ffn_residual.y");
   const runtime::KernelMapping m = plan::Lower(two, config);
-  const runtime::KernelResult fast = Run(m, config);
+  const runtime::KernelResult fast = testbench::RunMapping(m, config);
   INFO(fast.check);
   CHECK(fast.correct);
   // (Fast tiles only: one layer is compared with RTL tiles above.)
@@ -191,7 +177,7 @@ TEST_CASE("binary16 weights: the layer's GEMVs round their binary32 inputs and s
   const plan::Plan layer = runtime::BuildDecoderLayerPlan(req, config);
   CHECK(layer.tensors.at("qkv.W").dtype == DType::kFp16);
   CHECK(layer.tensors.at("down.W").dtype == DType::kFp16);
-  const runtime::KernelResult r = Run(plan::Lower(layer, config), config);
+  const runtime::KernelResult r = testbench::RunMapping(plan::Lower(layer, config), config);
   INFO(r.check);
   CHECK(r.correct);
   CHECK(r.max_abs_err > 1e-6);  // binary16's roundings show (binary32 alone stays near 1e-7)

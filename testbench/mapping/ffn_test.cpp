@@ -10,6 +10,8 @@
 #include <cmath>
 
 #include "fabric/fabric_harness.h"
+#include "mapping/chain_checks.h"
+#include "mapping/same_run.h"
 #include "plan/plan_chain.h"
 #include "plan/plan_lowering.h"
 #include "plan/plan_transform.h"
@@ -23,12 +25,6 @@ using namespace wafersim;
 using testbench::SmallFabric;
 
 namespace {
-
-runtime::KernelResult Run(const runtime::KernelMapping& m, const fabric::FabricConfig& config,
-                          fabric::TileModel tiles = fabric::TileModel::Fast) {
-  fabric::TileGrid grid(config, {}, fabric::TileModels::All(tiles));
-  return runtime::RunKernel(m, grid, runtime::Scheduler::PlainLoop);
-}
 
 runtime::KernelRequest Ffn(int d, int ff) {
   runtime::KernelRequest req;
@@ -54,21 +50,16 @@ TEST_CASE("a resident FFN chained over the fabric is right, the same on fast and
   CHECK(ffn.tensors.count("down.W") == 1);
 
   const runtime::KernelMapping m = plan::Lower(ffn, config);
-  const runtime::KernelResult fast = Run(m, config);
+  const runtime::KernelResult fast = testbench::RunMapping(m, config);
   INFO(fast.check);
   CHECK(fast.correct);
   CHECK(fast.received == 24);
-  const runtime::KernelResult rtl = Run(m, config, fabric::TileModel::Rtl);
-  CHECK(rtl.correct);
-  CHECK(rtl.cycles == fast.cycles);
-  CHECK(rtl.output == fast.output);
+  testbench::CheckSameRun(testbench::RunMapping(m, config, fabric::TileModel::Rtl), fast);
   // The stated cost (the stages' plan costs, one after another).
   CHECK(std::fabs(ffn.cost.estimated_cycles / double(fast.cycles) - 1) < 0.05);
 
   // The check can fail: an answer off by more than the bound is wrong.
-  runtime::KernelMapping wrong = m;
-  for (size_t i = 0; i < wrong.reference.size(); ++i) wrong.reference[i] += 4 * wrong.tolerance[i] + 1e-6;
-  CHECK_FALSE(Run(wrong, config).correct);
+  CHECK_FALSE(testbench::RunMapping(testbench::ShiftedPastTolerance(m), config).correct);
 }
 
 TEST_CASE("the FFN at a chosen layout, wider than tall, on fast tiles", "[ffn]") {
@@ -79,7 +70,7 @@ TEST_CASE("the FFN at a chosen layout, wider than tall, on fast tiles", "[ffn]")
   req.seed = 7;
   const plan::Plan ffn = runtime::BuildFfnPlan(req, config);
   CHECK(ffn.parameters["region"] == "12x16");
-  const runtime::KernelResult r = Run(plan::Lower(ffn, config), config);
+  const runtime::KernelResult r = testbench::RunMapping(plan::Lower(ffn, config), config);
   INFO(r.check);
   CHECK(r.correct);
   CHECK(std::fabs(ffn.cost.estimated_cycles / double(r.cycles) - 1) < 0.05);
@@ -117,7 +108,7 @@ TEST_CASE("a streamed SiLU-multiply takes g then u per row from the west and sen
   CHECK(p.inputs[0].name == "gu");
   CHECK(p.inputs[0].streams.size() == 4);
   CHECK(p.inputs[0].streams[0].count == 12);  // 6 of g, then 6 of u
-  const runtime::KernelResult r = Run(plan::Lower(p, config), config);
+  const runtime::KernelResult r = testbench::RunMapping(plan::Lower(p, config), config);
   INFO(r.check);
   CHECK(r.correct);
   CHECK(r.received == 21);
@@ -163,7 +154,7 @@ TEST_CASE("a fork delivers one output to two consumers, multicast from a tile be
       chain.tolerance.push_back(a.tolerance[i] + 1e-6 * std::fabs(a.reference[i] + r[i]) + 1e-30);
     }
   }
-  const runtime::KernelResult run = Run(plan::Lower(chain, config), config);
+  const runtime::KernelResult run = testbench::RunMapping(plan::Lower(chain, config), config);
   INFO(run.check);
   CHECK(run.correct);
   CHECK(run.received == 16);
@@ -179,10 +170,10 @@ TEST_CASE("a resident FFN with binary16 weights is right and faster", "[ffn]") {
   runtime::KernelRequest req = Ffn(96, 192);
   req.region_width = 12;
   req.region_height = 16;
-  const runtime::KernelResult f32 = Run(runtime::MapFfn(req, config), config);
+  const runtime::KernelResult f32 = testbench::RunMapping(runtime::MapFfn(req, config), config);
   req.dtype = DType::kFp16;
   const plan::Plan f16 = runtime::BuildFfnPlan(req, config);
-  const runtime::KernelResult r = Run(plan::Lower(f16, config), config);
+  const runtime::KernelResult r = testbench::RunMapping(plan::Lower(f16, config), config);
   INFO(r.check);
   CHECK(r.correct);
   CHECK(r.cycles < f32.cycles);  // the GEMVs' 8-lane path

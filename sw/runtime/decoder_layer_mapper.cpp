@@ -143,12 +143,12 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
     place("down", std::move(ff.down), x0 + p + 1, top + 1);
     place("skip_lanes", skip_lanes, x0, top + 1 + r);
     place("ffn_residual", std::move(ff.residual), x0 + p + 1, top + 1 + r + p);
-    for (const plan::PlanLink& l : AttentionBlockLinks()) links.push_back({at_index(l.from), l.output, at_index(l.to), l.input});
-    const std::vector<plan::PlanLink> more = {
+    std::vector<plan::PlanLink> more = AttentionBlockLinks();
+    more.insert(more.end(), {
         {4, "skip_out", 5, "r"},   {5, "y", 6, "x"},          {5, "y2", 6, "skip_in"},
         {6, "y", 7, "x"},          {6, "skip_out", 7, "skip_in"}, {7, "y", 8, "gu"},
         {8, "y", 9, "x"},          {9, "y", 10, "down_in"},    {7, "skip_out", 10, "skip_in"},
-        {10, "down_out", 11, "x"}, {10, "skip_out", 11, "r"}};
+        {10, "down_out", 11, "x"}, {10, "skip_out", 11, "r"}});
     for (const plan::PlanLink& l : more) links.push_back({at_index(l.from), l.output, at_index(l.to), l.input});
     if (k > 0) {
       // The previous layer's lanes feed this layer's norm and its skip.

@@ -25,15 +25,22 @@ void RunProgress::operator()(const fabric::TileGrid& grid) {
 void RunProgress::Report(double cycles, double clock_hz) {
   const auto now = Clock::now();
   const double elapsed = std::chrono::duration<double>(now - start_).count();
+  if (rate_from_cycles_ < 0) {
+    rate_from_ = now;
+    rate_from_cycles_ = cycles;
+  }
   // The first line after a second; then on a terminal the line is redrawn every half second,
   // and in a log a line every 5 s, spaced out to a tenth of the time so far (at most 5 min
   // apart), so a week-long run's log stays short.
   const double every = tty_ ? 0.5 : std::min(300.0, std::max(5.0, elapsed / 10));
   if (elapsed < kFirstLine || (printed_ && std::chrono::duration<double>(now - last_print_).count() < every)) return;
   last_print_ = now;
-  const double rate = cycles / elapsed;
+  const double stepping = std::chrono::duration<double>(now - rate_from_).count();
+  const double rate = stepping > 0 ? (cycles - rate_from_cycles_) / stepping : 0;
   std::string left = "time left unknown";
-  if (limit_cycles_ > 0 && estimated_cycles_ <= 0 && bound_cycles_ <= 0) {
+  if (rate <= 0) {
+    left = "time left unknown until it steps a while";
+  } else if (limit_cycles_ > 0 && estimated_cycles_ <= 0 && bound_cycles_ <= 0) {
     left = fmt::format("at most ~{:.0f} s left, to {}", std::max(0.0, limit_cycles_ - cycles) / rate, limit_);
   } else if (estimated_cycles_ > 0) {
     // A latency-bound run (a wafer's chains of hops) can take many times its compute bound:

@@ -37,6 +37,10 @@ class RunProgress {
   double limit_cycles_ = 0;
   std::string limit_;
   Clock::time_point start_, last_print_;
+  // The rate is measured from the first report on (when the grid is built and stepping), not
+  // from start_: a wafer's set-up takes seconds before its first cycle.
+  Clock::time_point rate_from_;
+  double rate_from_cycles_ = -1;
   bool printed_ = false;
   bool tty_;
 };

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "plan/plan_transform.h"
+
 namespace wafersim::plan {
 
 Plan Lanes(int width, const std::vector<LaneGroup>& groups, int colors) {
@@ -36,14 +38,16 @@ Plan Lanes(int width, const std::vector<LaneGroup>& groups, int colors) {
   for (size_t gi = 0; gi < groups.size(); ++gi) {
     const LaneGroup& g = groups[gi];
     const int color = static_cast<int>(gi), lanes = static_cast<int>(g.counts.size()), shift = g.to - g.from;
-    if (std::min(g.from, g.to) < 0 || std::max(g.from, g.to) + lanes > width || (shift != 0 && std::abs(shift) < lanes)) {
+    const bool outside = std::min(g.from, g.to) < 0 || std::max(g.from, g.to) + lanes > width;
+    if (outside || (shift != 0 && std::abs(shift) < lanes)) {
       throw std::invalid_argument(fmt::format("lanes: group '{}' of {} lanes from column {} to {} in {} columns", g.name,
                                               lanes, g.from, g.to, width));
     }
-    Port in{g.name + "_in", DType::kFp32, 0, {}, {}}, out{g.name + "_out", DType::kFp32, 0, {}, {}};
-    size_t offset = 0;
+    std::vector<int> tops, bottoms;
     for (int i = 0; i < lanes; ++i) {
       const int a = g.from + i, b = g.to + i;
+      tops.push_back(a);
+      bottoms.push_back(b);
       if (shift == 0) {
         for (int y = 0; y < rows; ++y) route(a, y, color, Dir::North, Dir::South);
       } else {
@@ -56,14 +60,8 @@ Plan Lanes(int width, const std::vector<LaneGroup>& groups, int colors) {
         route(b, turn, color, behind, Dir::South);
         for (int y = turn + 1; y < rows; ++y) route(b, y, color, Dir::North, Dir::South);
       }
-      in.streams.push_back({a, 0, Dir::North, color, offset, g.counts[static_cast<size_t>(i)]});
-      out.streams.push_back({b, rows - 1, Dir::South, color, offset, g.counts[static_cast<size_t>(i)]});
-      offset += g.counts[static_cast<size_t>(i)];
     }
-    in.size = out.size = offset;
-    p.tensors[in.name] = Tensor{{static_cast<int64_t>(offset)}, DType::kFp32, std::vector<float>(offset, 0.0f)};
-    p.inputs.push_back(std::move(in));
-    p.outputs.push_back(std::move(out));
+    AddLanePorts(p, g.name, color, tops, bottoms, g.counts);
   }
   return p;
 }

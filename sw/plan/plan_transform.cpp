@@ -113,6 +113,21 @@ Plan ColorsSwapped(Plan plan, int a, int b) {
 
 namespace wafersim::plan {
 
+void AddLanePorts(Plan& plan, const std::string& name, int color, const std::vector<int>& from,
+                  const std::vector<int>& to, const std::vector<size_t>& counts) {
+  Port in{name + "_in", DType::kFp32, 0, {}, {}}, out{name + "_out", DType::kFp32, 0, {}, {}};
+  size_t offset = 0;
+  for (size_t i = 0; i < counts.size(); ++i) {
+    in.streams.push_back({from[i], 0, noc::Dir::North, color, offset, counts[i]});
+    out.streams.push_back({to[i], plan.region.height - 1, noc::Dir::South, color, offset, counts[i]});
+    offset += counts[i];
+  }
+  in.size = out.size = offset;
+  plan.tensors[in.name] = Tensor{{static_cast<int64_t>(offset)}, DType::kFp32, std::vector<float>(offset, 0.0f)};
+  plan.inputs.push_back(std::move(in));
+  plan.outputs.push_back(std::move(out));
+}
+
 Plan PassedThrough(Plan plan, const std::string& name, const std::vector<int>& columns,
                    const std::vector<size_t>& counts, int colors) {
   std::set<int> used;
@@ -132,31 +147,22 @@ Plan PassedThrough(Plan plan, const std::string& name, const std::vector<int>& c
   }
   std::map<std::pair<int, int>, size_t> at;
   for (size_t i = 0; i < plan.tiles.size(); ++i) at[{plan.tiles[i].x, plan.tiles[i].y}] = i;
-  Port in{name + "_in", DType::kFp32, 0, {}, {}}, out{name + "_out", DType::kFp32, 0, {}, {}};
-  size_t offset = 0;
   for (size_t i = 0; i < columns.size(); ++i) {
-    const int x = columns[i];
     for (int y = 0; y < plan.region.height; ++y) {
-      auto it = at.find({x, y});
+      auto it = at.find({columns[i], y});
       if (it == at.end()) {
         PlanTile t;
-        t.x = x;
+        t.x = columns[i];
         t.y = y;
         t.role = "pass";
         t.program = {"kernels/halt.s", {}};
         plan.tiles.push_back(std::move(t));
-        it = at.emplace(std::make_pair(x, y), plan.tiles.size() - 1).first;
+        it = at.emplace(std::make_pair(columns[i], y), plan.tiles.size() - 1).first;
       }
       plan.tiles[it->second].routes.push_back({color, noc::PortBit(noc::Dir::North), noc::PortBit(noc::Dir::South)});
     }
-    in.streams.push_back({x, 0, noc::Dir::North, color, offset, counts[i]});
-    out.streams.push_back({x, plan.region.height - 1, noc::Dir::South, color, offset, counts[i]});
-    offset += counts[i];
   }
-  in.size = out.size = offset;
-  plan.tensors[in.name] = Tensor{{static_cast<int64_t>(offset)}, DType::kFp32, std::vector<float>(offset, 0.0f)};
-  plan.inputs.push_back(std::move(in));
-  plan.outputs.push_back(std::move(out));
+  AddLanePorts(plan, name, color, columns, columns, counts);
   return plan;
 }
 

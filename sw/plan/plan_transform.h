@@ -20,6 +20,13 @@ Plan Recolored(Plan plan, const std::map<int, int>& map);
 /// Swaps colors a and b throughout the plan.
 Plan ColorsSwapped(Plan plan, int a, int b);
 
+/// Adds the ports of streams that cross `plan`'s region without its programs seeing them:
+/// `name` + "_in" enters lane i at the top of column from[i] from the north and `name` +
+/// "_out" leaves it at the bottom of column to[i] to the south, lane i carrying counts[i]
+/// elements in order, on `color`. The routes between are the caller's.
+void AddLanePorts(Plan& plan, const std::string& name, int color, const std::vector<int>& from,
+                  const std::vector<int>& to, const std::vector<size_t>& counts);
+
 /// The plan with a stream passing through its region from north to south on a color it does
 /// not use: segment i enters column columns[i] at the top from the north and leaves it at the
 /// bottom to the south, each tile's router passing it on (no program sees it). Input port

@@ -416,7 +416,8 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
       "h = x + W_o attention(rope(W_qkv rmsnorm(x))), d_model {}, {} heads ({} kv) x {}, context {} + 1, {}, "
       "resident on {}x{} tiles (P {}, B {} bands, A {} attention columns): {}",
       d, s.heads, s.groups, hd, s.context,
-      s.es == 2 ? "binary16 weights, binary32 activations and KV cache" : "binary32", 2 * p + 1 + a, b + 2, p, b, a, block.description);
+      s.es == 2 ? "binary16 weights, binary32 activations and KV cache" : "binary32", 2 * p + 1 + a, b + 2, p, b, a,
+      block.description);
   block.parameters = {{"d_model", d},        {"heads", s.heads}, {"kv_heads", s.groups}, {"dtype", req.dtype},
                       {"head_dim", hd},      {"context", s.context},
                       {"region", fmt::format("{}x{}", p, b)}, {"attention_columns", a}, {"seed", req.seed}};

@@ -22,8 +22,11 @@ struct KeyBinding {
 std::function<void(FabricConfig&, const toml::node&, const std::function<void(const std::string&)>&)>
 Int(int FabricConfig::*field, int64_t lo, int64_t hi) {
   return [=](FabricConfig& c, const toml::node& n, const std::function<void(const std::string&)>& fail) {
+    // Checked before reading: toml++ converts a float to an integer with a cast
+    // that is undefined out of range (1e96).
+    if (!n.is_integer()) fail("must be an integer");
     const auto v = n.value<int64_t>();
-    if (!v || !n.is_integer()) fail("must be an integer");
+    if (!v) fail("must be an integer");
     if (*v < lo || *v > hi) fail(fmt::format("{} is outside {}..{}", *v, lo, hi));
     c.*field = static_cast<int>(*v);
   };

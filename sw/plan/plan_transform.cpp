@@ -30,6 +30,26 @@ uint32_t MirrorPorts(uint32_t bits) {
   return out;
 }
 
+noc::Dir OppositeSide(noc::Dir d) {
+  switch (d) {
+    case noc::Dir::North: return noc::Dir::South;
+    case noc::Dir::South: return noc::Dir::North;
+    case noc::Dir::East: return noc::Dir::West;
+    case noc::Dir::West: return noc::Dir::East;
+    default: return d;
+  }
+}
+
+// Turned half a turn, N <-> S and E <-> W.
+uint32_t OppositePorts(uint32_t bits) {
+  uint32_t out = bits & 16u;
+  if (bits & 1u) out |= 4u;
+  if (bits & 4u) out |= 1u;
+  if (bits & 2u) out |= 8u;
+  if (bits & 8u) out |= 2u;
+  return out;
+}
+
 bool IsColorParameter(const std::string& name) { return name == "COLOR" || name.rfind("COLOR_", 0) == 0; }
 
 // Dynamic packets carry their destination's mesh coordinates in their heads, written when the
@@ -76,6 +96,34 @@ Plan Transposed(Plan plan) {
   }
   for (auto& e : plan.sram_expected) std::swap(e.x, e.y);
   for (auto& [x, y] : plan.stamped_tiles) std::swap(x, y);
+  return plan;
+}
+
+Plan HalfTurned(Plan plan) {
+  RequireStatic(plan, "turned");
+  const int w = plan.region.width, h = plan.region.height;
+  auto turn = [&](int& x, int& y) {
+    x = w - 1 - x;
+    y = h - 1 - y;
+  };
+  for (auto& t : plan.tiles) {
+    turn(t.x, t.y);
+    for (auto& r : t.routes) {
+      r.rx = OppositePorts(r.rx);
+      r.tx = OppositePorts(r.tx);
+    }
+  }
+  for (auto* ports : {&plan.inputs, &plan.outputs}) {
+    for (auto& p : *ports) {
+      for (auto& s : p.streams) {
+        turn(s.x, s.y);
+        s.side = OppositeSide(s.side);
+      }
+      for (auto& s : p.sram) turn(s.x, s.y);
+    }
+  }
+  for (auto& e : plan.sram_expected) turn(e.x, e.y);
+  for (auto& [x, y] : plan.stamped_tiles) turn(x, y);
   return plan;
 }
 

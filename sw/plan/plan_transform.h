@@ -1,6 +1,6 @@
 // Geometric changes to a Plan that keep it correct: moved to another offset, transposed (its
 // tiles, sides and routes mirrored about the diagonal: a GEMV whose x came from the north
-// takes it from the west), and its colors renumbered by a permutation. The programs do not
+// takes it from the west), turned half a turn, and its colors renumbered by a permutation. The programs do not
 // change: they name colors through parameters and never name directions.
 #pragma once
 
@@ -14,6 +14,10 @@ namespace wafersim::plan {
 
 Plan Moved(Plan plan, int x0, int y0);
 Plan Transposed(Plan plan);
+/// The plan turned half a turn within its region: tile (x, y) goes to (width-1-x, height-1-y),
+/// north and south swap, east and west swap. A stream of lanes keeps its order but its lane 0
+/// is now the east-most: how a layer runs up a strip of a snake (docs/mapping.md).
+Plan HalfTurned(Plan plan);
 /// Every color c the plan uses becomes map[c] (colors not in `map` stay): routes, ports, and
 /// the program parameters named COLOR or COLOR_*. `map` must be one-to-one.
 Plan Recolored(Plan plan, const std::map<int, int>& map);

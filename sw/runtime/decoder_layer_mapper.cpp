@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "plan/lane_shift.h"
+#include "plan/lane_turn.h"
 #include "plan/plan_chain.h"
 #include "plan/plan_lowering.h"
 #include "plan/plan_transform.h"
@@ -22,13 +23,20 @@ namespace {
 struct LayerLayout {
   AttentionBlockLayout attention;
   FfnLayout ffn;
+  int strips = 1;  ///< columns of layers, a snake: even strips run down, odd ones up
   double estimated_cycles = std::numeric_limits<double>::infinity();
 };
 
+// Rows a snake of `strips` keeps free above and below its layers for the turns between
+// strips: under the strips' bottoms from the second strip on, over their tops from the third.
+int RowsAbove(int strips, int p) { return strips >= 3 ? p : 0; }
+int RowsBelow(int strips, int p) { return strips >= 2 ? p : 0; }
+
 // The attention sub-block's width is 2P + 1 + A and the FFN's 2P + 1 beside its output
-// projection (P + 1 + A in); the FFN's height is R + 2 plus P rows of lane shift.
-// With L layers stacked, each has (H - (L - 1) P) / L rows: P rows of lanes lead each
-// layer's output to the next one's input.
+// projection (P + 1 + A in); the FFN's height is R + 2 plus P rows of lane shift. The layers
+// run down the first strip of the mesh, up the second, and so on (a snake), each strip W / S
+// wide; in a strip of L layers each has (H - (L - 1) P - the turns' rows) / L rows: P rows of
+// lanes lead each layer's output to the next one's input.
 LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f) {
   if (req.d_ff < 1 || req.d_ff > 1'000'000) {
     throw std::invalid_argument(fmt::format("--d-ff: {} must be in 1..1,000,000", req.d_ff));
@@ -38,22 +46,25 @@ LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f
   }
   CheckAttentionBlockShape(req);
   LayerLayout best;
-  const int top = static_cast<int>(std::min<int64_t>(req.d_model, f.width / 3));
-  for (int p = 1; p <= top; p = p < 4 ? p + 1 : p + p / 4) {
-    const int height = (f.height - (req.layers - 1) * p) / req.layers;
-    if (height < 3 || f.width - p - 1 < 1) break;
-    AttentionBlockLayout a;
-    FfnLayout ffn;
-    try {
-      a = ChooseAttentionBlockLayout(req, f, {p, f.width - p - 1, height});
-      const int ffn_height = height - (a.bands + 2) - p;  // below the attention, above its lanes
-      if (ffn_height < 3) continue;
-      ffn = ChooseFfnLayout(req, f, p, 2 * p + 1, ffn_height);
-    } catch (const std::invalid_argument&) {
-      continue;  // no room at this P
+  for (int strips = 1; strips <= req.layers && f.width / strips >= 6; ++strips) {
+    const int per_strip = (req.layers + strips - 1) / strips, room = f.width / strips;
+    const int top = static_cast<int>(std::min<int64_t>(req.d_model, room / 3));
+    for (int p = 1; p <= top; p = p < 4 ? p + 1 : p + p / 4) {
+      const int height = (f.height - RowsAbove(strips, p) - RowsBelow(strips, p) - (per_strip - 1) * p) / per_strip;
+      if (height < 3 || room - p - 1 < 1) break;
+      AttentionBlockLayout a;
+      FfnLayout ffn;
+      try {
+        a = ChooseAttentionBlockLayout(req, f, {p, room - p - 1, height});
+        const int ffn_height = height - (a.bands + 2) - p;  // below the attention, above its lanes
+        if (ffn_height < 3) continue;
+        ffn = ChooseFfnLayout(req, f, p, 2 * p + 1, ffn_height);
+      } catch (const std::invalid_argument&) {
+        continue;  // no room at this P
+      }
+      const double cycles = req.layers * (a.estimated_cycles + ffn.estimated_cycles);
+      if (cycles < best.estimated_cycles) best = {a, ffn, strips, cycles};
     }
-    const double cycles = req.layers * (a.estimated_cycles + ffn.estimated_cycles);
-    if (cycles < best.estimated_cycles) best = {a, ffn, cycles};
   }
   if (best.attention.columns == 0) {
     throw std::invalid_argument(fmt::format(
@@ -96,13 +107,19 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
   const int x0 = p + 1 + a;  // the output projection's column, and the FFN's
   const int top = b + 2;     // the FFN's first row in a layer
   const int layer_height = top + r + p + 2, width = x0 + 2 * p + 1;
+  const int strips = layout.strips, per_strip = (req.layers + strips - 1) / strips;
+  const int above = RowsAbove(strips, p), strip_bottom = above + per_strip * layer_height + (per_strip - 1) * p;
   std::vector<plan::PlacedPlan> plans;
   std::vector<plan::PlanLink> links;
   std::vector<double> y(x.begin(), x.end()), ey(x.size(), 0.0);  // the answer so far
   double compute_bound = 0;
   for (int k = 0; k < req.layers; ++k) {
     const bool last = k + 1 == req.layers;
-    const int y0 = k * (layer_height + p);
+    const int strip = k / per_strip, in_strip = k % per_strip;
+    const bool up = strip % 2 == 1, strip_ends = in_strip + 1 == per_strip;
+    // The layer's top-left tile: down a strip in order, up it from its bottom.
+    const int x_at = strip * width;
+    const int y_at = above + (up ? per_strip - 1 - in_strip : in_strip) * (layer_height + p);
     const size_t first = plans.size();
     auto at_index = [&](size_t i) { return first + i; };
     KernelRequest layer_req = req;
@@ -128,8 +145,16 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
     const plan::Plan skip_lanes =
         plan::Lanes(2 * p + 1, {{"skip", 0, p + 1, counts}, {"down", p + 1, p + 1, counts}}, fabric.colors);
     const std::string name = req.layers > 1 ? fmt::format("L{}.", k) : "";
-    auto place = [&](const char* label, plan::Plan stage, int x, int y_in_layer) {
-      plans.push_back({name + label, plan::Moved(std::move(stage), x, y0 + y_in_layer)});
+    // A stage at (x, y) of the layer drawn running down; a layer running up is turned half a
+    // turn about its own rows (and the lanes to the next layer, below it, come above it).
+    auto place = [&](const std::string& label, plan::Plan stage, int x, int y_in_layer) {
+      if (up) {
+        const int w = stage.region.width, hgt = stage.region.height;
+        plans.push_back({name + label, plan::Moved(plan::HalfTurned(std::move(stage)), x_at + width - x - w,
+                                                   y_at + layer_height - y_in_layer - hgt)});
+      } else {
+        plans.push_back({name + label, plan::Moved(std::move(stage), x_at + x, y_at + y_in_layer)});
+      }
     };
     place("attn_norm", std::move(at.norm), 0, 0);
     place("qkv", std::move(at.qkv), 0, 1);
@@ -156,16 +181,30 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
       links.push_back({lanes, "next_out", at_index(0), "x"});
       links.push_back({lanes, "skip_next_out", at_index(4), "skip_in"});
     }
-    if (!last) {
-      // The output, sent twice, back west: to the next layer's norm (column 0) and its skip
-      // (beside its output projection).
-      plans.push_back({name + "to_next", plan::Moved(plan::Lanes(width, {{"next", x0 + p + 1, 0, counts},
-                                                                        {"skip_next", x0 + p + 1, x0, counts}},
-                                                                  fabric.colors),
-                                                       0, y0 + layer_height)});
-      links.push_back({at_index(11), "y", plans.size() - 1, "next_in"});
-      links.push_back({at_index(11), "y2", plans.size() - 1, "skip_next_in"});
+    if (last) continue;
+    // The output, sent twice: to the next layer's norm (column 0) and its skip (beside its
+    // output projection). In the strip, back west below the layer; from a strip's end, turned
+    // into the next strip east (lane 0 of a layer running up is its east-most).
+    if (!strip_ends) {
+      place("to_next",
+            plan::Lanes(width, {{"next", x0 + p + 1, 0, counts}, {"skip_next", x0 + p + 1, x0, counts}}, fabric.colors),
+            0, layer_height);
+    } else if (!up) {
+      const int from = x_at + x0 + p + 1;  // the under turn's west column: the output's lanes
+      plans.push_back({name + "to_next_strip",
+                       plan::Moved(plan::TurnedLanes(2 * width - (x0 + p + 1), plan::Turn::kUnder,
+                                                     {{"next", 0, width, counts}, {"skip_next", 0, width - x0, counts}},
+                                                     fabric.colors),
+                                   from, strip_bottom)});
+    } else {
+      plans.push_back({name + "to_next_strip",
+                       plan::Moved(plan::TurnedLanes(width + x0 + p, plan::Turn::kOver,
+                                                     {{"next", 0, width, counts}, {"skip_next", 0, width + x0, counts}},
+                                                     fabric.colors),
+                                   x_at, above - p)});
     }
+    links.push_back({at_index(11), "y", plans.size() - 1, "next_in"});
+    links.push_back({at_index(11), "y2", plans.size() - 1, "skip_next_in"});
   }
   plan::Plan layer = plan::Chain(std::move(plans), links, fabric, stages);
   layer.reference = y;
@@ -173,16 +212,17 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric,
   layer.kernel = "layer";
   layer.description = fmt::format(
       "{}, d_model {} d_ff {}, {} heads ({} kv) x {}, context {} + 1, {}, resident on {}x{} tiles (P {}, B {} "
-      "bands, A {} attention columns, R {} FFN rows{}): {}",
+      "bands, A {} attention columns, R {} FFN rows{}{}): {}",
       req.layers > 1 ? fmt::format("{} decoder layers", req.layers) : "a decoder layer", d, req.d_ff, req.heads,
       req.kv_heads > 0 ? req.kv_heads : req.heads, req.head_dim, req.context,
-      req.dtype == DType::kFp16 ? "binary16 weights, binary32 activations and KV cache" : "binary32", width,
-      req.layers * layer_height + (req.layers - 1) * p, p, b, a, r,
-      req.layers > 1 ? fmt::format("; {} rows a layer", layer_height) : "", layer.description);
+      req.dtype == DType::kFp16 ? "binary16 weights, binary32 activations and KV cache" : "binary32",
+      strips * width, strip_bottom + RowsBelow(strips, p), p, b, a, r,
+      req.layers > 1 ? fmt::format("; {} rows a layer", layer_height) : "",
+      strips > 1 ? fmt::format("; a snake of {} strips of {} layers", strips, per_strip) : "", layer.description);
   layer.parameters = {{"d_model", d},          {"d_ff", req.d_ff},  {"heads", req.heads},
                       {"kv_heads", req.kv_heads}, {"head_dim", req.head_dim}, {"context", req.context}, {"dtype", req.dtype},
                       {"columns", p},          {"bands", b},        {"attention_columns", a},
-                      {"ffn_rows", r},         {"layers", req.layers}, {"seed", req.seed}};
+                      {"ffn_rows", r},         {"layers", req.layers}, {"strips", strips}, {"seed", req.seed}};
   layer.cost.estimated_cycles = layout.estimated_cycles;
   layer.cost.compute_bound_cycles = compute_bound;
   layer.cost.macs_per_tile_cycle = 1;

@@ -199,10 +199,12 @@ int RunKernelJob(const RunJob& job) {
       throw std::invalid_argument(fmt::format("{}: not with --plan (the plan file gives the kernel and its shape)", flag));
     }
   }
-  if (!job.emit_plan.empty() && !job.model.empty()) {
+  // A --model block is several kernels run one after another; its resident layers are one plan.
+  const bool model_block = !job.model.empty() && job.request.kernel != "layer";
+  if (!job.emit_plan.empty() && model_block) {
     throw std::invalid_argument("--emit-plan: one kernel's plan, not a --model block's");
   }
-  if (!job.plan_png.empty() && !job.model.empty()) {
+  if (!job.plan_png.empty() && model_block) {
     throw std::invalid_argument("--plan-png: one kernel's plan, not a --model block's");
   }
   if (!job.emit_plan.empty() || !job.plan_png.empty()) {

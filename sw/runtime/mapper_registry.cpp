@@ -28,6 +28,9 @@ KernelFlags Flags(std::vector<std::string> flags) {
 
 double D(int64_t v) { return static_cast<double>(v); }
 double KvHeads(const KernelRequest& r) { return D(r.kv_heads > 0 ? r.kv_heads : r.heads); }
+// A resident weight in binary16 holds 10 of a binary32 element's 16 host bytes (kHostBytesPerElement):
+// its value as drawn (4), and 2 each in the program image and the tile's SRAM.
+double WeightShare(const KernelRequest& r) { return r.dtype == DType::kFp16 ? 10.0 / 16.0 : 1.0; }
 
 }  // namespace
 
@@ -92,7 +95,9 @@ const std::vector<MapperInfo>& Mappers() {
        "y = h + W_down (silu(W_gate n) * W_up n), n = rmsnorm(h): a resident SwiGLU FFN, five regions chained over "
        "the fabric",
        MapFfn, BuildFfnPlan, Flags({"--d-model", "--d-ff", "--dtype", "--region"}),
-       [](const KernelRequest& r) { return 3 * D(r.d_model) * D(r.d_ff) + 3 * D(r.d_model) + D(r.d_ff); }},
+       [](const KernelRequest& r) {
+         return 3 * D(r.d_model) * D(r.d_ff) * WeightShare(r) + 3 * D(r.d_model) + D(r.d_ff);
+       }},
       {"attention_block",
        "h = x + W_o attention(rope(W_qkv rmsnorm(x))): a decoder layer's attention, KV cache resident, six regions "
        "chained over the fabric",
@@ -100,7 +105,7 @@ const std::vector<MapperInfo>& Mappers() {
        Flags({"--d-model", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base", "--dtype", "--region"}),
        [](const KernelRequest& r) {
          const double d = D(r.d_model), q = D(r.heads) * D(r.head_dim), kv = KvHeads(r) * D(r.head_dim);
-         return d * (q + 2 * kv) + q * d + 2 * kv * (D(r.context) + 1) + 3 * d;
+         return (d * (q + 2 * kv) + q * d) * WeightShare(r) + 2 * kv * (D(r.context) + 1) + 3 * d;
        }},
       {"layer",
        "a dense decoder layer, attention with its KV cache and the SwiGLU FFN, twelve regions chained over the fabric "
@@ -110,7 +115,8 @@ const std::vector<MapperInfo>& Mappers() {
               "--layers"}),
        [](const KernelRequest& r) {
          const double d = D(r.d_model), q = D(r.heads) * D(r.head_dim), kv = KvHeads(r) * D(r.head_dim);
-         return D(r.layers) * (d * (q + 2 * kv) + q * d + 2 * kv * (D(r.context) + 1) + 3 * d * D(r.d_ff) + 4 * d);
+         return D(r.layers) * ((d * (q + 2 * kv) + q * d + 3 * d * D(r.d_ff)) * WeightShare(r) +
+                               2 * kv * (D(r.context) + 1) + 4 * d);
        }},
   };
   return mappers;

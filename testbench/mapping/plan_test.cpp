@@ -105,6 +105,22 @@ TEST_CASE("a GEMV plan moved off the origin and transposed gives the same answer
   CHECK(t.cycles == base.cycles);
 }
 
+TEST_CASE("a GEMV plan turned half a turn takes x from the south and gives the same answer", "[plan]") {
+  const auto config = SmallFabric(8, 8);
+  const plan::Plan p = plan::Moved(runtime::BuildGemvPlan(Gemv(24, 20, 3, 2), config), 5, 6);
+  const runtime::KernelResult base = Run(plan::Lower(p, config), config);
+  REQUIRE(base.correct);
+  const plan::Plan turned = plan::HalfTurned(p);
+  for (const auto& s : turned.inputs.front().streams) CHECK(s.side == noc::Dir::South);
+  for (const auto& s : turned.outputs.front().streams) CHECK(s.side == noc::Dir::West);
+  // Lane order is kept: x's first piece now enters the east-most column.
+  CHECK(turned.inputs.front().streams.front().x == p.region.width - 1);
+  const runtime::KernelResult r = Run(plan::Lower(turned, config), config);
+  CHECK(r.correct);
+  CHECK(r.output == base.output);
+  CHECK(plan::HalfTurned(turned) == p);
+}
+
 TEST_CASE("recoloring a plan keeps its answer and cycles", "[plan]") {
   const auto config = SmallFabric(4, 4);
   const plan::Plan p = runtime::BuildGemvPlan(Gemv(12, 9, 3, 2), config);

@@ -358,6 +358,10 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
   cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");
   cmd->add_option("--layers", job->layers, "with --model: layers to run; --kernel layer: layers chained one into the next")
       ->capture_default_str();
+  cmd->add_option("--vocab", r.vocab,
+                  "--kernel layer: after the last layer, the model's head on the fabric: final norm, the output head "
+                  "(VOCAB x d_model) and the argmax of its logits (with --model: the whole model gets it)")
+      ->check(Unsigned());
   cmd->add_flag("--fit", r.fit,
                 "take a larger region when the kernel does not fit the one asked for (gemm, moe, attention, rmsnorm, "
                 "silu_mul, residual, rope)");
@@ -397,8 +401,8 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
     job->kernel_flags.clear();
     for (const char* flag : {"--kernel", "--m", "--n", "--k", "--dtype", "--phase", "--batch", "--heads", "--kv-heads",
                              "--head-dim", "--context", "--rope-base", "--prompt", "--d-model", "--d-ff", "--experts",
-                             "--top-k", "--tokens", "--dispatch", "--model", "--layers", "--fit", "--region", "--seed",
-                             "--emit-plan"}) {
+                             "--top-k", "--tokens", "--dispatch", "--model", "--layers", "--vocab", "--fit", "--region",
+                             "--seed", "--emit-plan"}) {
       if (cmd->count(flag) > 0) job->kernel_flags.push_back(flag);
     }
     run = [job, dtype]() -> int {

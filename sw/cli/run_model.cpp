@@ -96,7 +96,10 @@ RunJob ResidentLayerJob(const RunJob& job) {
   const workload::Workload w = workload::ResolveWorkload({}, {workload::FlagSetting("model.preset", job.model)});
   RunJob out = job;
   out.model.clear();
-  const runtime::KernelRequest shapes = ResidentLayerRequest(w, job.layers, "--model " + job.model);
+  // Without --layers the whole model: every layer, then its head (final norm, output head, argmax).
+  const bool given = std::find(job.kernel_flags.begin(), job.kernel_flags.end(), "--layers") != job.kernel_flags.end();
+  const int layers = given ? job.layers : static_cast<int>(w.model.layers);
+  const runtime::KernelRequest shapes = ResidentLayerRequest(w, layers, "--model " + job.model);
   runtime::KernelRequest& r = out.request;
   r.d_model = shapes.d_model;
   r.d_ff = shapes.d_ff;
@@ -104,12 +107,14 @@ RunJob ResidentLayerJob(const RunJob& job) {
   r.kv_heads = shapes.kv_heads;
   r.head_dim = shapes.head_dim;
   if (r.rope_base == 0) r.rope_base = shapes.rope_base;
-  r.layers = job.layers;
+  r.layers = layers;
+  r.vocab = layers == w.model.layers ? w.model.vocab : 0;
+  out.layers = layers;
   if (!job.fabric_chosen) {
     out.preset = "wse3";
     out.tiles = "fast";
   }
-  out.kernel_flags = {"--kernel", "--layers", "--dtype"};
+  out.kernel_flags = {"--kernel", "--layers", "--vocab", "--dtype"};
   return out;
 }
 

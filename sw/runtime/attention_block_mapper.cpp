@@ -97,7 +97,6 @@ std::vector<int> Sizes(int top) {
   return v;
 }
 
-const std::vector<float>& Values(const plan::Plan& p, const char* tensor) { return p.tensors.at(tensor).values; }
 
 // y = W v for W m x n (row-major) with the error bound of a binary32 GEMV on v's own errors.
 void Product(const std::vector<float>& w, int64_t m, int64_t n, const std::vector<double>& v,

@@ -22,7 +22,6 @@ namespace {
 constexpr int64_t kMaxSplit = 4;
 constexpr int kGap = 1;  // tiles between regions
 
-const std::vector<float>& Values(const plan::Plan& p, const char* tensor) { return p.tensors.at(tensor).values; }
 
 // The whole chain in double precision from the plans' own tensors, with an error bound that
 // carries each stage's bound (its binary32 roundings, docs/mapping.md) through the later

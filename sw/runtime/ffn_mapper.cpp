@@ -42,7 +42,6 @@ bool Fits(int64_t d, int64_t ff, int p, int r, uint32_t es, const fabric::Fabric
          uint64_t(12 * fr + 128) <= sram;
 }
 
-const std::vector<float>& Values(const plan::Plan& p, const char* tensor) { return p.tensors.at(tensor).values; }
 
 }  // namespace
 
@@ -158,11 +157,10 @@ FfnStages BuildFfnStages(const KernelRequest& req, const fabric::FabricConfig& f
           plan::Transposed(BuildGemvPlan(rd, fabric)), BuildChainedResidualPlan(rr, fabric, residual)};
 }
 
-void FfnReference(const FfnStages& stages, const std::vector<double>& h, const std::vector<double>& eh, int p, int r,
-                  std::vector<double>& y, std::vector<double>& ey) {
-  const auto &g = Values(stages.norm, "g"), &wgu = Values(stages.gate_up, "W"), &wd = Values(stages.down, "W");
-  const auto d = static_cast<int64_t>(h.size()), ff = static_cast<int64_t>(wgu.size()) / d / 2;
-  // RMSNorm, its input off by eh: each z_j by g_j inv eh_j, and every z by the inverse's change.
+void NormReference(const std::vector<double>& h, const std::vector<double>& eh, const std::vector<float>& g, int p,
+                   std::vector<double>& z, std::vector<double>& ez) {
+  const auto d = static_cast<int64_t>(h.size());
+  // Its input off by eh: each z_j by g_j inv eh_j, and every z by the inverse's change.
   double ss = 0, dss = 0;
   for (int64_t j = 0; j < d; ++j) {
     ss += h[j] * h[j];
@@ -170,11 +168,20 @@ void FfnReference(const FfnStages& stages, const std::vector<double>& h, const s
   }
   const double inv = 1.0 / std::sqrt(ss / double(d) + double(kRmsNormEps));
   const double rel_norm = RmsNormRelativeBound(d, p), dinv = dss / std::max(ss, 1e-300);
-  std::vector<double> z(d), ez(d);
+  z.assign(static_cast<size_t>(d), 0.0);
+  ez.assign(static_cast<size_t>(d), 0.0);
   for (int64_t j = 0; j < d; ++j) {
     z[j] = h[j] * inv * g[j];
     ez[j] = rel_norm * std::fabs(z[j]) + std::fabs(g[j]) * inv * eh[j] + std::fabs(z[j]) * dinv;
   }
+}
+
+void FfnReference(const FfnStages& stages, const std::vector<double>& h, const std::vector<double>& eh, int p, int r,
+                  std::vector<double>& y, std::vector<double>& ey) {
+  const auto &g = Values(stages.norm, "g"), &wgu = Values(stages.gate_up, "W"), &wd = Values(stages.down, "W");
+  const auto d = static_cast<int64_t>(h.size()), ff = static_cast<int64_t>(wgu.size()) / d / 2;
+  std::vector<double> z, ez;
+  NormReference(h, eh, g, p, z, ez);
   // Binary16 weights: each GEMV tile rounds its binary32 x to binary16 as it stores it.
   const bool f16 = stages.gate_up.tensors.at("W").dtype == DType::kFp16;
   auto rounded = [&](std::vector<double>& v, std::vector<double>& e) {

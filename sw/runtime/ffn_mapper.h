@@ -46,6 +46,10 @@ struct FfnStages {
 /// when they run alone; in a chain they come over the fabric).
 FfnStages BuildFfnStages(const KernelRequest& request, const fabric::FabricConfig& fabric, int columns, int rows,
                          const std::vector<float>& h, const ResidualStreams& residual);
+/// z = rmsnorm(h) * g in double precision on P columns, and the bound ez of the fabric's z
+/// for an input it holds to within eh.
+void NormReference(const std::vector<double>& h, const std::vector<double>& eh, const std::vector<float>& g,
+                   int columns, std::vector<double>& z, std::vector<double>& ez);
 /// y = h + FFN(h) in double precision from the stages' weights, and the error bound ey of the
 /// fabric's answer (binary32 roundings, carried through to first order), for an input h the
 /// fabric holds to within eh.

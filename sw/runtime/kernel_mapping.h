@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -63,6 +64,19 @@ struct SramExpectation {
   std::string name;
 };
 
+/// Values a chained kernel leaves in SRAM along the way (each layer's output, kept where its
+/// residual computed it), read after the run, and the check that judges each against its own
+/// reference computed from the values before it as the fabric held them: a wrong result names
+/// its layer, kernel and element, and the bounds stay those of one kernel, not of the whole
+/// chain. `judge` gets the reads in order (elements offset ...) and the edge outputs, and
+/// returns "" when right, else one line saying what is wrong.
+struct ObservedCheck {
+  std::vector<SramOutput> reads;
+  size_t size = 0;
+  std::function<std::string(const std::vector<float>& observed, const std::vector<double>& outputs)> judge;
+  std::string what;  ///< appended to the report when right: what was checked
+};
+
 struct KernelMapping {
   std::string kernel;       ///< "gemv"
   std::string description;  ///< one line: the shape and the placement
@@ -91,6 +105,7 @@ struct KernelMapping {
   std::string report_line;  ///< one more line of the report, if any (MoE: tokens per expert, imbalance)
   std::vector<SramExpectation> sram_expected;  ///< checked after the run, besides the outputs
   std::vector<SramOutput> sram_outputs;       ///< read after the run, with the edge outputs
+  ObservedCheck observed;                      ///< checked after the run (none without a judge)
 };
 
 }  // namespace wafersim::runtime

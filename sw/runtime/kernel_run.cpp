@@ -65,6 +65,28 @@ void CheckSram(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r) 
   if (words > 0 && r.correct) r.check += fmt::format("; {} words left in SRAM as expected", words);
 }
 
+// Values left along a chain, judged after the run (an output error found first stays the one
+// reported).
+void CheckObserved(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r) {
+  if (!m.observed.judge) return;
+  std::vector<float> seen(m.observed.size, NAN);
+  for (const auto& read : m.observed.reads) {
+    const fabric::SramBanks& sram = grid.Tile(read.x, read.y).Sram();
+    for (size_t i = 0; i < read.count; ++i) {
+      const uint32_t bits = sram.ReadWord(static_cast<uint32_t>(read.addr + 4 * i));
+      std::memcpy(&seen[read.offset + i], &bits, 4);
+    }
+  }
+  const std::string why = m.observed.judge(seen, r.output);
+  r.observed = std::move(seen);
+  if (!why.empty()) {
+    if (r.correct) r.check = why;
+    r.correct = false;
+  } else if (r.correct && !m.observed.what.empty()) {
+    r.check += "; " + m.observed.what;
+  }
+}
+
 void ReadPhases(const KernelMapping& m, fabric::TileGrid& grid, KernelResult& r) {
   if (m.stamped_tiles.empty()) return;
   for (size_t p = 0; p < m.phases.size(); ++p) {
@@ -155,6 +177,7 @@ KernelResult RunKernel(const KernelMapping& m, fabric::TileGrid& grid, Scheduler
   }
   CheckOutput(m, r);
   CheckSram(m, grid, r);
+  if (r.status == fabric::RunStatus::Done) CheckObserved(m, grid, r);
   ReadPhases(m, grid, r);
   ReadStages(m, grid, r);
   if (r.status != fabric::RunStatus::Done) {

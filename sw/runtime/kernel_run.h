@@ -41,6 +41,7 @@ struct KernelResult {
   std::string check;       ///< one line: what was wrong, or "all N elements within tolerance"
   std::vector<PhaseTime> phases;
   std::vector<StageTime> stages;  ///< a chain's plans, in order
+  std::vector<float> observed;    ///< the values KernelMapping::observed read, in order
 };
 
 /// Loads `mapping` into `grid` (fresh from construction): every tile's program (an empty one

@@ -38,7 +38,7 @@ const std::vector<std::string>& AllKernelFlags() {
   static const std::vector<std::string> flags = {
       "--m",       "--n",       "--k",       "--dtype",  "--phase",  "--batch",   "--heads",
       "--kv-heads", "--head-dim", "--context", "--rope-base", "--prompt", "--d-model", "--d-ff",
-      "--experts", "--top-k",   "--tokens",  "--dispatch", "--fit",   "--region", "--layers"};
+      "--experts", "--top-k",   "--tokens",  "--dispatch", "--fit",   "--region", "--layers", "--vocab"};
   return flags;
 }
 
@@ -112,11 +112,12 @@ const std::vector<MapperInfo>& Mappers() {
        "with the skip connections",
        MapDecoderLayer, BuildDecoderLayerPlan,
        Flags({"--d-model", "--d-ff", "--heads", "--kv-heads", "--head-dim", "--context", "--rope-base", "--dtype",
-              "--layers"}),
+              "--layers", "--vocab"}),
        [](const KernelRequest& r) {
          const double d = D(r.d_model), q = D(r.heads) * D(r.head_dim), kv = KvHeads(r) * D(r.head_dim);
          return D(r.layers) * ((d * (q + 2 * kv) + q * d + 3 * d * D(r.d_ff)) * WeightShare(r) +
-                               2 * kv * (D(r.context) + 1) + 4 * d);
+                               2 * kv * (D(r.context) + 1) + 4 * d) +
+                D(r.vocab) * (d * WeightShare(r) + 2);
        }},
   };
   return mappers;

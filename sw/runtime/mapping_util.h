@@ -79,6 +79,9 @@ inline void TakeInput(const KernelRequest& req, const std::string& name, std::ve
   values = it->second;
 }
 
+/// A plan's tensor's values (its weights, as drawn), for a reference computed outside it.
+inline const std::vector<float>& Values(const plan::Plan& p, const char* tensor) { return p.tensors.at(tensor).values; }
+
 inline constexpr double kU = 0x1p-24;  ///< binary32 unit roundoff
 inline constexpr double kU16 = 0x1p-11;            ///< binary16 unit roundoff
 inline constexpr double kHalfSubnormal = 0x1p-25;  ///< binary16's largest rounding error below its normal range

@@ -194,10 +194,11 @@ void PrintKernels(const cmp::Comparison& c) {
   fmt::print("  energy: counted operations and bytes x the energy table (docs/energy.md); dynamic energy only\n");
 }
 
-// --simulate: the wafer side from the simulation. Two of the model's layers (one if it has
-// one) resident and chained on the wafer, fast tiles, checked; the pass is the first layer's
-// cycles, the second's for each later layer (the same shapes and layout, so the same cycles),
-// and the output head by its plan cost. JSON: the result's "wafer_simulated".
+// --simulate: the wafer side from the simulation. The first two of the model's layers (one if
+// it has one) resident and chained on the wafer, laid out as the whole model is (a snake of
+// strips, room for the head), fast tiles, checked; the pass is the first layer's cycles, the
+// second's for each later layer (the same shapes and layout, so the same cycles), and the
+// head by its plans' costs. JSON: the result's "wafer_simulated".
 nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfig& wafer) {
   const wl::Workload& w = c.workload;
   if (w.phase != wl::Phase::kDecode || w.batch != 1) {
@@ -205,6 +206,14 @@ nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfi
   }
   const int layers = w.LayerCount();
   runtime::KernelRequest req = ResidentLayerRequest(w, std::min(2, layers), "--simulate");
+  req.vocab = w.model.vocab;
+  // Laid out as the whole model (and its head) where it fits one wafer.
+  const int fit = runtime::ResidentLayersThatFit(req, wafer, layers);
+  if (fit == layers) {
+    req.layout_layers = layers;
+  } else {
+    req.vocab = 0;
+  }
   if (w.dtype == DType::kFp16 || w.dtype == DType::kBf16) {
     req.dtype = DType::kFp16;
   } else if (w.dtype == DType::kFp32) {
@@ -232,10 +241,14 @@ nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfi
   const uint64_t first = req.layers > 1 ? by_layer["L0"] : r.cycles, each = req.layers > 1 ? by_layer["L1"] : r.cycles;
   const double clock = wafer.clock_hz;
   const double layers_s = (double(first) + double(layers - 1) * double(each)) / clock;
-  double head_s = 0;
-  for (const auto& k : c.wafer.Chosen().kernels) {
-    if (k.name == "lm_head") head_s += k.time_s * k.count;
-  }
+  // The head by its plans' costs where the whole model fits; else the wafer model's.
+  const double head_s = fit == layers ? runtime::ResidentHeadCycles(req, wafer) / clock : [&] {
+    double s = 0;
+    for (const auto& k : c.wafer.Chosen().kernels) {
+      if (k.name == "lm_head") s += k.time_s * k.count;
+    }
+    return s;
+  }();
   const double step_s = layers_s + head_s, gpu_s = c.gpu.step_s;
   fmt::print("simulated: {} layers resident and chained over the fabric, {}, checked ({}); in {:.0f} s\n", req.layers,
              req.dtype == DType::kFp16 ? "binary16 weights, binary32 activations and KV cache" : "binary32",
@@ -243,7 +256,7 @@ nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfi
   Row("a layer", fmt::format("{} cycles ({})", each, Time(double(each) / clock)),
       req.layers > 1 ? fmt::format("the first {} cycles (its input from the edge)", first) : "");
   Row("time per output token", Time(step_s),
-      fmt::format("{} layers x their cycles + the output head by its plan cost ({})", layers, Time(head_s)));
+      fmt::format("{} layers x their cycles + the head by its plans' costs ({})", layers, Time(head_s)));
   Row("tokens/s", Rate(1.0 / step_s), fmt::format("the GPU node {}; the wafer model above {}", Rate(c.gpu.TokensPerS()),
                                                   Rate(c.wafer.Chosen().TokensPerS())));
   Row("wafer / GPU", fmt::format("{:.2f}x the GPU node's tokens/s", gpu_s / step_s), "");
@@ -252,14 +265,14 @@ nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfi
     kinds += fmt::format("{}{} {:.0f}%", kinds.empty() ? "" : ", ", kind, 100.0 * double(cycles) / double(each));
   }
   Row("a layer's time", kinds, "");
-  const int fit = runtime::ResidentLayersThatFit(req, wafer, layers);
-  fmt::print("  note: a pass of layers one after another at the simulated layer's cycles; {} of the {} layers fit one "
-             "wafer in this layout{}, so {}\n",
-             fit, layers, fit < layers ? " (the whole model does not yet)" : "",
-             fit < layers ? "this is the pass as if every layer ran as fast as in the two-layer layout, not a "
-                            "whole-model run"
-                          : "a run of them all (run --kernel layer --layers N) packs them tighter than the two simulated "
-                            "here and may take more cycles a layer");
+  fmt::print("  note: a pass of layers one after another at the simulated layer's cycles; {}\n",
+             fit < layers ? fmt::format("only {} of the {} layers fit one wafer (the whole model does not yet), so "
+                                        "this is the pass as if every layer ran as fast as in a layout of {}, not a "
+                                        "whole-model run",
+                                        fit, layers, req.layers)
+                          : fmt::format("the whole model fits one wafer: the two layers ran in its layout (run --kernel "
+                                        "layer --model {} runs it all)",
+                                        w.model.name));
   nlohmann::json j = {{"layers_simulated", req.layers}, {"layers", layers},
                       {"cycles_first_layer", first}, {"cycles_per_layer", each},
                       {"head_s", head_s}, {"step_s", step_s}, {"tokens_per_s", 1.0 / step_s},

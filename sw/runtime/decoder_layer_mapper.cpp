@@ -27,6 +27,7 @@ struct LayerLayout {
   int strips = 1;     ///< columns of layers, a snake: even strips run down, odd ones up
   int per_strip = 1;  ///< layers a strip holds (the last may hold fewer)
   int head_rows = 0;  ///< the model's head: its GEMV's rows (0: no head)
+  double layer_cycles = 0, head_cycles = 0;  ///< estimated, by the plans' costs
   double estimated_cycles = std::numeric_limits<double>::infinity();
 };
 
@@ -40,6 +41,12 @@ int RowsBelow(int strips, int p) { return strips >= 2 ? p : 0; }
 // run down the first strip of the mesh, up the second, and so on (a snake), each strip W / S
 // wide; in a strip of L layers each has (H - (L - 1) P - the turns' rows) / L rows: P rows of
 // lanes lead each layer's output to the next one's input.
+// The layers the layout is for: a run of the first few of a model's layers lays them out as
+// the whole model would be (KernelRequest::layout_layers).
+int LayoutLayers(const KernelRequest& req) { return std::max(req.layers, req.layout_layers); }
+// The head runs after the last layer when the whole model does.
+bool WithHead(const KernelRequest& req) { return req.vocab > 0 && req.layers == LayoutLayers(req); }
+
 LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f) {
   if (req.d_ff < 1 || req.d_ff > 1'000'000) {
     throw std::invalid_argument(fmt::format("--d-ff: {} must be in 1..1,000,000", req.d_ff));
@@ -49,12 +56,13 @@ LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f
   }
   CheckAttentionBlockShape(req);
   LayerLayout best;
-  for (int strips = 1; strips <= req.layers && f.width / strips >= 6; ++strips) {
+  const int layers = LayoutLayers(req);
+  for (int strips = 1; strips <= layers && f.width / strips >= 6; ++strips) {
     // A strip may hold more than its share of layers, leaving the last one room for the head.
-    const int fewest = (req.layers + strips - 1) / strips;
+    const int fewest = (layers + strips - 1) / strips;
     for (int per_strip = fewest; per_strip <= fewest + (req.vocab > 0 ? 2 : 0); ++per_strip) {
-      if ((strips - 1) * per_strip >= req.layers) break;  // the last strip would be empty
-      const int room = f.width / strips, in_last = req.layers - (strips - 1) * per_strip;
+      if ((strips - 1) * per_strip >= layers) break;  // the last strip would be empty
+      const int room = f.width / strips, in_last = layers - (strips - 1) * per_strip;
       const bool last_up = (strips - 1) % 2 == 1;
       const int top = static_cast<int>(std::min<int64_t>(req.d_model, room / 3));
       for (int p = 1; p <= top; p = p < 4 ? p + 1 : p + p / 4) {
@@ -71,7 +79,8 @@ LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f
         } catch (const std::invalid_argument&) {
           continue;  // no room at this P
         }
-        double cycles = req.layers * (a.estimated_cycles + ffn.estimated_cycles);
+        const double layer_cycles = a.estimated_cycles + ffn.estimated_cycles;
+        double cycles = layers * layer_cycles, head_cycles = 0;
         int head_rows = 0;
         if (req.vocab > 0) {
           // The head follows the last layer in its strip (in the rows beyond it): P rows of
@@ -81,9 +90,12 @@ LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f
                                         : f.height - above - in_last * (layer_height + p) + p;
           head_rows = HeadRows(req.vocab, req.d_model, p, req.dtype, f, free_rows - p - 1);
           if (head_rows == 0) continue;
-          cycles += HeadCycles(req.vocab, req.d_model, p, head_rows, req.dtype, f);
+          head_cycles = HeadCycles(req.vocab, req.d_model, p, head_rows, req.dtype, f);
+          cycles += head_cycles;
         }
-        if (cycles < best.estimated_cycles) best = {a, ffn, strips, per_strip, head_rows, cycles};
+        if (cycles < best.estimated_cycles) {
+          best = {a, ffn, strips, per_strip, head_rows, layer_cycles, head_cycles, cycles};
+        }
       }
     }
   }
@@ -92,7 +104,7 @@ LayerLayout ChooseLayout(const KernelRequest& req, const fabric::FabricConfig& f
         "layer d_model {} d_ff {}, {} heads ({} kv) x {}, context {}{}{}: no layout fits the {}x{} mesh ({} bytes of "
         "SRAM a tile); use a larger --mesh",
         req.d_model, req.d_ff, req.heads, req.kv_heads, req.head_dim, req.context,
-        req.layers > 1 ? fmt::format(", {} layers", req.layers) : "",
+        layers > 1 ? fmt::format(", {} layers", layers) : "",
         req.vocab > 0 ? fmt::format(" and the head (vocabulary {})", req.vocab) : "", f.width, f.height, f.sram_bytes));
   }
   return best;
@@ -247,7 +259,7 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric, s
       links.push_back({lanes, "next_out", at_index(0), "x"});
       links.push_back({lanes, "skip_next_out", at_index(4), "skip_in"});
     }
-    if (last && req.vocab > 0) {
+    if (last && WithHead(req)) {
       // The model's head follows in the strip, its norm taking the output where the next
       // layer's would; the argmax beside the output head's GEMV sends the token out.
       HeadStages head = BuildHeadStages(req, fabric, p, layout.head_rows, {y.begin(), y.end()});
@@ -292,8 +304,8 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric, s
     links.push_back({at_index(11), "y2", plans.size() - 1, "skip_next_in"});
   }
   plan::Plan layer = plan::Chain(std::move(plans), links, fabric, stages);
-  layer.reference = req.vocab > 0 ? token : y;
-  layer.tolerance = req.vocab > 0 ? token_tolerance : DoubledBound(ey);
+  layer.reference = WithHead(req) ? token : y;
+  layer.tolerance = WithHead(req) ? token_tolerance : DoubledBound(ey);
   layer.kernel = "layer";
   layer.description = fmt::format(
       "{}, d_model {} d_ff {}, {} heads ({} kv) x {}, context {} + 1, {}, resident on {}x{} tiles (P {}, B {} "
@@ -304,15 +316,17 @@ plan::Plan Build(const KernelRequest& req, const fabric::FabricConfig& fabric, s
       strips * width, strip_bottom + RowsBelow(strips, p), p, b, a, r,
       req.layers > 1 ? fmt::format("; {} rows a layer", layer_height) : "",
       strips > 1 ? fmt::format("; a snake of {} strips of {} layers", strips, per_strip) : "",
-      req.vocab > 0 ? fmt::format("; then the model's head: final norm, output head {}x{} on {}x{} tiles, argmax",
+      WithHead(req) ? fmt::format("; then the model's head: final norm, output head {}x{} on {}x{} tiles, argmax",
                                   req.vocab, d, p, layout.head_rows)
                     : "",
       layer.description);
   layer.parameters = {{"d_model", d},          {"d_ff", req.d_ff},  {"heads", req.heads},
                       {"kv_heads", req.kv_heads}, {"head_dim", req.head_dim}, {"context", req.context}, {"dtype", req.dtype},
                       {"columns", p},          {"bands", b},        {"attention_columns", a},
-                      {"ffn_rows", r},         {"layers", req.layers}, {"strips", strips}, {"vocab", req.vocab}, {"seed", req.seed}};
-  layer.cost.estimated_cycles = layout.estimated_cycles;
+                      {"ffn_rows", r},         {"layers", req.layers}, {"strips", strips}, {"layers_per_strip", per_strip},
+                      {"vocab", WithHead(req) ? req.vocab : 0}, {"head_rows", WithHead(req) ? layout.head_rows : 0},
+                      {"layout_layers", LayoutLayers(req)}, {"seed", req.seed}};
+  layer.cost.estimated_cycles = req.layers * layout.layer_cycles + (WithHead(req) ? layout.head_cycles : 0);
   layer.cost.compute_bound_cycles = compute_bound;
   layer.cost.macs_per_tile_cycle = 1;
   return layer;
@@ -342,8 +356,8 @@ ObservedCheck LayerChecks(const KernelRequest& req, const fabric::FabricConfig& 
   ObservedCheck c;
   c.reads = std::move(reads);
   const auto d = static_cast<size_t>(req.d_model);
-  c.size = static_cast<size_t>(req.layers) * d + static_cast<size_t>(req.vocab);
-  c.what = req.vocab > 0 ? "each layer's output and the head's logits within the bounds of their own kernels from "
+  c.size = static_cast<size_t>(req.layers) * d + (WithHead(req) ? static_cast<size_t>(req.vocab) : 0);
+  c.what = WithHead(req) ? "each layer's output and the head's logits within the bounds of their own kernels from "
                            "their inputs as the fabric held them, and the token the largest logit"
                          : "each layer's output within the bound of one layer from its input as the fabric held it";
   c.judge = [req, fabric, d](const std::vector<float>& seen, const std::vector<double>& outputs) -> std::string {
@@ -362,7 +376,7 @@ ObservedCheck LayerChecks(const KernelRequest& req, const fabric::FabricConfig& 
       }
       in.assign(got, got + d);
     }
-    if (req.vocab == 0) return "";
+    if (!WithHead(req)) return "";
     const HeadStages head = BuildHeadStages(req, fabric, p, layout.head_rows, in);
     std::vector<double> logits, bound;
     HeadLogits(head, {in.begin(), in.end()}, exact, p, logits, bound);
@@ -388,8 +402,10 @@ ObservedCheck LayerChecks(const KernelRequest& req, const fabric::FabricConfig& 
 
 int ResidentLayersThatFit(const KernelRequest& request, const fabric::FabricConfig& fabric, int most) {
   KernelRequest r = request;
+  r.layout_layers = 0;
   int fit = 0;
   for (r.layers = 1; r.layers <= most; ++r.layers) {
+    r.vocab = r.layers == most ? request.vocab : 0;  // the head comes with the whole model
     try {
       (void)ChooseLayout(r, fabric);
     } catch (const std::invalid_argument&) {
@@ -398,6 +414,12 @@ int ResidentLayersThatFit(const KernelRequest& request, const fabric::FabricConf
     fit = r.layers;
   }
   return fit;
+}
+
+double ResidentHeadCycles(const KernelRequest& request, const fabric::FabricConfig& fabric) {
+  KernelRequest r = request;
+  r.layers = LayoutLayers(request);
+  return r.vocab > 0 ? ChooseLayout(r, fabric).head_cycles : 0.0;
 }
 
 KernelMapping MapDecoderLayer(const KernelRequest& req, const fabric::FabricConfig& fabric) {

@@ -24,8 +24,13 @@ namespace wafersim::runtime {
 /// --d-model, --d-ff, --heads, --kv-heads, --head-dim, --context, --rope-base. Throws
 /// std::invalid_argument naming the flag when the shape is wrong or nothing fits the mesh.
 plan::Plan BuildDecoderLayerPlan(const KernelRequest& request, const fabric::FabricConfig& fabric);
-/// The most layers of the request's shapes (up to `most`) that this layout chains on the mesh.
+/// The most layers of the request's shapes (up to `most`) that this layout chains on the mesh
+/// (`most` with the head when the request has a vocabulary).
 int ResidentLayersThatFit(const KernelRequest& request, const fabric::FabricConfig& fabric, int most);
+
+/// The model's head's cycles (final norm, output head, argmax) by its plans' costs, laid out
+/// as with the whole model (`layout_layers` layers and `vocab`); 0 without a vocabulary.
+double ResidentHeadCycles(const KernelRequest& request, const fabric::FabricConfig& fabric);
 
 /// The plan, lowered.
 KernelMapping MapDecoderLayer(const KernelRequest& request, const fabric::FabricConfig& fabric);

@@ -38,6 +38,7 @@ struct KernelRequest {
   int context = 0;              ///< decode: tokens already in the KV cache; rope: the first token's position
   int prompt = 0;               ///< prefill: prompt tokens
   int layers = 1;               ///< layer: decoder layers chained one into the next
+  int layout_layers = 0;        ///< layer: lay the layers out as this many would be (0: --layers); runs --layers of them
   int64_t vocab = 0;            ///< layer: after the last layer, the model's head (final norm, output head, argmax); 0: none
   double rope_base = 0;         ///< rope: theta_i = base^(-2i / head_dim); 0: 10000, or a --model's rope_theta
   // Mixture of experts (and the dense FFN).

@@ -101,7 +101,8 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
       ->capture_default_str();
   cmd->add_option("--sweep", flags->sweep,
                   "run a list of rates (r1,r2,... or start:stop:step) and print the table");
-  CLI::Option* jobs = cmd->add_option("--jobs", flags->jobs, "sweep points simulated in parallel (0: one per core)");
+  CLI::Option* jobs = cmd->add_option("--jobs", flags->jobs, "sweep points simulated in parallel (0: one per core)")
+      ->check(Unsigned());
   cmd->add_option("--trace", c.trace_path, "write FST waves (and a .gtkw save file beside them)")->check(FileName());
   CLI::Option* trace_region = cmd->add_option("--trace-region", flags->trace_region, "routers to trace, x0,y0:x1,y1 (default all)");
   CLI::Option* trace_window = cmd->add_option("--trace-window", flags->trace_window, "traffic cycles to trace, c0:c1")

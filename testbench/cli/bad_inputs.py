@@ -318,9 +318,16 @@ row(UNSIGNED, "gpu_n_negative", ["gpu", "--kernel", "gemm", "--m", "64", "--n", 
 row(UNSIGNED, "workload_batch_fraction", ["workload", "--batch", "2.5"], 2,
     r"^wafersim: error: --batch 2\.5: must be an integer")
 row(UNSIGNED, "compare_wafers_fraction", ["compare", "--wafers", "1.5"], 2,
-    r"^wafersim: error: Could not convert: --wafers = 1\.5")
+    r"^wafersim: error: --wafers 1\.5: not a whole number$")
 row(UNSIGNED, "place_batch_fraction", ["place", "--model", "llama3.2-1b", "--batch", "1.5"], 2,
     r"^wafersim: error: --batch 1\.5: must be an integer")
+# Beyond 64 bits: CLI11 read these as the largest value (--seed became 18446744073709551615).
+row(UNSIGNED, "noc_seed_beyond_64_bits", ["noc", "--mesh", "2x2", "--seed", "99999999999999999999999"], 2,
+    r"^wafersim: error: --seed 99999999999999999999999: outside the 64-bit range$", quiet=True)
+row(UNSIGNED, "run_m_beyond_64_bits", ["run", "--kernel", "gemv", "--m", "-99999999999999999999", "--n", "8"], 2,
+    r"^wafersim: error: --m -99999999999999999999: outside the 64-bit range$", quiet=True)
+row(UNSIGNED, "noc_jobs_beyond_int", ["noc", "--sweep", "0.1", "--jobs", "99999999999"], 2,
+    r"^wafersim: error: --jobs 99999999999: not in the range this flag takes$", quiet=True)
 row(UNSIGNED, "compare_gpus_negative", ["compare", "--gpus", "-1"], 2,
     r"^wafersim: error: --gpus -1: must be a positive integer")
 

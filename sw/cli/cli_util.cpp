@@ -104,11 +104,13 @@ std::vector<double> ParseRateList(const std::string& flag, const std::string& te
         step <= 0 || stop < start) {
       Bad(flag, text, "start:stop:step with step > 0 and stop >= start");
     }
-    for (int i = 0;; ++i) {
-      const double r = start + i * step;
-      if (r > stop + 1e-9) break;
-      rates.push_back(std::round(r * 1e6) / 1e6);
+    // Counted before any is made: 0:1:1e-9 asked for a billion rates (and died out of memory).
+    const double points = std::floor((stop - start) / step + 1e-9) + 1;
+    if (points > kMaxSweepPoints) {
+      throw std::invalid_argument(fmt::format("{} {}: {:.0f} rates; a sweep takes at most {} (a larger step)", flag,
+                                              text, points, kMaxSweepPoints));
     }
+    for (int i = 0; i < static_cast<int>(points); ++i) rates.push_back(std::round((start + i * step) * 1e6) / 1e6);
   } else {
     for (const auto& part : Split(text, ',')) {
       double r = 0;
@@ -122,6 +124,10 @@ std::vector<double> ParseRateList(const std::string& flag, const std::string& te
     }
   }
   if (rates.empty()) Bad(flag, text, "at least one rate");
+  if (rates.size() > kMaxSweepPoints) {
+    throw std::invalid_argument(
+        fmt::format("{}: {} rates; a sweep takes at most {}", flag, rates.size(), kMaxSweepPoints));
+  }
   return rates;
 }
 

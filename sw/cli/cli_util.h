@@ -33,7 +33,9 @@ Region ParseRegion(const std::string& flag, const std::string& text);
 Window ParseWindow(const std::string& flag, const std::string& text);
 /// "x,y"
 void ParseCoord(const std::string& flag, const std::string& text, int& x, int& y);
-/// "0.1,0.2,0.3" or "start:stop:step"
+/// The most rates one --sweep takes (each is a whole run).
+inline constexpr int kMaxSweepPoints = 10000;
+/// "0.1,0.2,0.3" or "start:stop:step" (at most kMaxSweepPoints rates)
 std::vector<double> ParseRateList(const std::string& flag, const std::string& text);
 
 }  // namespace wafersim::cli

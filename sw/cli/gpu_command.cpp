@@ -2,6 +2,8 @@
 
 #include <cmath>
 #include <memory>
+#include <regex>
+#include <set>
 #include <stdexcept>
 #include <string>
 
@@ -119,6 +121,18 @@ void PrintResult(const gpu::KernelResult& r) {
   }
 }
 
+// Flags that do not apply to the kernel are refused, not ignored: a kernel takes the flags its
+// --list line names (KernelInfo::flags), and every kernel the command's own.
+void CheckKernelFlags(const CLI::App& cmd, const gpu::KernelInfo& k) {
+  static const std::regex kFlag("--[a-z][a-z0-9-]*");
+  std::set<std::string> takes = {"--list", "--preset", "--kernel", "--json"};
+  for (std::sregex_iterator it(k.flags.begin(), k.flags.end(), kFlag), end; it != end; ++it) takes.insert(it->str());
+  for (const CLI::Option* o : cmd.get_options()) {
+    if (o->count() == 0 || takes.count(o->get_name()) > 0) continue;
+    throw std::invalid_argument(fmt::format("{}: {} does not take it (its flags: {})", o->get_name(), k.name, k.flags));
+  }
+}
+
 }  // namespace
 
 void AddGpuCommand(CLI::App& app, std::function<int()>& run) {
@@ -172,6 +186,7 @@ void AddGpuCommand(CLI::App& app, std::function<int()>& run) {
       files.Output("--json", flags->json);
       files.Check();
       if (flags->kernel.empty()) throw std::invalid_argument("--kernel: required (see wafersim gpu --list)");
+      CheckKernelFlags(*cmd, gpu::KernelRegistry::Get().Find(flags->kernel));
       gpu::KernelParams p = flags->p;
       // Sizes given on the command line must be positive (0 means "not given" to the models).
       const std::pair<const char*, int64_t> sizes[] = {

@@ -1,9 +1,13 @@
 // wafersim: one binary, one subcommand per job. Errors are one line (control bytes in them
 // escaped) and a non-zero exit: 1 for a wrong or failed run, 2 for bad input (README).
+#include <cerrno>
+#include <cstdlib>
 #include <exception>
-#include <new>
-#include <stdexcept>
 #include <functional>
+#include <new>
+#include <regex>
+#include <stdexcept>
+#include <string>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -25,6 +29,52 @@
 
 using wafersim::io::Printable;  // user text in a message: control bytes shown as \xNN, one line
 
+namespace {
+
+// CLI11's "Could not convert: --m = 1.5" said as "--m 1.5: not a whole number", from the type
+// of the option in the subcommand that was given.
+std::string ConversionMessage(const CLI::App& app, const std::string& what) {
+  static const std::regex kCould("Could not convert: (\\S+) = (.*)");
+  std::smatch m;
+  if (!std::regex_match(what, m, kCould)) return what;
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const CLI::Option* o = sub->get_option_no_throw(m[1].str());
+    if (o == nullptr) continue;
+    const std::string type = o->get_type_name().substr(0, o->get_type_name().find(':'));  // "INT:UINT": a check's
+    const bool whole = std::regex_match(m[2].str(), std::regex("-?[0-9]+"));
+    const std::string want = type == "INT" && whole ? "in the range this flag takes"
+                             : type == "INT"        ? "a whole number"
+                             : type == "UINT"       ? "a whole number of 0 or more"
+                             : type == "FLOAT"      ? "a number"
+                                                    : "a value of type " + type;
+    return fmt::format("{} {}: not {}", m[1].str(), m[2].str(), want);
+  }
+  return what;
+}
+
+// A whole number beyond 64 bits is read by CLI11 as the largest one (strtoll and strtoull
+// saturate: --seed 99999999999999999999 became 18446744073709551615); refused instead.
+std::string OutOfRange(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) {
+    for (const CLI::Option* o : sub->get_options()) {
+      const std::string type = o->get_type_name().substr(0, o->get_type_name().find(':'));
+      if (o->count() == 0 || (type != "INT" && type != "UINT")) continue;
+      for (const std::string& v : o->results()) {
+        errno = 0;
+        if (type == "INT") {
+          (void)std::strtoll(v.c_str(), nullptr, 10);
+        } else {
+          (void)std::strtoull(v.c_str(), nullptr, 10);
+        }
+        if (errno == ERANGE) return fmt::format("{} {}: outside the 64-bit range", o->get_name(), v);
+      }
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   wafersim::fabric::UseHugePages(argv);
   CLI::App app{"wafersim: a cycle-accurate co-simulator of a wafer-scale SRAM fabric and an HBM GPU"};
@@ -42,10 +92,17 @@ int main(int argc, char** argv) {
   wafersim::cli::AddPlaceCommand(app, run);
   try {
     app.parse(argc, argv);
+    if (const std::string bad = OutOfRange(app); !bad.empty()) {
+      fmt::print(stderr, "wafersim: error: {}\n", Printable(bad));
+      return 2;
+    }
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
   } catch (const CLI::CallForAllHelp& e) {
     return app.exit(e);
+  } catch (const CLI::ConversionError& e) {
+    fmt::print(stderr, "wafersim: error: {}\n", Printable(ConversionMessage(app, e.what())));
+    return 2;
   } catch (const CLI::ParseError& e) {
     fmt::print(stderr, "wafersim: error: {}\n", Printable(e.what()));
     return 2;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include <fmt/format.h>
@@ -12,7 +13,10 @@
 #include "cli/noc_report.h"
 #include "noc/noc_sim.h"
 #include "noc/traffic_pattern.h"
+#include "fabric_config.h"
 #include "gtkw.h"
+#include "run_interrupt.h"
+#include "runtime/run_progress.h"
 
 namespace wafersim::cli {
 
@@ -65,6 +69,35 @@ void CheckDuration(const std::vector<noc::NocConfig>& points, int jobs) {
     std::fprintf(stderr, "wafersim: warning: %s (estimated from the speed noc_bench measures)\n", what.c_str());
   }
 }
+// Progress lines for a run or a sweep (runtime::RunProgress, as `run` prints them): the cycles
+// stepped, summed over a sweep's points and threads, against the most its runs can take.
+class NocProgress {
+ public:
+  explicit NocProgress(const std::vector<noc::NocConfig>& points) {
+    uint64_t most = 0;
+    for (const auto& p : points) most += noc::NocMaxCycles(p);
+    const noc::NocConfig& c = points.front();
+    progress_.SetLimit(double(most), points.size() > 1
+                                         ? fmt::format("{} runs of --cycles {} and their drain", points.size(), c.cycles)
+                                         : fmt::format("--cycles {} and the drain", c.cycles));
+  }
+  void Add(uint64_t cycles) {
+    const std::lock_guard<std::mutex> lock(mutex_);
+    done_ += cycles;
+    progress_.Report(double(done_), clock_hz_);
+  }
+  void Finish() { progress_.Finish(); }
+  /// What a run or a sweep watches: Ctrl-C (run_interrupt.h) and these lines.
+  noc::NocWatch Watch() {
+    return {fabric::InterruptRequested, [this](uint64_t cycles) { Add(cycles); }};
+  }
+
+ private:
+  std::mutex mutex_;
+  uint64_t done_ = 0;
+  runtime::RunProgress progress_{0};
+  const double clock_hz_ = fabric::FabricConfig{}.clock_hz;
+};
 }  // namespace
 
 void AddNocCommand(CLI::App& app, std::function<int()>& run) {
@@ -101,7 +134,8 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
       ->capture_default_str();
   cmd->add_option("--sweep", flags->sweep,
                   "run a list of rates (r1,r2,... or start:stop:step) and print the table");
-  CLI::Option* jobs = cmd->add_option("--jobs", flags->jobs, "sweep points simulated in parallel (0: one per core)");
+  CLI::Option* jobs = cmd->add_option("--jobs", flags->jobs, "sweep points simulated in parallel (0: one per core)")
+      ->check(Unsigned());
   cmd->add_option("--trace", c.trace_path, "write FST waves (and a .gtkw save file beside them)")->check(FileName());
   CLI::Option* trace_region = cmd->add_option("--trace-region", flags->trace_region, "routers to trace, x0,y0:x1,y1 (default all)");
   CLI::Option* trace_window = cmd->add_option("--trace-window", flags->trace_window, "traffic cycles to trace, c0:c1")
@@ -110,6 +144,10 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
 
   cmd->callback([=, &run] {
     run = [=]() -> int {
+      // First thing: a Ctrl-C while the command sets up ends it at once (exit 130, nothing
+      // written); once the run starts it stops the run (a sweep: every point under way, and no
+      // more start), which reports its figures so far.
+      fabric::InstallInterruptHandler();
       // Flags that do not apply to this run are refused, not ignored.
       const bool sweeping = !flags->sweep.empty(), tracing = !flags->config.trace_path.empty();
       if (sweeping && rate->count() > 0) {
@@ -160,16 +198,25 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
       if (flags->sweep.empty()) {
         noc::ValidateNocConfig(c);
         CheckDuration({c}, 1);
+        NocProgress progress({c});
+        fabric::DeferInterrupts();  // outputs are written from here on
         if (!c.trace_path.empty()) {
           files.Writing(c.trace_path);
           files.Writing(waves::SaveFilePathFor(c.trace_path));
         }
-        const noc::NocResult r = noc::RunNoc(c);
+        const noc::NocResult r = noc::RunNoc(c, progress.Watch());
+        progress.Finish();
+        // Interrupted, the report, the JSON and the waves are whole and give the figures so far.
         PrintNocResult(c, r);
         if (!flags->json.empty()) {
           nlohmann::json j = NocResultJson(r);
           j["config"] = NocConfigJson(c);
           WriteJson(flags->json, j);
+        }
+        if (r.interrupted) {
+          fmt::print(stderr, "wafersim: error: interrupted (Ctrl-C) after {} of at most {} cycles; the figures are "
+                             "those so far\n", r.cycles_simulated, noc::NocMaxCycles(c));
+          return 130;
         }
         return 0;
       }
@@ -185,14 +232,32 @@ void AddNocCommand(CLI::App& app, std::function<int()>& run) {
                                        : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
       for (const auto& p : points) noc::ValidateNocConfig(p);
       CheckDuration(points, jobs);
-      const auto results = noc::RunNocSweep(points, jobs);
+      NocProgress progress(points);
+      fabric::DeferInterrupts();  // outputs are written from here on
+      const auto results = noc::RunNocSweep(points, jobs, progress.Watch());
+      progress.Finish();
+      const bool interrupted =
+          results.size() < points.size() ||
+          std::any_of(results.begin(), results.end(), [](const noc::NocResult& r) { return r.interrupted; });
       PrintNocSweep(c, results);
+      if (interrupted) {
+        fmt::print("  interrupted (Ctrl-C): {} of {} rates begun; those cut short are marked\n", results.size(),
+                   points.size());
+      }
       if (!flags->json.empty()) {
         nlohmann::json j;
         j["config"] = NocConfigJson(c);
+        j["interrupted"] = interrupted;
         j["sweep"] = nlohmann::json::array();
         for (const auto& r : results) j["sweep"].push_back(NocResultJson(r));
         WriteJson(flags->json, j);
+      }
+      if (interrupted) {
+        const size_t whole = static_cast<size_t>(
+            std::count_if(results.begin(), results.end(), [](const noc::NocResult& r) { return !r.interrupted; }));
+        fmt::print(stderr, "wafersim: error: interrupted (Ctrl-C) during the sweep: {} of {} rates simulated whole; "
+                           "the figures are those so far\n", whole, points.size());
+        return 130;
       }
       return 0;
     };

@@ -23,7 +23,9 @@ void PrintNocResult(const noc::NocConfig& c, const noc::NocResult& r) {
   fmt::print("  p99 latency       {:.0f} cycles (max {:.0f})\n", r.p99_latency_cycles, r.max_latency_cycles);
   fmt::print("  avg hops          {:.3f}\n", r.avg_hops);
   fmt::print("  packets           {} delivered of {} measured{}\n", r.packets, r.packets_measured,
-             r.stable ? "" : "  UNSTABLE: past saturation (accepted < offered or packets still queued)");
+             r.interrupted ? "  interrupted (Ctrl-C): the figures so far, not judged stable or not"
+             : r.stable    ? ""
+                           : "  UNSTABLE: past saturation (accepted < offered or packets still queued)");
   fmt::print("  simulated         {} cycles in {:.2f} s ({:.0f} cycles/s, {:.0f} router-cycles/s)\n",
              r.cycles_simulated, r.wall_seconds, r.cycles_simulated / r.wall_seconds,
              router_cycles / r.wall_seconds);
@@ -36,7 +38,8 @@ void PrintNocSweep(const noc::NocConfig& c, const std::vector<noc::NocResult>& r
   for (const auto& r : rs) {
     fmt::print("  {:>7.3f} {:>9.4f} {:>9.4f} {:>10.2f} {:>9.0f} {:>8.3f} {:>9}  {}\n", r.rate,
                r.offered_rate, r.accepted_rate, r.avg_latency_cycles, r.p99_latency_cycles,
-               r.avg_hops, r.packets, r.stable ? "" : "unstable (past saturation)");
+               r.avg_hops, r.packets,
+               r.interrupted ? "interrupted (Ctrl-C): so far" : r.stable ? "" : "unstable (past saturation)");
   }
 }
 
@@ -66,6 +69,7 @@ nlohmann::json NocResultJson(const noc::NocResult& r) {
           {"packets", r.packets},
           {"packets_measured", r.packets_measured},
           {"stable", r.stable},
+          {"interrupted", r.interrupted},
           {"cycles_simulated", r.cycles_simulated},
           {"wall_seconds", r.wall_seconds},
           {"skipped_eval_fraction", r.skipped_eval_fraction},

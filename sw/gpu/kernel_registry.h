@@ -18,7 +18,8 @@ using KernelFn = std::function<KernelResult(const GpuSpec&, const KernelParams&)
 struct KernelInfo {
   std::string name;
   std::string description;  ///< one line for --list
-  std::string flags;        ///< the shape flags it reads, for --list
+  /// The flags it reads, for --list; `wafersim gpu` refuses any other kernel flag given.
+  std::string flags;
   KernelFn run;
   /// Bytes one GPU holds in its HBM at once for the kernel: its operands and results (the
   /// busiest GPU's share on a node). Checked against the preset's HBM before the model runs;

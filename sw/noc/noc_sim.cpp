@@ -16,6 +16,7 @@
 #include "noc/gtkw_writer.h"
 #include "noc/router_mesh.h"
 #include "noc/traffic_pattern.h"
+#include "run_interrupt.h"
 
 namespace wafersim::noc {
 
@@ -75,8 +76,8 @@ FastRouterMesh BuildMesh<FastRouterMesh>(const NocConfig& cfg) {
 template <class Mesh>
 class NocRun {
  public:
-  explicit NocRun(const NocConfig& cfg)
-      : cfg_(cfg), nodes_(cfg.width * cfg.height), mesh_(BuildMesh<Mesh>(cfg)) {
+  NocRun(const NocConfig& cfg, const NocWatch& watch)
+      : cfg_(cfg), watch_(watch), nodes_(cfg.width * cfg.height), mesh_(BuildMesh<Mesh>(cfg)) {
     TrafficContext ctx{cfg.width, cfg.height,
                        Coord{cfg.hotspot_x < 0 ? cfg.width / 2 : cfg.hotspot_x,
                              cfg.hotspot_y < 0 ? cfg.height / 2 : cfg.hotspot_y},
@@ -109,11 +110,21 @@ class NocRun {
                       start + cfg_.trace_c0, start + cfg_.trace_c1);
       WriteGtkwSaveFile(cfg_.trace_path, cfg_.trace_x0, cfg_.trace_y0, x1, y1);
     }
-    const uint64_t drain = cfg_.drain ? cfg_.drain : std::max<uint64_t>(cfg_.cycles - cfg_.warmup, 1000);
-    const uint64_t end = cfg_.cycles + drain;
-    uint64_t idle = 0;
+    const uint64_t end = NocMaxCycles(cfg_);
+    uint64_t idle = 0, reported = 0;
+    fabric::ClockStride progress_clock;
+    bool interrupted = false;
     for (now_ = 0; now_ < end; ++now_) {
       if (now_ >= cfg_.cycles && measured_left_ == 0) break;
+      // A stop is seen within the cycle it is asked for; progress by wall time.
+      if (watch_.stop && watch_.stop()) {
+        interrupted = true;
+        break;
+      }
+      if (watch_.progress && progress_clock.Due(now_)) {
+        watch_.progress(now_ - reported);
+        reported = now_;
+      }
       Generate();
       Inject();
       mesh_.Step();
@@ -121,21 +132,27 @@ class NocRun {
       idle = (mesh_.MovedLastStep() == 0 && mesh_.AnyBuffered()) ? idle + 1 : 0;
       if (idle >= cfg_.watchdog) ReportDeadlock();
     }
+    if (watch_.progress) watch_.progress(now_ - reported);
     mesh_.CloseTrace();
     if (const std::string errs = mesh_.ErrorReport(); !errs.empty()) {
       throw std::runtime_error("router raised an error: " + errs);
     }
 
     NocResult r;
-    const double window = static_cast<double>(cfg_.cycles - cfg_.warmup) * nodes_;
+    // The measured window, cut short by an interrupt (possibly to nothing).
+    const uint64_t window_end = std::min(now_, cfg_.cycles);
+    const double window =
+        static_cast<double>(window_end > cfg_.warmup ? window_end - cfg_.warmup : 0) * nodes_;
     r.rate = cfg_.rate;
-    r.offered_rate = generated_flits_ / window;
-    r.accepted_rate = accepted_flits_ / window;
+    r.offered_rate = window > 0 ? generated_flits_ / window : 0;
+    r.accepted_rate = window > 0 ? accepted_flits_ / window : 0;
     r.packets = latencies_.size();
     r.packets_measured = measured_total_;
+    r.interrupted = interrupted;
     // Past saturation the sources' queues grow: measured packets are late or the mesh
-    // accepts visibly less than is offered (beyond the window's sampling noise).
-    r.stable = measured_left_ == 0 && r.accepted_rate >= 0.97 * r.offered_rate - 0.002;
+    // accepts visibly less than is offered (beyond the window's sampling noise). A run cut
+    // short is neither stable nor unstable: it is not judged.
+    r.stable = !interrupted && measured_left_ == 0 && r.accepted_rate >= 0.97 * r.offered_rate - 0.002;
     if (!latencies_.empty()) {
       double sum = 0, net = 0;
       for (double l : latencies_) sum += l;
@@ -152,7 +169,8 @@ class NocRun {
     r.cycles_simulated = mesh_.Cycle() - start;
     r.wall_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     r.skipped_eval_fraction =
-        static_cast<double>(mesh_.SkippedEvals()) / (static_cast<double>(mesh_.Cycle()) * nodes_);
+        mesh_.Cycle() > 0 ? static_cast<double>(mesh_.SkippedEvals()) / (static_cast<double>(mesh_.Cycle()) * nodes_)
+                          : 0;
     r.tag_waits = tag_waits_;
     return r;
   }
@@ -305,6 +323,7 @@ class NocRun {
   }
 
   const NocConfig cfg_;
+  const NocWatch& watch_;
   const int nodes_;
   Mesh mesh_;
   std::unique_ptr<TrafficPattern> pattern_;
@@ -406,25 +425,32 @@ void ValidateNocConfig(const NocConfig& c) {
   TrafficRegistry::Get().Create(c.traffic, ctx);  // throws on a bad pattern or pattern option
 }
 
-NocResult RunNoc(const NocConfig& config) {
+uint64_t NocMaxCycles(const NocConfig& c) {
+  return c.cycles + (c.drain ? c.drain : std::max<uint64_t>(c.cycles - c.warmup, 1000));
+}
+
+NocResult RunNoc(const NocConfig& config, const NocWatch& watch) {
   ValidateNocConfig(config);
   if (config.routers == RouterModel::Rtl) {
-    NocRun<RouterMesh> run(config);
+    NocRun<RouterMesh> run(config, watch);
     return run.Run();
   }
-  NocRun<FastRouterMesh> run(config);
+  NocRun<FastRouterMesh> run(config, watch);
   return run.Run();
 }
 
-std::vector<NocResult> RunNocSweep(const std::vector<NocConfig>& configs, int jobs) {
+std::vector<NocResult> RunNocSweep(const std::vector<NocConfig>& configs, int jobs, const NocWatch& watch) {
   for (const auto& c : configs) ValidateNocConfig(c);
   std::vector<NocResult> results(configs.size());
   std::vector<std::string> errors(configs.size());
+  std::vector<char> begun(configs.size(), 0);
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i; (i = next++) < configs.size();) {
+      if (watch.stop && watch.stop()) break;  // stopped: no more points start
+      begun[i] = 1;
       try {
-        results[i] = RunNoc(configs[i]);
+        results[i] = RunNoc(configs[i], watch);
       } catch (const std::exception& e) {
         errors[i] = e.what();
       }
@@ -439,7 +465,12 @@ std::vector<NocResult> RunNocSweep(const std::vector<NocConfig>& configs, int jo
       throw std::runtime_error(fmt::format("rate {}: {}", configs[i].rate, errors[i]));
     }
   }
-  return results;
+  // Points never begun (a stop came first) are left out; those begun keep their order.
+  std::vector<NocResult> out;
+  for (size_t i = 0; i < configs.size(); ++i) {
+    if (begun[i]) out.push_back(results[i]);
+  }
+  return out;
 }
 
 }  // namespace wafersim::noc

@@ -6,6 +6,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -59,6 +60,18 @@ struct NocResult {
   double wall_seconds = 0;
   double skipped_eval_fraction = 0;  ///< router evaluations skipped as idle
   uint64_t tag_waits = 0;        ///< cycles a head waited for a free packet tag (expected 0)
+  /// NocWatch::stop ended the run early: the figures are those of the cycles simulated (the
+  /// measured window cut short), and the run is not `stable`.
+  bool interrupted = false;
+};
+
+/// How a caller watches a run and stops it (`wafersim noc`: progress lines and Ctrl-C). Both
+/// may be called from several sweep threads at once.
+struct NocWatch {
+  /// Asked every cycle; true ends the run at the end of that cycle (NocResult::interrupted).
+  std::function<bool()> stop;
+  /// Told the cycles stepped since its last call, every few milliseconds of wall time.
+  std::function<void(uint64_t cycles)> progress;
 };
 
 /// Checks a configuration; throws std::invalid_argument naming the flag and the rule.
@@ -71,8 +84,12 @@ inline constexpr size_t kNocMemoryBudget = size_t{2} << 30;  // bytes, 2 GiB
 /// Rough wall time of a run on one core, from the router-cycles per second noc_bench
 /// measured for its model at light and heavy load (interpolated by the offered rate).
 double EstimateNocSeconds(const NocConfig& config);
-NocResult RunNoc(const NocConfig& config);
-/// Runs each configuration on up to `jobs` threads; results in the same order.
-std::vector<NocResult> RunNocSweep(const std::vector<NocConfig>& configs, int jobs);
+/// The longest a run can take, in cycles: its --cycles and the drain after them.
+uint64_t NocMaxCycles(const NocConfig& config);
+NocResult RunNoc(const NocConfig& config, const NocWatch& watch = {});
+/// Runs each configuration on up to `jobs` threads; results in the same order. Once
+/// `watch.stop` says so, the runs under way end (interrupted) and no more start: the results
+/// are those of the points begun, in order.
+std::vector<NocResult> RunNocSweep(const std::vector<NocConfig>& configs, int jobs, const NocWatch& watch = {});
 
 }  // namespace wafersim::noc

@@ -37,7 +37,7 @@ KernelResult RunAllReduce(const GpuSpec& s, const KernelParams& p) {
 
 void RegisterAllReduce(KernelRegistry& reg) {
   reg.Add({"allreduce", "tensor-parallel ring all-reduce over the node's links (NCCL ring)",
-           "--bytes (per GPU) --gpus N or a -x8 preset", RunAllReduce,
+           "--bytes (per GPU) --gpus N or a -x8 preset [--dtype]", RunAllReduce,
            [](const GpuSpec&, const KernelParams& p) { return 2.0 * static_cast<double>(p.bytes); }});
 }
 

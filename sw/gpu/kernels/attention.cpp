@@ -74,7 +74,7 @@ KernelResult RunAttention(const GpuSpec& s, const KernelParams& p) {
 
 void RegisterAttention(KernelRegistry& reg) {
   reg.Add({"attention", "FlashAttention prefill (causal or not) and split-KV decode with GQA",
-           "--phase prefill|decode --heads [--kv-heads --head-dim --batch] prefill: --seq [--context --causal]; "
+           "--phase prefill|decode --heads [--kv-heads --head-dim --batch --dtype --gpus N] prefill: --seq [--context --causal]; "
            "decode: --context [--seq new tokens]",
            RunAttention, [](const GpuSpec& s, const KernelParams& p) {
              // Q and O for this GPU's heads, K and V for its kv heads (a kv head fewer than

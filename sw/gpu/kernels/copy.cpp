@@ -41,7 +41,7 @@ KernelResult RunCopy(const GpuSpec& s, const KernelParams& p) {
 }  // namespace
 
 void RegisterCopy(KernelRegistry& reg) {
-  reg.Add({"copy", "device-to-device copy (HBM bytes = read + written)", "--bytes", RunCopy,
+  reg.Add({"copy", "device-to-device copy (HBM bytes = read + written)", "--bytes [--gpus N]", RunCopy,
            [](const GpuSpec&, const KernelParams& p) { return 2.0 * static_cast<double>(p.bytes); }});
 }
 

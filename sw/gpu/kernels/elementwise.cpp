@@ -46,7 +46,7 @@ KernelResult RunElementwise(const GpuSpec& s, const KernelParams& p) {
 
 void RegisterElementwise(KernelRegistry& reg) {
   reg.Add({"elementwise", "elementwise op over a tensor (activation, add, SwiGLU multiply)",
-           "--elements [--inputs 2 --dtype]", RunElementwise, [](const GpuSpec&, const KernelParams& p) {
+           "--elements [--inputs 2 --dtype --gpus N]", RunElementwise, [](const GpuSpec&, const KernelParams& p) {
              return static_cast<double>(p.elements) * DTypeBytes(p.dtype) * (p.inputs + 1);
            }});
 }

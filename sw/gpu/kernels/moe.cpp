@@ -179,7 +179,7 @@ KernelResult RunMoe(const GpuSpec& s, const KernelParams& p) {
 void RegisterMoe(KernelRegistry& reg) {
   reg.Add({"moe", "MoE FFN: routing, grouped expert GEMMs, expert-parallel all-to-all on a node",
            "--tokens --experts --top-k --d-model --d-ff [--expert-tokens LIST | --routing balanced|uniform|zipf "
-           "--skew --seed] [--ungated --gpus N]",
+           "--skew --seed] [--ungated --dtype --gpus N]",
            RunMoe, [](const GpuSpec& s, const KernelParams& p) {
              // This GPU's experts' weights, the tokens in and out, and its share of the routed
              // copies with their intermediate (balanced: the footprint, not the busiest GPU's).

@@ -48,7 +48,7 @@ KernelResult RunRmsnorm(const GpuSpec& s, const KernelParams& p) {
 }  // namespace
 
 void RegisterRmsnorm(KernelRegistry& reg) {
-  reg.Add({"rmsnorm", "RMSNorm over token rows (one CTA per row)", "--tokens --d-model [--dtype]", RunRmsnorm,
+  reg.Add({"rmsnorm", "RMSNorm over token rows (one CTA per row)", "--tokens --d-model [--dtype --gpus N]", RunRmsnorm,
            [](const GpuSpec&, const KernelParams& p) {
              return (2.0 * static_cast<double>(p.tokens) + 1) * static_cast<double>(p.d_model) * DTypeBytes(p.dtype);
            }});

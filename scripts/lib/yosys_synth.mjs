@@ -16,14 +16,17 @@ const macros = rest.filter((a) => a.startsWith('--macro=')).map((a) => a.slice('
 const sources = rest.filter((a) => !/^\w+=\d+$/.test(a) && !a.startsWith('--macro='));
 const files = {};
 for (const f of [...macros, ...sources]) files[path.basename(f)] = fs.readFileSync(f, 'utf8');
-const script = [
+// Two runs of yosys, so that the whole design is never held as unoptimized gates at once
+// (the tile's was more than the 4 GB of yosys in WebAssembly): the first elaborates and runs
+// synth's coarse stage on every module; the second runs synth's fine stage (the same
+// commands) one module at a time, each module mapped, optimized and through ABC before the next.
+const reads = [
   ...(macros.length ? [`read_verilog -sv -lib -DSYNTHESIS ${macros.map((f) => path.basename(f)).join(' ')}`] : []),
   `read_verilog -sv -DSYNTHESIS ${sources.map((f) => path.basename(f)).join(' ')}`,
   ...params.map((p) => `chparam -set ${p.split('=')[0]} ${p.split('=')[1]} ${top}`),
-  `synth -top ${top}`,
-  `tee -q -o stat.txt stat -top ${top}`,
-  `write_verilog -noattr netlist.v`,
-].join('; ');
+];
+const coarseScript = [...reads, `synth -top ${top} -run :fine`, 'write_rtlil coarse.il',
+                      'tee -q -o modules.txt ls'].join('; ');
 // The log is written as it comes, so a run that dies (yosys in WebAssembly has 4 GB) still
 // shows how far it got.
 fs.mkdirSync(outDir, { recursive: true });
@@ -36,8 +39,26 @@ const sink = (b) => {
   log += text;
   fs.appendFileSync(logPath, text);
 };
-const out = await runYosys(['-p', script], files, { stdout: sink, stderr: sink });
 const text = (v) => (typeof v === 'string' ? v : v ? new TextDecoder().decode(v) : '');
+const coarse = await runYosys(['-p', coarseScript], files, { stdout: sink, stderr: sink });
+// `ls` lists one module a line; black boxes (the macros) have nothing to map. In a selection
+// `?` stands for the `\` of a derived module's name.
+const boxes = new Set(macros.flatMap((f) => [...files[path.basename(f)].matchAll(/^module\s+(\w+)/gm)].map((m) => m[1])));
+const modules = text(coarse['modules.txt']).split('\n').map((l) => l.trim())
+                  .filter((l) => l && !/modules:$/.test(l) && !boxes.has(l));
+const fineScript = [
+  'read_rtlil coarse.il', `hierarchy -top ${top}`,
+  'opt -fast -full', 'memory_map', 'opt -full',
+  ...modules.flatMap((m) => {
+    const sel = m.replace(/\\/g, '?');
+    return [`techmap ${sel}`, `opt -fast ${sel}`, `abc -fast ${sel}`, `opt -fast ${sel}`];
+  }),
+  `hierarchy -check -top ${top}`, 'stat', 'check',
+  `tee -q -o stat.txt stat -top ${top}`,
+  'write_verilog -noattr netlist.v',
+].join('; ');
+const out = await runYosys(['-p', fineScript], { 'coarse.il': coarse['coarse.il'] },
+                           { stdout: sink, stderr: sink });
 const stat = text(out['stat.txt']);
 fs.writeFileSync(path.join(outDir, `${top}.stat.txt`), stat);
 const netlist = text(out['netlist.v']);

@@ -43,7 +43,8 @@ const text = (v) => (typeof v === 'string' ? v : v ? new TextDecoder().decode(v)
 const coarse = await runYosys(['-p', coarseScript], files, { stdout: sink, stderr: sink });
 // `ls` lists one module a line; black boxes (the macros) have nothing to map. In a selection
 // `?` stands for the `\` of a derived module's name.
-const boxes = new Set(macros.flatMap((f) => [...files[path.basename(f)].matchAll(/^module\s+(\w+)/gm)].map((m) => m[1])));
+const boxes = new Set(macros.flatMap((f) => [...files[path.basename(f)].matchAll(/^module\s+(\w+)/gm)])
+                             .map((m) => m[1]));
 const modules = text(coarse['modules.txt']).split('\n').map((l) => l.trim())
                   .filter((l) => l && !/modules:$/.test(l) && !boxes.has(l));
 const fineScript = [
@@ -75,6 +76,9 @@ if (report) {
   console.log(`${top}: ? cells, ${warnings.length} yosys warnings`);
 }
 for (const w of warnings.slice(0, 20)) console.log(`  ${w}`);
+if (report && report.error) {
+  console.log(`  a cell is neither a gate, a module nor a macro with Words and Width: see ${top}.stat.txt`);
+}
 process.exit(warnings.length === 0 && report && !report.error ? 0 : 1);
 
 // Cells, flip-flops and macro bits per module, from `stat` (each module's own cells and

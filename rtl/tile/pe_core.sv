@@ -718,7 +718,6 @@ module pe_core #(
   logic [CIdxW-1:0] sent_color;
   assign sent_color = s_send ? s_send_color[CIdxW-1:0] : t_tx_color[CIdxW-1:0];
 
-
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
       state_q        <= Exec;

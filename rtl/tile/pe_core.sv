@@ -101,7 +101,6 @@ module pe_core #(
   logic [3:0]                      t_rd_q;
   mesh_pkg::coord_t                x_q, y_q;
   logic [NumColors-1:0][CredW-1:0] tx_cred_q;
-  logic [31:0]                     imem_q [ImemWords];
 
   // ------------------------------------------------------------------ receive queues
   logic [NumColors-1:0]            rxq_valid, rxq_pop, rxq_push;
@@ -136,6 +135,19 @@ module pe_core #(
     if (rx_ctrl) rx_credit_o[rx_view.color[CIdxW-1:0]] = 1'b1;
   end
 
+  // ------------------------------------------------------------------ instruction memory
+  // A macro (mem_macro.sv): the runtime writes it through the load port, the core reads the
+  // word at pc within the cycle.
+  logic [31:0] imem_rdata;
+  mem_macro #(.Words(ImemWords), .Width(32)) u_imem (
+    .clk_i,
+    .we_i    (imem_we_i),
+    .waddr_i (imem_addr_i),
+    .wdata_i (imem_wdata_i),
+    .raddr_i (pc_q[IaW-1:0]),
+    .rdata_o (imem_rdata)
+  );
+
   // ------------------------------------------------------------------ decode
   logic [31:0] instr;
   logic [5:0]  op;
@@ -144,7 +156,7 @@ module pe_core #(
   logic [3:0]  t_rs, t_rd;
   logic [31:0] imm18, imm22u, a, b, c;
   logic [9:0]  imm10;
-  assign instr  = ({1'b0, pc_q} < 17'(ImemWords)) ? imem_q[pc_q[IaW-1:0]] : 32'hffff_ffff;
+  assign instr  = ({1'b0, pc_q} < 17'(ImemWords)) ? imem_rdata : 32'hffff_ffff;
   assign op     = instr[31:26];
   assign rd     = instr[25:22];
   assign rs1    = instr[21:18];
@@ -705,10 +717,6 @@ module pe_core #(
   // ------------------------------------------------------------------ registers
   logic [CIdxW-1:0] sent_color;
   assign sent_color = s_send ? s_send_color[CIdxW-1:0] : t_tx_color[CIdxW-1:0];
-
-  always_ff @(posedge clk_i) begin
-    if (imem_we_i) imem_q[imem_addr_i] <= imem_wdata_i;
-  end
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin

@@ -206,14 +206,6 @@ nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfi
   }
   const int layers = w.LayerCount();
   runtime::KernelRequest req = ResidentLayerRequest(w, std::min(2, layers), "--simulate");
-  req.vocab = w.model.vocab;
-  // Laid out as the whole model (and its head) where it fits one wafer.
-  const int fit = runtime::ResidentLayersThatFit(req, wafer, layers);
-  if (fit == layers) {
-    req.layout_layers = layers;
-  } else {
-    req.vocab = 0;
-  }
   if (w.dtype == DType::kFp16 || w.dtype == DType::kBf16) {
     req.dtype = DType::kFp16;
   } else if (w.dtype == DType::kFp32) {
@@ -221,6 +213,14 @@ nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfi
   } else {
     throw std::invalid_argument(fmt::format("--simulate: --dtype {}: the resident layers hold binary16 or binary32 "
                                             "weights", DTypeName(w.dtype)));
+  }
+  req.vocab = w.model.vocab;
+  // Laid out as the whole model (and its head) where it fits one wafer.
+  const int fit = runtime::ResidentLayersThatFit(req, wafer, layers);
+  if (fit == layers) {
+    req.layout_layers = layers;
+  } else {
+    req.vocab = 0;
   }
   fmt::print("\nsimulating {} of {} layers resident on {} (fast tiles; a Llama 3.2 1B pair takes about two minutes)\n",
              req.layers, layers, c.wafer.Chosen().machine);
@@ -271,8 +271,9 @@ nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfi
                                         "whole-model run",
                                         fit, layers, req.layers)
                           : fmt::format("the whole model fits one wafer: the two layers ran in its layout (run --kernel "
-                                        "layer --model {} runs it all)",
-                                        w.model.name));
+                                        "layer --layers {} --vocab {} with its shapes, or --model for a preset, runs it "
+                                        "all)",
+                                        layers, w.model.vocab));
   nlohmann::json j = {{"layers_simulated", req.layers}, {"layers", layers},
                       {"cycles_first_layer", first}, {"cycles_per_layer", each},
                       {"head_s", head_s}, {"step_s", step_s}, {"tokens_per_s", 1.0 / step_s},

@@ -222,7 +222,7 @@ nlohmann::json SimulateWafer(const cmp::Comparison& c, const fabric::FabricConfi
   } else {
     req.vocab = 0;
   }
-  fmt::print("\nsimulating {} of {} layers resident on {} (fast tiles; a Llama 3.2 1B pair takes about two minutes)\n",
+  fmt::print("\nsimulating {} of {} layers resident on {} (fast tiles; a Llama 3.2 1B pair takes about a minute)\n",
              req.layers, layers, c.wafer.Chosen().machine);
   std::fflush(stdout);
   const runtime::KernelMapping m = runtime::MapDecoderLayer(req, wafer);

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "plan/plan_transform.h"
+#include "plan/route_tiles.h"
 
 namespace wafersim::plan {
 
@@ -20,20 +21,8 @@ Plan Lanes(int width, const std::vector<LaneGroup>& groups, int colors) {
   p.kernel = "lanes";
   p.region = {0, 0, width, rows};
   p.description = fmt::format("{} lane groups over {}x{} tiles", groups.size(), width, rows);
-  std::vector<int> tile_at(static_cast<size_t>(width) * rows, -1);
-  auto route = [&](int x, int y, int color, noc::Dir from, noc::Dir to) {
-    int& t = tile_at[static_cast<size_t>(y) * width + x];
-    if (t < 0) {
-      PlanTile pt;
-      pt.x = x;
-      pt.y = y;
-      pt.role = "lanes";
-      pt.program = {"kernels/halt.s", {}};
-      p.tiles.push_back(std::move(pt));
-      t = static_cast<int>(p.tiles.size()) - 1;
-    }
-    p.tiles[static_cast<size_t>(t)].routes.push_back({color, noc::PortBit(from), noc::PortBit(to)});
-  };
+  RouteTiles tiles(p, width, rows);
+  auto route = [&](int x, int y, int color, noc::Dir from, noc::Dir to) { tiles.Route(x, y, color, from, to); };
   using noc::Dir;
   for (size_t gi = 0; gi < groups.size(); ++gi) {
     const LaneGroup& g = groups[gi];

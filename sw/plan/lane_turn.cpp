@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "plan/route_tiles.h"
+
 namespace wafersim::plan {
 
 Plan TurnedLanes(int width, Turn turn, const std::vector<TurnGroup>& groups, int colors) {
@@ -19,25 +21,13 @@ Plan TurnedLanes(int width, Turn turn, const std::vector<TurnGroup>& groups, int
   p.description = fmt::format("{} lane groups turned {} over {}x{} tiles", groups.size(),
                               turn == Turn::kUnder ? "under" : "over", width, rows);
   const bool over = turn == Turn::kOver;
-  std::vector<int> tile_at(static_cast<size_t>(width) * rows, -1);
+  RouteTiles tiles(p, width, rows);
   // Laid as the under turn; the over turn is its mirror top to bottom (north and south swap).
   auto route = [&](int x, int y, int color, noc::Dir from, noc::Dir to) {
     auto mirror = [&](noc::Dir d) {
       return !over ? d : d == noc::Dir::North ? noc::Dir::South : d == noc::Dir::South ? noc::Dir::North : d;
     };
-    if (over) y = rows - 1 - y;
-    int& t = tile_at[static_cast<size_t>(y) * width + x];
-    if (t < 0) {
-      PlanTile pt;
-      pt.x = x;
-      pt.y = y;
-      pt.role = "lanes";
-      pt.program = {"kernels/halt.s", {}};
-      p.tiles.push_back(std::move(pt));
-      t = static_cast<int>(p.tiles.size()) - 1;
-    }
-    p.tiles[static_cast<size_t>(t)].routes.push_back(
-        {color, noc::PortBit(mirror(from)), noc::PortBit(mirror(to))});
+    tiles.Route(x, over ? rows - 1 - y : y, color, mirror(from), mirror(to));
   };
   using noc::Dir;
   for (size_t gi = 0; gi < groups.size(); ++gi) {

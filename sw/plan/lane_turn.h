@@ -4,13 +4,13 @@
 // a color of its own; its lanes nest, so none crosses another of its color, and the nesting
 // reverses their order across the mesh, as a half-turned plan (plan::HalfTurned) expects.
 //
-//   under (the strip before runs down, the next up):     over (the strip before runs up):
+//   under (the strip before runs down, the next up):   over (the strip before runs up):
 //
-//     lane 0 1 2            2 1 0                         |  |  +--------------+ |  |
-//       |  |  |             |  |  |                       |  +--|-----------+  | |  |
-//       |  |  +-------------+  |  |                       +-----|--------+  |  | |  |
-//       |  +-------------------+  |                             |        |  |  |
-//       +-------------------------+                        2 1 0 (in)    0  1  2 (out)
+//     0  1  2 (in)     2  1  0 (out)                      +------------------------+
+//     |  |  |          |  |  |                            |  +------------------+  |
+//     |  |  +----------+  |  |                            |  |  +------------+  |  |
+//     |  +----------------+  |                            |  |  |            |  |  |
+//     +----------------------+                            2  1  0 (in)       0  1  2 (out)
 #pragma once
 
 #include <cstddef>

@@ -77,8 +77,9 @@ void PrintReport(const runtime::KernelMapping& m, const runtime::KernelResult& r
   fmt::print("{}: {} ({}, {})\n", m.kernel, m.description, tiles, systemc ? "SystemC fabric" : "plain loop");
   fmt::print("  status     {}: {}\n", fabric::RunStatusName(r.status), r.stop_reason);
   if (r.status == fabric::RunStatus::Done) {
-    fmt::print("  result     {}: {} (max abs err {:.3g}, max rel err {:.3g})\n", r.correct ? "correct" : "WRONG", r.check,
-               r.max_abs_err, r.max_rel_err);
+    fmt::print("  result     {}: {} (max abs err {:.3g}, max rel err {:.3g}; the closest element used {:.2g}% of "
+               "its tolerance)\n",
+               r.correct ? "correct" : "WRONG", r.check, r.max_abs_err, r.max_rel_err, 100.0 * r.worst_share);
   } else {
     fmt::print("  result     not checked: the run {}\n", r.status == fabric::RunStatus::CycleLimit
                                                             ? "stopped at the cycle limit"

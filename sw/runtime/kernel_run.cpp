@@ -29,6 +29,7 @@ void CheckOutput(const KernelMapping& m, KernelResult& r) {
       r.worst = i;
     }
   }
+  r.worst_share = std::max(worst_ratio, 0.0);
   if (r.received != m.output_size) {
     r.check = fmt::format("{} of {} elements of {} arrived", r.received, m.output_size, m.output_name);
     return;
@@ -232,6 +233,7 @@ nlohmann::json ResultJson(const KernelMapping& m, const KernelResult& r, const f
           {"check", r.check},
           {"max_abs_err", r.max_abs_err},
           {"max_rel_err", r.max_rel_err},
+          {"worst_tolerance_share", r.worst_share},
           {"worst_element", r.worst},
           {"sram_peak_bytes", t.max_sram_peak_bytes},
           {"sram_bytes_per_tile_planned", m.sram_bytes_per_tile},

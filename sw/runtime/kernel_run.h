@@ -38,6 +38,7 @@ struct KernelResult {
   bool correct = false;
   double max_abs_err = 0, max_rel_err = 0;
   size_t worst = 0;        ///< the element furthest outside (or closest to) its tolerance
+  double worst_share = 0;  ///< its error over its tolerance: how much of the bound the run used
   std::string check;       ///< one line: what was wrong, or "all N elements within tolerance"
   std::vector<PhaseTime> phases;
   std::vector<StageTime> stages;  ///< a chain's plans, in order

@@ -356,8 +356,12 @@ void AddRunCommand(CLI::App& app, std::function<int()>& run) {
                   "draw the kernel's plan (or --plan's): its tiles by role, their routes by color and its ports, into "
                   "this PNG (and its map as PNG.json), and exit without running it")
       ->check(FileName());
-  cmd->add_option("--model", job->model, "run a model's transformer block instead of one kernel (see wafersim workload)");
-  cmd->add_option("--layers", job->layers, "with --model: layers to run; --kernel layer: layers chained one into the next")
+  cmd->add_option("--model", job->model,
+                  "run a model's transformer block kernel by kernel, the host between kernels (see wafersim workload); "
+                  "with --kernel layer: the model resident on the wafer, every layer and its head unless --layers");
+  cmd->add_option("--layers", job->layers,
+                  "with --model: layers to run; --kernel layer: layers chained one into the next (with --model: all "
+                  "of the model's, and its head, when not given)")
       ->capture_default_str();
   cmd->add_option("--vocab", r.vocab,
                   "--kernel layer: after the last layer, the model's head on the fabric: final norm, the output head "

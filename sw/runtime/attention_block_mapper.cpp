@@ -97,25 +97,6 @@ std::vector<int> Sizes(int top) {
   return v;
 }
 
-
-// y = W v for W m x n (row-major) with the error bound of a binary32 GEMV on v's own errors.
-void Product(const std::vector<float>& w, int64_t m, int64_t n, const std::vector<double>& v,
-             const std::vector<double>& ev, std::vector<double>& y, std::vector<double>& ey) {
-  y.assign(m, 0);
-  ey.assign(m, 0);
-  for (int64_t i = 0; i < m; ++i) {
-    double sum = 0, mag = 0, carried = 0;
-    for (int64_t j = 0; j < n; ++j) {
-      const double wij = w[static_cast<size_t>(i * n + j)];
-      sum += wij * v[j];
-      mag += std::fabs(wij * v[j]);
-      carried += std::fabs(wij) * ev[j];
-    }
-    y[i] = sum;
-    ey[i] = 2.0 * double(n) * kU * mag + carried;
-  }
-}
-
 }  // namespace
 
 std::vector<plan::PlanLink> AttentionBlockLinks() {
@@ -261,7 +242,7 @@ AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::Fab
     }
     return e;
   };
-  Product(Values(qkv, "W"), s.QkvRows(), d, z, rounded(z, ez), fused, efused);
+  GemvReference(Values(qkv, "W"), s.QkvRows(), d, z, rounded(z, ez), fused, efused);
   std::vector<double> qkvd(fused.size()), eqkv(fused.size());  // in [q; k; v] order
   for (size_t i = 0; i < order.size(); ++i) {
     qkvd[static_cast<size_t>(order[i])] = fused[i];
@@ -369,7 +350,7 @@ AttentionStages BuildAttentionStages(const KernelRequest& req, const fabric::Fab
     }
   }
   std::vector<double> y, ey;
-  Product(Values(o_proj, "W"), d, qd, o, rounded(o, eo), y, ey);
+  GemvReference(Values(o_proj, "W"), d, qd, o, rounded(o, eo), y, ey);
   AttentionStages st{std::move(norm), std::move(qkv), std::move(rope), std::move(attention), std::move(o_proj),
                       std::move(residual), std::vector<double>(d), std::vector<double>(d)};
   for (int64_t k = 0; k < d; ++k) {

@@ -191,20 +191,15 @@ void FfnReference(const FfnStages& stages, const std::vector<double>& h, const s
   rounded(z, ez);
   // The fused GEMV's rows: per tile row, a slice of the gate's rows then the same slice of up's.
   const int64_t slice = ff / r;
+  std::vector<double> gu, egu;
+  GemvReference(wgu, 2 * ff, d, z, ez, gu, egu);
   std::vector<double> gate(ff), up(ff), egate(ff), eup(ff);
   for (int64_t i = 0; i < 2 * ff; ++i) {
-    double sum = 0, mag = 0, carried = 0;
-    for (int64_t j = 0; j < d; ++j) {
-      const double w = wgu[static_cast<size_t>(i * d + j)];
-      sum += w * z[j];
-      mag += std::fabs(w * z[j]);
-      carried += std::fabs(w) * ez[j];
-    }
     const int64_t row = i / (2 * slice), within = i % (2 * slice);
     const bool is_gate = within < slice;
     const int64_t f = row * slice + (is_gate ? within : within - slice);
-    (is_gate ? gate : up)[f] = sum;
-    (is_gate ? egate : eup)[f] = 2.0 * double(d) * kU * mag + carried;
+    (is_gate ? gate : up)[f] = gu[i];
+    (is_gate ? egate : eup)[f] = egu[i];
   }
   const double rel_silu = 1.01 * (kExpF32RelativeError + 4 * kU + 2 * kRsqrtF32RelativeError);
   std::vector<double> s(ff), es(ff);
@@ -215,18 +210,13 @@ void FfnReference(const FfnStages& stages, const std::vector<double>& h, const s
     es[f] = rel_silu * std::fabs(s[f]) + std::fabs(dsilu * up[f]) * egate[f] + std::fabs(silu) * eup[f] + 0x1p-140;
   }
   rounded(s, es);
+  std::vector<double> down, edown;
+  GemvReference(wd, d, ff, s, es, down, edown);
   y.assign(d, 0.0);
   ey.assign(d, 0.0);
   for (int64_t k = 0; k < d; ++k) {
-    double sum = 0, mag = 0, carried = 0;
-    for (int64_t f = 0; f < ff; ++f) {
-      const double w = wd[static_cast<size_t>(k * ff + f)];
-      sum += w * s[f];
-      mag += std::fabs(w * s[f]);
-      carried += std::fabs(w) * es[f];
-    }
-    y[k] = h[k] + sum;
-    ey[k] = eh[k] + 2.0 * double(ff) * kU * mag + carried + kU * std::fabs(y[k]);
+    y[k] = h[k] + down[k];
+    ey[k] = eh[k] + edown[k] + kU * std::fabs(y[k]);
   }
 }
 

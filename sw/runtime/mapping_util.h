@@ -4,6 +4,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <initializer_list>
 #include <stdexcept>
@@ -85,6 +86,25 @@ inline const std::vector<float>& Values(const plan::Plan& p, const char* tensor)
 inline constexpr double kU = 0x1p-24;  ///< binary32 unit roundoff
 inline constexpr double kU16 = 0x1p-11;            ///< binary16 unit roundoff
 inline constexpr double kHalfSubnormal = 0x1p-25;  ///< binary16's largest rounding error below its normal range
+
+/// y = W v for W m x n (row-major), in double precision, with the error bound ey of a binary32
+/// GEMV's answer on inputs held to within ev: its own roundings and v's errors carried.
+inline void GemvReference(const std::vector<float>& w, int64_t m, int64_t n, const std::vector<double>& v,
+                          const std::vector<double>& ev, std::vector<double>& y, std::vector<double>& ey) {
+  y.assign(static_cast<size_t>(m), 0);
+  ey.assign(static_cast<size_t>(m), 0);
+  for (int64_t i = 0; i < m; ++i) {
+    double sum = 0, mag = 0, carried = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      const double wij = w[static_cast<size_t>(i * n + j)];
+      sum += wij * v[static_cast<size_t>(j)];
+      mag += std::fabs(wij * v[static_cast<size_t>(j)]);
+      carried += std::fabs(wij) * ev[static_cast<size_t>(j)];
+    }
+    y[static_cast<size_t>(i)] = sum;
+    ey[static_cast<size_t>(i)] = 2.0 * double(n) * kU * mag + carried;
+  }
+}
 
 /// A chained sub-block's tolerance from the error bound carried through its stages to first
 /// order: doubled (the second-order terms and room), and never below 2^-140.

@@ -85,20 +85,9 @@ void HeadLogits(const HeadStages& stages, const std::vector<double>& y, const st
     for (size_t i = 0; i < z.size(); ++i) ez[i] += kU16 * (std::fabs(z[i]) + ez[i]) + kHalfSubnormal;
   }
   const auto& w = Values(stages.lm_head, "W");
-  const auto d = static_cast<int64_t>(z.size()), vocab = static_cast<int64_t>(w.size()) / d;
-  logit.assign(static_cast<size_t>(vocab), 0.0);
-  bound.assign(static_cast<size_t>(vocab), 0.0);
-  for (int64_t i = 0; i < vocab; ++i) {
-    double sum = 0, mag = 0, carried = 0;
-    for (int64_t j = 0; j < d; ++j) {
-      const double wij = w[static_cast<size_t>(i * d + j)];
-      sum += wij * z[j];
-      mag += std::fabs(wij * z[j]);
-      carried += std::fabs(wij) * ez[j];
-    }
-    logit[i] = sum;
-    bound[i] = 2.0 * (2.0 * double(d) * kU * mag + carried);  // doubled, as every chained bound
-  }
+  const auto d = static_cast<int64_t>(z.size());
+  GemvReference(w, static_cast<int64_t>(w.size()) / d, d, z, ez, logit, bound);
+  for (double& b : bound) b *= 2.0;  // doubled, as every chained bound
 }
 
 void HeadReference(const HeadStages& stages, const std::vector<double>& y, const std::vector<double>& ey, int p,
